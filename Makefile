@@ -1,0 +1,25 @@
+# The two commands of the README: `make run` (the main job) and `make test` (the test suite).
+# Both create the virtual environment on first use.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[baselines,test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/migbench ls-tasks
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+test: lint
+	$(BIN)/pytest

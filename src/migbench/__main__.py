@@ -1,0 +1,5 @@
+import sys
+
+from migbench.cli import main
+
+sys.exit(main())

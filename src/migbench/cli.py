@@ -1,0 +1,60 @@
+"""The one entry point: ``migbench <subcommand>``.
+
+Exit codes: 0 ok, 1 invalid data or submission, 2 usage error. Results go to stdout,
+diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from migbench import __version__
+from migbench.errors import MigbenchError
+
+#: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
+COMMAND_MODULES = ("migbench.commands.corpus",)
+
+log = logging.getLogger("migbench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="migbench",
+        description="Stance, framing and entities in writing on India-US irregular migration.",
+    )
+    parser.add_argument("--version", action="version", version=f"migbench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(title="commands", metavar="<command>")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if not hasattr(args, "func"):
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="migbench: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return args.func(args)
+    except MigbenchError as exc:
+        print(f"migbench: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Corpus commands: ``ingest``, ``units``, ``ls-tasks``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+from migbench import labelstudio_config
+from migbench.fileio import write_atomic
+from migbench.schema import GENRES
+from migbench.seeds import UNKNOWN, ingest
+from migbench.units import load_units
+
+log = logging.getLogger("migbench")
+
+DEFAULT_SEEDS = Path("seeds")
+DEFAULT_LS_DIR = Path("annotations/labelstudio")
+CONFIG_NAME = "config.xml"
+TASKS_NAME = "tasks.json"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the corpus subcommands."""
+    parser = subparsers.add_parser(
+        "ingest", help="add a source document to seeds/ and the manifest"
+    )
+    parser.add_argument("file", type=Path, help="UTF-8 text file of the document")
+    parser.add_argument("--doc-id", required=True, help="short readable slug, e.g. 'rubio-meeting'")
+    parser.add_argument("--genre", required=True, choices=GENRES)
+    for field in ("outlet", "author", "date", "title"):
+        parser.add_argument(
+            f"--{field}", default=UNKNOWN, help=f"as the text tells (default {UNKNOWN})"
+        )
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
+    parser.set_defaults(func=_ingest)
+
+    parser = subparsers.add_parser("units", help="verify the seeds and print their units as JSONL")
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
+    parser.add_argument("--doc", action="append", help="only this doc id (repeatable)")
+    parser.set_defaults(func=_units)
+
+    parser = subparsers.add_parser(
+        "ls-tasks", help="write the Label Studio labeling config and the task import file"
+    )
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
+    parser.add_argument("--out", type=Path, default=DEFAULT_LS_DIR, help="output folder")
+    parser.set_defaults(func=_ls_tasks)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    entry = ingest(
+        args.file,
+        args.seeds,
+        doc_id=args.doc_id,
+        genre=args.genre,
+        outlet=args.outlet,
+        author=args.author,
+        date=args.date,
+        title=args.title,
+    )
+    log.info("ingested %s as %s (sha256 %s)", entry.file, entry.doc_id, entry.sha256)
+    return 0
+
+
+def _units(args: argparse.Namespace) -> int:
+    _, units = load_units(args.seeds, args.doc)
+    for unit in units:
+        print(json.dumps(asdict(unit), ensure_ascii=False))
+    return 0
+
+
+def _ls_tasks(args: argparse.Namespace) -> int:
+    documents, units = load_units(args.seeds)
+    tasks = labelstudio_config.import_tasks(units)
+    write_atomic(args.out / CONFIG_NAME, labelstudio_config.labeling_config())
+    write_atomic(args.out / TASKS_NAME, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
+    log.info(
+        "%d documents, %d units → %s, %s",
+        len(documents),
+        len(units),
+        args.out / CONFIG_NAME,
+        args.out / TASKS_NAME,
+    )
+    return 0
