@@ -15,7 +15,7 @@ from migbench import __version__
 from migbench.errors import MigbenchError
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
-COMMAND_MODULES = ("migbench.commands.corpus",)
+COMMAND_MODULES = ("migbench.commands.corpus", "migbench.commands.annotation")
 
 log = logging.getLogger("migbench")
 

@@ -10,6 +10,8 @@ from migbench.segment import Unit
 from migbench.units import context_of
 
 TEXT_NAME = "text"
+#: Free-text control for an annotator's comment or an adjudicator's one-line reason.
+NOTE_NAME = "note"
 #: Task data keys that the config shows; every task carries them.
 CONTEXT_KEYS = ("prev_text", "next_text")
 
@@ -49,6 +51,8 @@ def labeling_config() -> str:
     <Text name="next_text" value="$next_text" granularity="word"/>
   </View>
 {choices}
+  <Header value="Note (hard case, or the adjudication reason)" size="5"/>
+  <TextArea name="{NOTE_NAME}" toName="{TEXT_NAME}" rows="1" maxSubmissions="1" editable="true"/>
 </View>
 """
 

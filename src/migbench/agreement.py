@@ -1,0 +1,129 @@
+"""Inter-annotator agreement between the first and the second annotation pass."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import krippendorff
+import numpy as np
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
+from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
+from migbench.annotations import Annotator
+from migbench.labelstudio_export import AnnotatedTask, Annotation
+from migbench.schema import CHOICE_LAYERS
+from migbench.tokenize import spans_to_iob2
+
+
+def paired_annotations(
+    tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]
+) -> list[tuple[AnnotatedTask, Annotation, Annotation]]:
+    """Return (task, pass-1 annotation, pass-2 annotation) for every doubly annotated unit."""
+    pairs = []
+    for task in tasks.values():
+        by_pass = {
+            annotators[a.annotator].annotation_pass: a
+            for a in task.annotations
+            if a.annotator in annotators
+        }
+        if 1 in by_pass and 2 in by_pass:
+            pairs.append((task, by_pass[1], by_pass[2]))
+    return pairs
+
+
+def choice_agreement(first: list[str], second: list[str], labels: tuple[str, ...]) -> dict:
+    """Cohen's kappa, Krippendorff's alpha (nominal), raw agreement and the confusion table."""
+    codes = {label: index for index, label in enumerate(labels)}
+    alpha = (
+        krippendorff.alpha(
+            reliability_data=np.array(
+                [[codes[x] for x in first], [codes[x] for x in second]], dtype=float
+            ),
+            level_of_measurement="nominal",
+        )
+        if len(set(first) | set(second)) > 1
+        else math.nan
+    )
+    return {
+        "cohen_kappa": _finite(cohen_kappa_score(first, second, labels=list(labels))),
+        "krippendorff_alpha": _finite(alpha),
+        "percent_agreement": sum(a == b for a, b in zip(first, second, strict=True)) / len(first),
+        "confusion": {
+            "labels": list(labels),
+            "rows": "first pass",
+            "columns": "second pass",
+            "matrix": confusion_matrix(first, second, labels=list(labels)).tolist(),
+        },
+    }
+
+
+def entity_agreement(pairs: list[tuple[AnnotatedTask, Annotation, Annotation]]) -> dict:
+    """Entity-level F1 between passes: exact span and type, seqeval strict, pass 1 as reference."""
+    first = [_tags(task.text, a) for task, a, _ in pairs]
+    second = [_tags(task.text, b) for task, _, b in pairs]
+    report = classification_report(
+        first, second, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
+    )
+    per_type = {
+        name: {key: float(value) for key, value in scores.items()}
+        for name, scores in report.items()
+        if not name.endswith("avg")
+    }
+    micro = report["micro avg"]
+    return {
+        "micro_f1": float(micro["f1-score"]),
+        "precision": float(micro["precision"]),
+        "recall": float(micro["recall"]),
+        "mentions_first_pass": sum(len(a.spans) for _, a, _ in pairs),
+        "mentions_second_pass": sum(len(b.spans) for _, _, b in pairs),
+        "per_type": per_type,
+    }
+
+
+def agreement_report(
+    tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]
+) -> dict:
+    """Return the full agreement report between the two passes."""
+    pairs = paired_annotations(tasks, annotators)
+    if not pairs:
+        return {"n_units": 0, "layers": {}, "entities": {}}
+    layers = {
+        layer: choice_agreement(
+            [a.choices[layer] for _, a, _ in pairs], [b.choices[layer] for _, _, b in pairs], labels
+        )
+        for layer, labels in CHOICE_LAYERS.items()
+    }
+    return {"n_units": len(pairs), "layers": layers, "entities": entity_agreement(pairs)}
+
+
+def _tags(text: str, annotation: Annotation) -> list[str]:
+    return spans_to_iob2(text, [(s.start, s.end, s.label) for s in annotation.spans])
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def disagreements(
+    tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]
+) -> list[dict]:
+    """Return one row per doubly annotated unit whose passes differ on any layer."""
+    rows = []
+    for task, first, second in paired_annotations(tasks, annotators):
+        layers = {
+            layer: [first.choices[layer], second.choices[layer]]
+            for layer in CHOICE_LAYERS
+            if first.choices[layer] != second.choices[layer]
+        }
+        first_spans = {(s.start, s.end, s.label, s.text) for s in first.spans}
+        second_spans = {(s.start, s.end, s.label, s.text) for s in second.spans}
+        if first_spans != second_spans:
+            layers["entities"] = [
+                sorted(first_spans - second_spans),
+                sorted(second_spans - first_spans),
+            ]
+        if layers:
+            rows.append({"unit_id": task.unit_id, "text": task.text, "differences": layers})
+    return rows

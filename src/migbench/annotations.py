@@ -1,0 +1,69 @@
+"""The committed annotations: the exports folder, annotator roles and the gold per unit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from migbench.errors import MigbenchError
+from migbench.labelstudio_export import AnnotatedTask, ExportError, parse_export, read_export
+from migbench.segment import Unit
+
+DEFAULT_ANNOTATIONS = Path("annotations")
+EXPORTS = Path("labelstudio") / "exports"
+ANNOTATORS_NAME = "annotators.json"
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """A Label Studio user id and the pass it annotated in (0 for the adjudicator)."""
+
+    id: int
+    annotation_pass: int
+    description: str
+
+
+def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
+    """Read ``annotators.json``: who annotated in which pass."""
+    path = annotations_dir / ANNOTATORS_NAME
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return {row["id"]: Annotator(**row) for row in rows}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
+
+
+def load_tasks(
+    annotations_dir: Path, units: list[Unit], *, require_gold: bool = True
+) -> dict[str, AnnotatedTask]:
+    """Parse every export file and return unit id → task, validated against the units.
+
+    Raises:
+        ExportError: Every problem of every file, and every unit without a task.
+    """
+    files = sorted((annotations_dir / EXPORTS).glob("*.json"))
+    if not files:
+        raise MigbenchError(f"{annotations_dir / EXPORTS}: no export files")
+    texts = {unit.id: unit.text for unit in units}
+    problems: list[str] = []
+    tasks: dict[str, AnnotatedTask] = {}
+    for path in files:
+        try:
+            parsed = parse_export(
+                read_export(path), source=str(path), unit_texts=texts, require_gold=require_gold
+            )
+        except ExportError as exc:
+            problems.extend(exc.problems)
+            continue
+        for task in parsed:
+            if task.unit_id in tasks:
+                problems.append(f"{path}: task {task.task_id}: unit {task.unit_id} is in two files")
+            tasks[task.unit_id] = task
+    if not problems:
+        problems = [
+            f"unit {unit.id}: no task in the exports" for unit in units if unit.id not in tasks
+        ]
+    if problems:
+        raise ExportError(problems)
+    return tasks

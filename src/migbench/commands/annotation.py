@@ -1,0 +1,68 @@
+"""Annotation commands: ``validate-annotations`` and ``agreement``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from migbench.agreement import agreement_report, disagreements
+from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks, read_annotators
+from migbench.commands.corpus import DEFAULT_SEEDS
+from migbench.fileio import write_atomic
+from migbench.units import load_units
+
+log = logging.getLogger("migbench")
+
+AGREEMENT_NAME = "agreement.json"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the annotation subcommands."""
+    parser = subparsers.add_parser(
+        "validate-annotations", help="check the committed Label Studio exports against the units"
+    )
+    _add_paths(parser)
+    parser.set_defaults(func=_validate)
+
+    parser = subparsers.add_parser(
+        "agreement", help="agreement between the annotation passes → annotations/agreement.json"
+    )
+    _add_paths(parser)
+    parser.add_argument(
+        "--list", action="store_true", help="print the disagreements as JSONL instead of writing"
+    )
+    parser.set_defaults(func=_agreement)
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
+    parser.add_argument(
+        "--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="annotations folder"
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    _, units = load_units(args.seeds)
+    tasks = load_tasks(args.annotations, units)
+    annotations = sum(len(task.annotations) for task in tasks.values())
+    log.info(
+        "valid: %d units, each with one gold annotation; %d annotations", len(tasks), annotations
+    )
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    _, units = load_units(args.seeds)
+    tasks = load_tasks(args.annotations, units)
+    annotators = read_annotators(args.annotations)
+    if args.list:
+        for row in disagreements(tasks, annotators):
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    report = agreement_report(tasks, annotators)
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(args.annotations / AGREEMENT_NAME, text)
+    print(text, end="")
+    return 0

@@ -1,0 +1,327 @@
+"""Label Studio JSON exports: parsing, validation and writing of annotation results.
+
+The exports under ``annotations/labelstudio/exports/`` are the only source of truth for the gold.
+This module reads them with its own checks (never Label Studio's CoNLL converter, which stretches
+spans): offsets are character offsets into the task text, end-exclusive, and must equal the span's
+``text``, lie on token boundaries and not overlap. Labels and control names are checked against
+the labeling config with the SDK's :class:`LabelInterface`. Cancelled annotations and drafts are
+ignored; several annotators per task are kept with their ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from label_studio_sdk.label_interface import LabelInterface
+
+from migbench.errors import MigbenchError
+from migbench.labelstudio_config import NOTE_NAME, TEXT_NAME, labeling_config
+from migbench.schema import CHOICE_LAYERS, NER_LAYER
+from migbench.tokenize import tokenize
+
+MAX_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class Span:
+    """An entity mention: character offsets into the unit text, end-exclusive."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One annotator's labels for one unit."""
+
+    annotator: int
+    ground_truth: bool
+    choices: Mapping[str, str]
+    spans: tuple[Span, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AnnotatedTask:
+    """A task of an export with its usable (not cancelled) annotations."""
+
+    task_id: int
+    unit_id: str
+    text: str
+    annotations: tuple[Annotation, ...]
+
+    @property
+    def gold(self) -> Annotation | None:
+        """The annotation marked ``ground_truth``, if any."""
+        return next((a for a in self.annotations if a.ground_truth), None)
+
+
+class ExportError(MigbenchError):
+    """An export failed validation; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_REPORTED]
+        more = len(problems) - len(shown)
+        lines = shown + ([f"and {more} more"] if more else [])
+        super().__init__(f"{len(problems)} problem(s) in the export:\n  " + "\n  ".join(lines))
+
+
+@dataclass
+class _Collector:
+    source: str
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, where: str, reason: str) -> None:
+        self.problems.append(f"{self.source}: {where}: {reason}")
+
+
+@lru_cache(maxsize=1)
+def _interface() -> LabelInterface:
+    return LabelInterface(labeling_config())
+
+
+def read_export(path: Path) -> list:
+    """Read an export file's JSON, with clear errors for unreadable or malformed files."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MigbenchError(f"{path}: not a readable JSON export ({exc})") from None
+    if not isinstance(data, list):
+        raise MigbenchError(f"{path}: an export is a JSON list of tasks, got {type(data).__name__}")
+    return data
+
+
+def parse_export(
+    data: list,
+    *,
+    source: str,
+    unit_texts: Mapping[str, str] | None = None,
+    require_gold: bool = False,
+) -> list[AnnotatedTask]:
+    """Validate a Label Studio JSON export and return its tasks.
+
+    Args:
+        data: The decoded export (a list of task objects).
+        source: Name of the file, used in messages.
+        unit_texts: Unit id → text; when given, every task must name a known unit and carry its
+            exact text.
+        require_gold: Every task must have exactly one ``ground_truth`` annotation with one choice
+            per single-choice layer.
+
+    Raises:
+        ExportError: Listing every problem with its task id and reason.
+    """
+    collector = _Collector(source)
+    tasks: list[AnnotatedTask] = []
+    seen_units: dict[str, int] = {}
+    for position, task in enumerate(data):
+        parsed = _parse_task(task, position, collector, unit_texts, require_gold)
+        if parsed is None:
+            continue
+        if parsed.unit_id in seen_units:
+            collector.add(
+                f"task {parsed.task_id}",
+                f"duplicate task for unit {parsed.unit_id} "
+                f"(also task {seen_units[parsed.unit_id]})",
+            )
+            continue
+        seen_units[parsed.unit_id] = parsed.task_id
+        tasks.append(parsed)
+    if collector.problems:
+        raise ExportError(collector.problems)
+    return tasks
+
+
+def _parse_task(task, position, collector, unit_texts, require_gold) -> AnnotatedTask | None:
+    if not isinstance(task, dict):
+        collector.add(f"item {position}", "a task must be a JSON object")
+        return None
+    task_id = task.get("id", f"#{position}")
+    data = task.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("unit_id"), str):
+        collector.add(f"task {task_id}", "missing data.unit_id")
+        return None
+    unit_id, text = data["unit_id"], data.get(TEXT_NAME)
+    where = f"task {task_id} ({unit_id})"
+    if not isinstance(text, str):
+        collector.add(where, f"missing data.{TEXT_NAME}")
+        return None
+    if unit_texts is not None:
+        if unit_id not in unit_texts:
+            collector.add(where, "unknown unit id (not a unit of the current seeds)")
+            return None
+        if unit_texts[unit_id] != text:
+            collector.add(where, "task text differs from the unit's text in the current seeds")
+            return None
+    raw_annotations = task.get("annotations")
+    if not isinstance(raw_annotations, list):
+        collector.add(where, "missing annotations list")
+        return None
+    annotations = []
+    for index, raw in enumerate(raw_annotations):
+        if not isinstance(raw, dict):
+            collector.add(where, f"annotation {index} is not an object")
+        elif not raw.get("was_cancelled", False):
+            annotation = _parse_annotation(
+                raw, text, f"{where} annotation {raw.get('id', index)}", collector
+            )
+            if annotation is not None:
+                annotations.append(annotation)
+    if (
+        raw_annotations
+        and not annotations
+        and all(isinstance(a, dict) and a.get("was_cancelled") for a in raw_annotations)
+    ):
+        collector.add(where, "only cancelled annotations")
+    golds = [a for a in annotations if a.ground_truth]
+    if require_gold:
+        if len(golds) != 1:
+            collector.add(where, f"{len(golds)} ground_truth annotations, expected exactly 1")
+        elif missing := [layer for layer in CHOICE_LAYERS if layer not in golds[0].choices]:
+            collector.add(where, f"gold has no choice for {', '.join(missing)}")
+    return AnnotatedTask(task_id, unit_id, text, tuple(annotations))
+
+
+def _parse_annotation(raw: dict, text: str, where: str, collector: _Collector) -> Annotation | None:
+    annotator = raw.get("completed_by")
+    if isinstance(annotator, dict):  # some exports expand the user
+        annotator = annotator.get("id")
+    result = raw.get("result")
+    if not isinstance(annotator, int) or not isinstance(result, list):
+        collector.add(where, "missing completed_by (user id) or result list")
+        return None
+    errors = _interface().validate_prediction({"result": result}, return_errors=True)
+    for error in errors or []:
+        collector.add(where, str(error))
+    if errors:
+        return None
+    choices: dict[str, str] = {}
+    spans: list[Span] = []
+    note = ""
+    for region in result:
+        name, value = region["from_name"], region["value"]
+        if name in CHOICE_LAYERS:
+            picked = value.get("choices", [])
+            if len(picked) != 1 or name in choices:
+                collector.add(where, f"{name} is single-choice, got {picked}")
+                continue
+            choices[name] = picked[0]
+        elif name == NER_LAYER:
+            span = _parse_span(value, text, where, collector)
+            if span is not None:
+                spans.append(span)
+        elif name == NOTE_NAME:
+            note = " ".join(value.get("text", []))
+    spans.sort(key=lambda s: (s.start, s.end))
+    for first, second in itertools.pairwise(spans):
+        if second.start < first.end:
+            collector.add(
+                where,
+                f"overlapping spans {first.start}:{first.end} and {second.start}:{second.end}",
+            )
+    return Annotation(
+        annotator=annotator,
+        ground_truth=bool(raw.get("ground_truth", False)),
+        choices=choices,
+        spans=tuple(spans),
+        note=note,
+    )
+
+
+def _parse_span(value: dict, text: str, where: str, collector: _Collector) -> Span | None:
+    start, end, labels = value.get("start"), value.get("end"), value.get("labels", [])
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        collector.add(
+            where, f"span offsets {start}:{end} out of range for a text of {len(text)} characters"
+        )
+        return None
+    if len(labels) != 1:
+        collector.add(where, f"span {start}:{end} needs exactly one label, got {labels}")
+        return None
+    surface = text[start:end]
+    if value.get("text") != surface:
+        collector.add(
+            where,
+            f"span {start}:{end} text {value.get('text')!r} differs from the task text {surface!r}",
+        )
+        return None
+    boundaries = tokenize(text)
+    if start not in {s for s, _ in boundaries} or end not in {e for _, e in boundaries}:
+        collector.add(
+            where, f"span {start}:{end} {surface!r} starts or ends inside a token or on whitespace"
+        )
+        return None
+    return Span(start, end, labels[0], surface)
+
+
+def annotation_result(
+    choices: Mapping[str, str], spans: Iterable[Span], note: str = ""
+) -> list[dict]:
+    """Return a Label Studio ``result`` list for one unit's labels (annotation or prediction)."""
+    result = [
+        {
+            "id": f"{layer}",
+            "from_name": layer,
+            "to_name": TEXT_NAME,
+            "type": "choices",
+            "origin": "manual",
+            "value": {"choices": [choices[layer]]},
+        }
+        for layer in CHOICE_LAYERS
+        if layer in choices
+    ]
+    result += [
+        {
+            "id": f"ent{index}",
+            "from_name": NER_LAYER,
+            "to_name": TEXT_NAME,
+            "type": "labels",
+            "origin": "manual",
+            "value": {
+                "start": span.start,
+                "end": span.end,
+                "text": span.text,
+                "labels": [span.label],
+            },
+        }
+        for index, span in enumerate(spans, 1)
+    ]
+    if note:
+        result.append(
+            {
+                "id": NOTE_NAME,
+                "from_name": NOTE_NAME,
+                "to_name": TEXT_NAME,
+                "type": "textarea",
+                "origin": "manual",
+                "value": {"text": [note]},
+            }
+        )
+    return result
+
+
+def export_task(task_id: int, data: Mapping, annotations: Iterable[dict]) -> dict:
+    """Return one task in Label Studio's JSON export shape."""
+    return {"id": task_id, "data": dict(data), "annotations": list(annotations), "predictions": []}
+
+
+def export_annotation(
+    annotation_id: int, task_id: int, annotator: int, result: list[dict], *, ground_truth: bool
+) -> dict:
+    """Return one annotation in Label Studio's JSON export shape."""
+    return {
+        "id": annotation_id,
+        "completed_by": annotator,
+        "result": result,
+        "was_cancelled": False,
+        "ground_truth": ground_truth,
+        "task": task_id,
+    }
