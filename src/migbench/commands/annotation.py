@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from migbench.agreement import agreement_report, disagreements
+from migbench.agreement import agreement_markdown, agreement_report, disagreements
 from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks, read_annotators
 from migbench.commands.corpus import DEFAULT_SEEDS
 from migbench.fileio import write_atomic
@@ -16,6 +16,7 @@ from migbench.units import load_units
 log = logging.getLogger("migbench")
 
 AGREEMENT_NAME = "agreement.json"
+AGREEMENT_TABLES = "AGREEMENT.md"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_validate)
 
     parser = subparsers.add_parser(
-        "agreement", help="agreement between the annotation passes → annotations/agreement.json"
+        "agreement",
+        help="agreement between the passes → annotations/agreement.json and AGREEMENT.md",
     )
     _add_paths(parser)
     parser.add_argument(
@@ -64,5 +66,6 @@ def _agreement(args: argparse.Namespace) -> int:
     report = agreement_report(tasks, annotators)
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     write_atomic(args.annotations / AGREEMENT_NAME, text)
+    write_atomic(args.annotations / AGREEMENT_TABLES, agreement_markdown(report))
     print(text, end="")
     return 0

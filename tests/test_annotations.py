@@ -1,0 +1,112 @@
+"""The committed annotations: valid, complete gold, two passes, and generated agreement files."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from migbench.agreement import agreement_markdown, agreement_report, choice_agreement
+from migbench.annotations import EXPORTS, load_tasks, read_annotators
+from migbench.cli import main
+from migbench.labelstudio_export import ExportError
+from migbench.sampling import second_pass_sample
+from migbench.schema import CHOICE_LAYERS
+from migbench.units import load_units
+
+from .conftest import REPO, SEEDS
+
+ANNOTATIONS = REPO / "annotations"
+_, UNITS = load_units(SEEDS)
+TASKS = load_tasks(ANNOTATIONS, UNITS)
+ANNOTATORS = read_annotators(ANNOTATIONS)
+
+
+def test_every_unit_has_exactly_one_complete_gold_annotation():
+    assert set(TASKS) == {unit.id for unit in UNITS}
+    for task in TASKS.values():
+        golds = [a for a in task.annotations if a.ground_truth]
+        assert len(golds) == 1 and set(golds[0].choices) == set(CHOICE_LAYERS), task.unit_id
+        assert ANNOTATORS[golds[0].annotator].annotation_pass == 0
+
+
+def test_first_pass_covers_every_unit_and_second_pass_the_seeded_sample():
+    def annotated_in(annotation_pass):
+        return {
+            task.unit_id
+            for task in TASKS.values()
+            for a in task.annotations
+            if ANNOTATORS[a.annotator].annotation_pass == annotation_pass
+        }
+
+    assert annotated_in(1) == set(TASKS)
+    sample = second_pass_sample(UNITS)
+    assert annotated_in(2) == set(sample)
+    for doc_id in {unit.doc_id for unit in UNITS}:
+        own = [u.id for u in UNITS if u.doc_id == doc_id]
+        assert sum(uid in sample for uid in own) >= 0.25 * len(own)
+
+
+def test_every_pass_disagreement_has_an_adjudication_reason():
+    report_rows = []
+    for task in TASKS.values():
+        by_pass = {ANNOTATORS[a.annotator].annotation_pass: a for a in task.annotations}
+        if 2 in by_pass and any(
+            by_pass[1].choices[layer] != by_pass[2].choices[layer] for layer in CHOICE_LAYERS
+        ):
+            report_rows.append(task)
+            assert task.gold.note, f"{task.unit_id}: disagreement without an adjudication reason"
+    assert report_rows
+
+
+def test_validate_annotations_passes_on_the_committed_exports():
+    assert (
+        main(["validate-annotations", "--seeds", str(SEEDS), "--annotations", str(ANNOTATIONS)])
+        == 0
+    )
+
+
+def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
+    copy = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS, copy)
+    path = copy / EXPORTS / "mp-letter.json"
+    export = json.loads(path.read_text(encoding="utf-8"))
+    export[2]["annotations"][-1]["result"][0]["value"]["choices"] = ["maybe"]
+    export[3]["annotations"] = [a for a in export[3]["annotations"] if not a["ground_truth"]]
+    path.write_text(json.dumps(export), encoding="utf-8")
+    assert main(["validate-annotations", "--seeds", str(SEEDS), "--annotations", str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert f"task {export[2]['id']} (mp-letter-0003)" in err and "Invalid value" in err
+    assert "(mp-letter-0004): 0 ground_truth annotations" in err
+    assert "Traceback" not in err
+
+
+def test_a_unit_without_any_task_is_reported(tmp_path):
+    copy = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS, copy)
+    path = copy / EXPORTS / "rubio-meeting.json"
+    export = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(export[:-1]), encoding="utf-8")
+    with pytest.raises(ExportError, match="unit rubio-meeting-0016: no task in the exports"):
+        load_tasks(copy, UNITS)
+
+
+def test_committed_agreement_files_are_what_the_command_writes():
+    report = agreement_report(TASKS, ANNOTATORS)
+    committed = json.loads((ANNOTATIONS / "agreement.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(report))
+    assert (ANNOTATIONS / "AGREEMENT.md").read_text(encoding="utf-8") == agreement_markdown(report)
+
+
+def test_choice_agreement_matches_sklearn_and_handles_a_single_label():
+    first = ["favor", "none", "none", "against", "none", "favor"]
+    second = ["favor", "none", "favor", "against", "none", "none"]
+    scores = choice_agreement(first, second, ("favor", "against", "none"))
+    assert math.isclose(scores["cohen_kappa"], cohen_kappa_score(first, second))
+    assert scores["percent_agreement"] == 4 / 6
+    assert sum(map(sum, scores["confusion"]["matrix"])) == 6
+    constant = choice_agreement(["none"] * 3, ["none"] * 3, ("favor", "against", "none"))
+    assert constant["krippendorff_alpha"] is None
