@@ -15,7 +15,11 @@ from migbench import __version__
 from migbench.errors import MigbenchError
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
-COMMAND_MODULES = ("migbench.commands.corpus", "migbench.commands.annotation")
+COMMAND_MODULES = (
+    "migbench.commands.corpus",
+    "migbench.commands.annotation",
+    "migbench.commands.dataset",
+)
 
 log = logging.getLogger("migbench")
 

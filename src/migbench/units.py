@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from migbench.seeds import Document, load_documents
@@ -17,7 +18,7 @@ def load_units(
     return documents, units
 
 
-def context_of(units: list[Unit]) -> dict[str, tuple[str, str]]:
+def context_of(units: Sequence[Unit]) -> dict[str, tuple[str, str]]:
     """Map each unit id to the texts of the previous and next unit of its document ('' at edges)."""
     context: dict[str, tuple[str, str]] = {}
     for position, unit in enumerate(units):

@@ -7,7 +7,6 @@ import json
 import logging
 from pathlib import Path
 
-from migbench.agreement import agreement_markdown, agreement_report, disagreements
 from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks, read_annotators
 from migbench.commands.corpus import DEFAULT_SEEDS
 from migbench.fileio import write_atomic
@@ -56,6 +55,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _agreement(args: argparse.Namespace) -> int:
+    # seqeval, sklearn and krippendorff load slowly; only this command needs them.
+    from migbench.agreement import agreement_markdown, agreement_report, disagreements
+
     _, units = load_units(args.seeds)
     tasks = load_tasks(args.annotations, units)
     annotators = read_annotators(args.annotations)

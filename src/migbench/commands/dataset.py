@@ -1,0 +1,74 @@
+"""Dataset commands: ``build``, ``rehydrate`` and ``push``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from migbench.annotations import DEFAULT_ANNOTATIONS
+from migbench.commands.corpus import DEFAULT_SEEDS
+
+log = logging.getLogger("migbench")
+
+DEFAULT_DATASET = Path("dataset")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the dataset subcommands."""
+    parser = subparsers.add_parser("build", help="build dataset/ from the seeds and the exports")
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
+    parser.add_argument(
+        "--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="annotations folder"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default dataset/)")
+    parser.add_argument(
+        "--no-text",
+        action="store_true",
+        help="write the text-free variant: offsets and hashes (default folder dataset-notext/)",
+    )
+    parser.set_defaults(func=_build)
+
+    parser = subparsers.add_parser(
+        "rehydrate", help="restore the text of a text-free dataset from your copies of the sources"
+    )
+    parser.add_argument("--sources", type=Path, required=True, help="folder with the source files")
+    parser.add_argument(
+        "--dataset", type=Path, default=Path("dataset-notext"), help="text-free dataset"
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_DATASET, help="output folder")
+    parser.set_defaults(func=_rehydrate)
+
+    parser = subparsers.add_parser("push", help="upload dataset/ to the Hugging Face Hub")
+    parser.add_argument("--repo-id", required=True, help="ORG/NAME on the Hub")
+    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="dataset folder")
+    parser.add_argument("--private", action="store_true", help="create the repository private")
+    parser.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
+    parser.set_defaults(func=_push)
+
+
+# Heavy libraries (datasets, matplotlib, huggingface_hub) are imported inside the command
+# functions so that every other subcommand starts fast.
+def _build(args: argparse.Namespace) -> int:
+    from migbench.build import build_dataset
+
+    out = args.out or (Path("dataset-notext") if args.no_text else DEFAULT_DATASET)
+    build_dataset(args.seeds, args.annotations, out, with_text=not args.no_text)
+    return 0
+
+
+def _rehydrate(args: argparse.Namespace) -> int:
+    from migbench.rehydrate import rehydrate
+
+    rehydrate(args.dataset, args.sources, args.out)
+    return 0
+
+
+def _push(args: argparse.Namespace) -> int:
+    from migbench.publish import push_dataset
+
+    for line in push_dataset(
+        args.dataset, args.repo_id, private=args.private, dry_run=args.dry_run
+    ):
+        print(line)
+    return 0

@@ -1,0 +1,19 @@
+"""The text-free variant: rows with offsets and hashes but none of the source text."""
+
+from __future__ import annotations
+
+#: Unit columns that hold source text; ``text_sha256`` and ``ranges`` stay.
+UNIT_TEXT_COLUMNS = ("text", "prev_text", "next_text", "tokens")
+
+
+def strip_unit_row(row: dict) -> dict:
+    """Return a copy of a unit row without source text (entity offsets and labels stay)."""
+    stripped = {key: (None if key in UNIT_TEXT_COLUMNS else value) for key, value in row.items()}
+    if "entities" in row:
+        stripped["entities"] = [{**entity, "text": None} for entity in row["entities"]]
+    return stripped
+
+
+def strip_document(row: dict) -> dict:
+    """Return a copy of a document row without its text."""
+    return {**row, "text": None}

@@ -1,0 +1,199 @@
+"""The dataset build: deterministic, equal to the committed files, loadable, strict on input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from datasets import ClassLabel, load_dataset
+
+from migbench.annotations import EXPORTS
+from migbench.build import build_dataset, features_of
+from migbench.cli import main
+from migbench.errors import MigbenchError
+from migbench.rehydrate import rehydrate
+from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
+
+from .conftest import REPO, SEEDS
+
+ANNOTATIONS = REPO / "annotations"
+DATASET = REPO / "dataset"
+UNIT_CONFIGS = ("stance", "framing", "ner", "all")
+CONFIGS = UNIT_CONFIGS + tuple(f"{c}_genre" for c in UNIT_CONFIGS)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "dataset"
+    build_dataset(SEEDS, ANNOTATIONS, out)
+    return out
+
+
+def files_of(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    again = tmp_path / "dataset"
+    build_dataset(SEEDS, ANNOTATIONS, again)
+    assert files_of(again) == files_of(built)
+    for name in files_of(built):
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_rebuild_equals_the_committed_dataset(built):
+    """Release test: seeds + annotations give the committed files and statistics."""
+    assert files_of(built) == files_of(DATASET)
+    for name in files_of(built):
+        if name.suffix == ".parquet":
+            ours, theirs = pq.read_table(built / name), pq.read_table(DATASET / name)
+            assert ours.equals(theirs) and ours.schema.metadata == theirs.schema.metadata, name
+        elif name.suffix != ".png":  # PNG bytes depend on the matplotlib build; compared above
+            assert (built / name).read_bytes() == (DATASET / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    stats = json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
+    dataset = load_dataset(str(DATASET), config, cache_dir=str(tmp_path / "cache"))
+    scheme = "genre_transfer" if config.endswith("_genre") else "official"
+    assert {split: len(rows) for split, rows in dataset.items()} == stats["splits"][scheme]
+    features = dataset["train"].features
+    assert features == features_of(config)
+    if "stance" in features:
+        assert features["stance"] == ClassLabel(names=list(STANCE_LABELS))
+    if "frame" in features:
+        assert features["frame"].names == list(FRAME_LABELS)
+        assert features["mfc"].names == list(MFC_LABELS)
+    if "ner_tags" in features:
+        assert features["ner_tags"].feature.names == list(IOB2_TAGS)
+        row = dataset["train"][0]
+        assert len(row["tokens"]) == len(row["ner_tags"])
+
+
+def test_documents_config_loads(tmp_path):
+    dataset = load_dataset(str(DATASET), "documents", cache_dir=str(tmp_path / "cache"))
+    documents = dataset["documents"]
+    assert documents["doc_id"] == ["repatriation", "rubio-meeting", "mp-letter", "dhankhar-report"]
+    assert all("Your support" not in text for text in documents["text"])
+
+
+def test_splits_keep_paragraphs_together_and_folds_cover_train(tmp_path):
+    dataset = load_dataset(str(DATASET), "all", cache_dir=str(tmp_path / "cache"))
+    split_of = {}
+    for split, rows in dataset.items():
+        for row in rows:
+            key = (row["doc_id"], row["paragraph"])
+            assert split_of.setdefault(key, split) == split, key
+            assert (row["fold"] in range(5)) == (split == "train")
+    genre = load_dataset(str(DATASET), "all_genre", cache_dir=str(tmp_path / "cache"))
+    assert set(genre["test"]["doc_id"]) == {"repatriation", "rubio-meeting", "mp-letter"}
+    assert set(genre["train"]["doc_id"]) == {"dhankhar-report"}
+
+
+def test_stats_match_the_rows(tmp_path):
+    stats = json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
+    dataset = load_dataset(str(DATASET), "all", cache_dir=str(tmp_path / "cache"))
+    test = dataset["test"]
+    names = test.features["stance"].names
+    assert stats["labels"]["stance"]["test"] == {
+        n: test["stance"].count(i) for i, n in enumerate(names)
+    }
+    mentions = sum(len(row["entities"]) for split in dataset.values() for row in split)
+    assert stats["entity_mentions"] == mentions
+
+
+def _copy_inputs(tmp_path: Path) -> tuple[Path, Path]:
+    seeds, annotations = tmp_path / "seeds", tmp_path / "annotations"
+    shutil.copytree(SEEDS, seeds)
+    shutil.copytree(ANNOTATIONS, annotations)
+    return seeds, annotations
+
+
+def _edit_export(annotations: Path, edit) -> None:
+    path = annotations / EXPORTS / "mp-letter.json"
+    export = json.loads(path.read_text(encoding="utf-8"))
+    edit(export)
+    path.write_text(json.dumps(export), encoding="utf-8")
+
+
+def _stale_text(export):
+    export[0]["data"]["text"] += " (edited)"
+
+
+def _unknown_label(export):
+    export[0]["annotations"][-1]["result"][0]["value"]["choices"] = ["neutral"]
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda seeds, ann: next(seeds.glob("002_*")).write_bytes(b"changed"), "sha256"),
+        (lambda seeds, ann: _edit_export(ann, _stale_text), "differs from the unit's text"),
+        (
+            lambda seeds, ann: _edit_export(ann, _unknown_label),
+            "Invalid value for control 'stance'",
+        ),
+    ],
+    ids=["modified seed", "stale export text", "label outside the schema"],
+)
+def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
+    tmp_path, corrupt, message, capsys
+):
+    seeds, annotations = _copy_inputs(tmp_path)
+    out = tmp_path / "dataset"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous build", encoding="utf-8")
+    corrupt(seeds, annotations)
+    args = ["build", "--seeds", str(seeds), "--annotations", str(annotations), "--out", str(out)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "previous build"
+
+
+def test_text_free_variant_has_no_text_and_rehydrates_to_the_full_dataset(built, tmp_path):
+    notext = tmp_path / "notext"
+    build_dataset(SEEDS, ANNOTATIONS, notext, with_text=False)
+    table = pq.read_table(notext / "data" / "all" / "test.parquet")
+    assert set(table.column("text").to_pylist()) == {None}
+    assert None not in table.column("text_sha256").to_pylist()
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        shutil.copy(path, sources / path.name)
+    restored = tmp_path / "restored"
+    rehydrate(notext, sources, restored)
+    for name in files_of(built):
+        assert (restored / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_rehydrate_refuses_a_modified_source(tmp_path):
+    notext = tmp_path / "notext"
+    build_dataset(SEEDS, ANNOTATIONS, notext, with_text=False)
+    sources = tmp_path / "sources"
+    shutil.copytree(SEEDS, sources)
+    changed = next(sources.glob("001_*"))
+    changed.write_bytes(changed.read_bytes().replace(b"Rubio", b"Rubia"))
+    with pytest.raises(MigbenchError, match=f"{changed.name}: sha256"):
+        rehydrate(notext, sources, tmp_path / "restored")
+    assert not (tmp_path / "restored").exists()
+
+
+def test_push_dry_run_lists_files_without_a_token(capsys, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    args = ["push", "--repo-id", "org/migbench", "--dataset", str(DATASET), "--dry-run"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "datasets/org/migbench" in out and "data/all/test.parquet" in out and "README.md" in out
+
+
+def test_push_without_token_or_with_a_bad_repo_id_fails_cleanly(capsys, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    assert main(["push", "--repo-id", "org/migbench", "--dataset", str(DATASET)]) == 1
+    assert "HF_TOKEN" in capsys.readouterr().err
+    assert main(["push", "--repo-id", "not a repo", "--dataset", str(DATASET), "--dry-run"]) == 1
