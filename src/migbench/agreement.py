@@ -95,7 +95,23 @@ def agreement_report(
         )
         for layer, labels in CHOICE_LAYERS.items()
     }
-    return {"n_units": len(pairs), "layers": layers, "entities": entity_agreement(pairs)}
+    return {
+        "n_units": len(pairs),
+        "layers": layers,
+        "entities": entity_agreement(pairs),
+        "gold_changes_from_first_pass": gold_changes(tasks, annotators),
+    }
+
+
+def gold_changes(tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]) -> dict:
+    """Count, per layer, the units whose adjudicated gold differs from the first pass."""
+    changes = dict.fromkeys([*CHOICE_LAYERS, "entities"], 0)
+    for task in tasks.values():
+        first = next(a for a in task.annotations if annotators[a.annotator].annotation_pass == 1)
+        for layer in CHOICE_LAYERS:
+            changes[layer] += first.choices[layer] != task.gold.choices[layer]
+        changes["entities"] += first.spans != task.gold.spans
+    return changes
 
 
 def _tags(text: str, annotation: Annotation) -> list[str]:

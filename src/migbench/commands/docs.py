@@ -1,0 +1,64 @@
+"""``migbench docs``: regenerate the generated blocks of README.md and DATASHEET.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from functools import partial
+from pathlib import Path
+
+from migbench import docs
+from migbench.errors import MigbenchError
+from migbench.fileio import write_atomic
+
+log = logging.getLogger("migbench")
+
+DOCUMENTS = (Path("README.md"), Path("DATASHEET.md"))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the docs subcommand."""
+    parser = subparsers.add_parser(
+        "docs", help="rewrite the generated numbers in README.md and DATASHEET.md"
+    )
+    parser.add_argument("--root", type=Path, default=Path("."), help="repository root")
+    parser.add_argument("--check", action="store_true", help="fail if a document is stale")
+    parser.set_defaults(func=_docs)
+
+
+def _load(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MigbenchError(f"{path}: cannot read ({exc})") from None
+
+
+def blocks(root: Path) -> dict:
+    """Return the generators of every block, reading the committed files lazily."""
+    stats = partial(_load, root / "dataset" / "stats.json")
+    agreement = partial(_load, root / "annotations" / "agreement.json")
+    return {
+        "corpus": lambda: docs.corpus_block(stats()),
+        "labels": lambda: docs.labels_block(stats()),
+        "agreement": lambda: docs.agreement_block(agreement()),
+        "sample": lambda: docs.sample_block(agreement()),
+    }
+
+
+def _docs(args: argparse.Namespace) -> int:
+    generators = blocks(args.root)
+    stale = []
+    for name in DOCUMENTS:
+        path = args.root / name
+        text = path.read_text(encoding="utf-8")
+        rendered = docs.render(text, generators, source=str(path))
+        if rendered != text:
+            stale.append(str(path))
+            if not args.check:
+                write_atomic(path, rendered)
+    if args.check and stale:
+        log.error("stale generated blocks in %s; run `migbench docs`", ", ".join(stale))
+        return 1
+    log.info("%s", "updated " + ", ".join(stale) if stale else "generated blocks are up to date")
+    return 0

@@ -1,0 +1,120 @@
+"""Generated blocks of README.md and DATASHEET.md, so that no number in them is typed by hand.
+
+A block sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``; ``migbench docs``
+rewrites every block from the committed statistics and agreement files, and ``--check`` fails when
+the text is stale.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from migbench.errors import MigbenchError
+from migbench.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, UNIT_TYPES
+from migbench.splits import SPLITS
+
+_BLOCK = re.compile(
+    r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S
+)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def corpus_block(stats: Mapping) -> str:
+    """Units, entity mentions and splits per document and overall."""
+    official = stats["splits"]["official"]
+    rows = [
+        [doc, info["units"], info["entity_mentions"], *(info["splits"][s] for s in SPLITS)]
+        for doc, info in stats["documents"].items()
+    ]
+    rows.append(
+        ["**all**", stats["units"], stats["entity_mentions"], *(official[s] for s in SPLITS)]
+    )
+    types = ", ".join(f"{name} {stats['unit_types'][name]}" for name in UNIT_TYPES)
+    return (
+        _table(["document", "units", "entity mentions", *SPLITS], rows)
+        + f"\n\nUnit types: {types}. Tokens: {stats['tokens']}."
+    )
+
+
+def labels_block(stats: Mapping) -> str:
+    """Label counts per layer over the whole dataset, with shares."""
+    total = stats["units"]
+    parts = []
+    for layer, labels in CHOICE_LAYERS.items():
+        counts = stats["labels"][layer]["all"]
+        shares = (
+            f"{label} {counts[label]} ({100 * counts[label] / total:.1f} %)" for label in labels
+        )
+        parts.append(f"**{layer}**: " + ", ".join(shares))
+    entities = stats["entities"]["all"]
+    parts.append("**entities**: " + ", ".join(f"{t} {entities[t]}" for t in ENTITY_TYPES))
+    return "\n\n".join(parts)
+
+
+def agreement_block(agreement: Mapping) -> str:
+    """Agreement between the two passes: κ, α, raw agreement, entity F1."""
+    rows = [
+        [
+            layer,
+            _num(s["cohen_kappa"]),
+            _num(s["krippendorff_alpha"]),
+            f"{s['percent_agreement']:.3f}",
+        ]
+        for layer, s in agreement["layers"].items()
+    ]
+    entities = agreement["entities"]
+    return (
+        f"Units annotated in both passes: {agreement['n_units']}.\n\n"
+        + _table(["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"], rows)
+        + f"\n\nEntity micro-F1 between the passes: {entities['micro_f1']:.3f} "
+        f"({entities['mentions_first_pass']} and {entities['mentions_second_pass']} mentions).\n\n"
+        + "Disagreements resolved by adjudication: "
+        + ", ".join(
+            f"{layer} {agreement['n_units'] - _trace(s['confusion']['matrix'])}"
+            for layer, s in agreement["layers"].items()
+        )
+        + ". Units whose gold differs from the first pass: "
+        + ", ".join(f"{k} {v}" for k, v in agreement["gold_changes_from_first_pass"].items())
+        + "."
+    )
+
+
+def _trace(matrix: list[list[int]]) -> int:
+    return sum(row[i] for i, row in enumerate(matrix))
+
+
+def sample_block(agreement: Mapping) -> str:
+    """The second-pass sample: fraction, seed and size."""
+    return (
+        f"Second-pass sample: {100 * SECOND_PASS_FRACTION:.0f} % of each document's units "
+        f"(rounded up), seed {SECOND_PASS_SEED}: {agreement['n_units']} units."
+    )
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -> str:
+    """Return ``text`` with every generated block rewritten.
+
+    Raises:
+        MigbenchError: A block names no known generator.
+    """
+
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        if name not in blocks:
+            raise MigbenchError(
+                f"{source}: unknown generated block {name!r}; known: {', '.join(blocks)}"
+            )
+        return f"{match.group(1)}{blocks[name]().rstrip()}\n{match.group(4)}"
+
+    return _BLOCK.sub(replace, text)

@@ -1,0 +1,48 @@
+"""Generated numbers in README.md and DATASHEET.md match the committed statistics."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from migbench import docs
+from migbench.cli import main
+from migbench.errors import MigbenchError
+
+from .conftest import REPO
+
+
+def test_readme_and_datasheet_numbers_are_current(capsys):
+    assert main(["docs", "--root", str(REPO), "--check"]) == 0, capsys.readouterr().err
+
+
+def test_every_generated_block_is_present():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
+    assert "<!-- generated:corpus -->" in readme
+    for name in ("corpus", "labels", "sample", "agreement"):
+        assert f"<!-- generated:{name} -->" in datasheet
+
+
+def test_a_hand_edited_number_is_caught_and_regenerated(tmp_path):
+    for name in ("README.md", "DATASHEET.md"):
+        shutil.copy(REPO / name, tmp_path / name)
+    for folder in ("dataset", "annotations"):
+        (tmp_path / folder).mkdir()
+    shutil.copy(REPO / "dataset" / "stats.json", tmp_path / "dataset")
+    shutil.copy(REPO / "annotations" / "agreement.json", tmp_path / "annotations")
+    datasheet = tmp_path / "DATASHEET.md"
+    original = datasheet.read_text(encoding="utf-8")
+    datasheet.write_text(
+        original.replace("| **all** | 363 |", "| **all** | 400 |"), encoding="utf-8"
+    )
+    assert main(["docs", "--root", str(tmp_path), "--check"]) == 1
+    assert main(["docs", "--root", str(tmp_path)]) == 0
+    assert datasheet.read_text(encoding="utf-8") == original
+
+
+def test_unknown_block_is_an_error():
+    text = "<!-- generated:nope -->\nx\n<!-- /generated:nope -->\n"
+    with pytest.raises(MigbenchError, match="unknown generated block 'nope'"):
+        docs.render(text, {"corpus": lambda: ""}, source="X.md")
