@@ -50,7 +50,6 @@ STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DOCUMENTS_SPLIT = "documents"
-TEXT_COLUMNS = ("text", "prev_text", "next_text", "tokens")
 
 _SPAN = {"start": Value("int32"), "end": Value("int32")}
 BASE_FEATURES = {

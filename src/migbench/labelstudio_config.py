@@ -12,8 +12,6 @@ from migbench.units import context_of
 TEXT_NAME = "text"
 #: Free-text control for an annotator's comment or an adjudicator's one-line reason.
 NOTE_NAME = "note"
-#: Task data keys that the config shows; every task carries them.
-CONTEXT_KEYS = ("prev_text", "next_text")
 
 _CHOICE_TITLES = {
     "stance": "Stance toward enforcement against irregular migration",

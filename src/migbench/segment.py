@@ -236,8 +236,3 @@ def _ranges_of(offsets: list[int | None]) -> tuple[tuple[int, int], ...]:
 @lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
-
-
-def segment_documents(documents: list[Document]) -> list[Unit]:
-    """Segment several documents, in the order given."""
-    return [unit for document in documents for unit in segment_document(document)]
