@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "migbench.commands.annotation",
     "migbench.commands.dataset",
     "migbench.commands.docs",
+    "migbench.commands.scoring",
 )
 
 log = logging.getLogger("migbench")

@@ -1,0 +1,396 @@
+"""Submissions: read a JSONL file and check every line against its task and the gold.
+
+One JSON object per line, keyed by unit id, with the prediction under the task's field. Every
+problem is collected, with its line number and id, before a :class:`SubmissionError` is raised,
+so one run reports them all. A valid submission comes back as :class:`Predictions`, aligned with
+the gold units; entity spans are converted to IOB2 tags over the gold unit's tokens.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from migbench.errors import MigbenchError
+from migbench.gold import GoldError, GoldUnit
+from migbench.tasks import (
+    TASKS,
+    Task,
+    encode_tags,
+    iob2_breaks,
+    iob2_message,
+    prediction_types,
+    tag_vocabulary,
+)
+from migbench.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
+
+#: Largest submission file read, in bytes.
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+#: Problems shown in an error message; the rest are counted.
+MAX_SHOWN = 20
+_SNIPPET_CHARS = 100
+_SPAN_KEYS = frozenset(("start", "end", "label", "text"))
+_ALLOW_MISSING = "pass --allow-missing (allow_missing=True) to score missing units as wrong"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a submission: where it is and what is wrong."""
+
+    line: int | None
+    unit_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.unit_id is not None:
+            where.append(f"id {self.unit_id!r}")
+        return f"{', '.join(where) or 'submission'}: {self.message}"
+
+
+class SubmissionError(MigbenchError):
+    """An invalid submission; ``problems`` holds every problem found."""
+
+    def __init__(self, problems: Sequence[Problem], *, task: Task | None = None) -> None:
+        self.problems = list(problems)
+        self.task = task
+        count = len(self.problems)
+        lines = [f"invalid {task.name + ' ' if task else ''}submission: {count} problem(s)"]
+        if task is not None:
+            lines.append(f"expected one JSON object per line: {expected_line(task)}")
+        lines += [f"  {problem}" for problem in self.problems[:MAX_SHOWN]]
+        if count > MAX_SHOWN:
+            lines.append(f"  and {count - MAX_SHOWN} more")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """A valid submission aligned with the gold.
+
+    Attributes:
+        values: One entry per gold unit, in gold order: the label (classification tasks), the
+            IOB2 tags (NER), or None where the submission has no line for the unit.
+        missing: Ids of the gold units without a prediction.
+    """
+
+    values: list[Any]
+    missing: list[str]
+
+
+def expected_line(task: Task) -> str:
+    """Describe one valid submission line of ``task``."""
+    if task.is_sequence:
+        return (
+            '{"id": "<unit id>", "ner_tags": ["O", "B-GPE", "I-GPE", ...]} with one tag per gold '
+            'token, or {"id": "<unit id>", "entities": [{"start": 0, "end": 5, "label": "GPE"}]} '
+            "with character offsets into the unit text, end-exclusive"
+        )
+    labels = " | ".join(json.dumps(label) for label in task.labels)
+    return f'{{"id": "<unit id>", "{task.name}": {labels}}}'
+
+
+def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) -> bytes:
+    """Return the bytes of a submission file.
+
+    Raises:
+        SubmissionError: The path is a directory, cannot be read, or holds more than
+            ``max_bytes`` bytes.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except IsADirectoryError:
+        raise SubmissionError([_file_problem(path, "is a directory, not a JSONL file")]) from None
+    except OSError as exc:
+        raise SubmissionError([_file_problem(path, f"cannot be read: {exc.strerror}")]) from None
+    if len(data) > max_bytes:
+        raise SubmissionError([_file_problem(path, f"is larger than the {max_bytes}-byte limit")])
+    return data
+
+
+def parse_submission(
+    task: Task,
+    data: bytes,
+    gold: Sequence[GoldUnit],
+    *,
+    tagset: str = "iob2",
+    allow_missing: bool = False,
+) -> Predictions:
+    """Parse the bytes of a JSONL submission and check it against ``task`` and ``gold``.
+
+    A UTF-8 byte order mark is skipped; lines end with ``\\n`` (a ``\\r`` before it is fine).
+
+    Raises:
+        SubmissionError: The submission is invalid; every problem is listed.
+    """
+    problems: list[Problem] = []
+    rows = _parse_lines(data, problems)
+    return _check(task, rows, gold, tagset, allow_missing, problems)
+
+
+def validate_rows(
+    task: Task,
+    rows: Iterable[Any],
+    gold: Sequence[GoldUnit],
+    *,
+    tagset: str = "iob2",
+    allow_missing: bool = False,
+) -> Predictions:
+    """Check in-memory submission rows (one dict per line) against ``task`` and ``gold``.
+
+    Problems name a row by its position from 1, as its line in a file would be.
+
+    Raises:
+        SubmissionError: The submission is invalid; every problem is listed.
+    """
+    problems: list[Problem] = []
+    numbered = list(enumerate(rows, 1))
+    if not numbered:
+        problems.append(Problem(None, None, "empty submission: no rows"))
+    return _check(task, numbered, gold, tagset, allow_missing, problems)
+
+
+def _file_problem(path: str | Path, message: str) -> Problem:
+    return Problem(None, None, f"{path} {message}")
+
+
+def _parse_lines(data: bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    if not data:
+        problems.append(Problem(None, None, "empty submission: no lines"))
+        return []
+    lines = data.split(b"\n")
+    if lines[-1] == b"":  # the newline that ends the last line
+        lines.pop()
+    rows = []
+    for number, raw in enumerate(lines, 1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8: byte {raw[exc.start : exc.start + 1]!r} at column {exc.start}"
+            problems.append(Problem(number, None, f"{message}; received {_clip(repr(raw))}"))
+            continue
+        if not text.strip():
+            problems.append(Problem(number, None, "blank line; every line must be a JSON object"))
+            continue
+        try:
+            rows.append((number, json.loads(text)))
+        except (ValueError, RecursionError) as exc:
+            message = f"invalid JSON ({exc}); received {_clip(text)}"
+            problems.append(Problem(number, None, message))
+    return rows
+
+
+def _check(
+    task: Task,
+    rows: list[tuple[int, Any]],
+    gold: Sequence[GoldUnit],
+    tagset: str,
+    allow_missing: bool,
+    problems: list[Problem],
+) -> Predictions:
+    checker = _RowChecker(task, gold, tagset)
+    found: dict[str, Any] = {}
+    first_line: dict[str, int] = {}
+    for number, row in rows:
+        unit_id, value, messages = checker.check(row)
+        if unit_id is not None and unit_id in first_line:
+            messages.insert(0, f"duplicate id, first on line {first_line[unit_id]}")
+        elif unit_id is not None:
+            first_line[unit_id] = number
+        if messages:
+            received = f"; received {_clip(_to_json(row))}"
+            problems += [Problem(number, unit_id, message + received) for message in messages]
+        elif unit_id is not None:
+            found[unit_id] = value
+    if task.is_sequence:
+        problems += _iob2_problems(found, first_line, checker.types)
+    missing = [unit.id for unit in gold if unit.id not in first_line]
+    if not allow_missing and rows:
+        problems += [
+            Problem(None, i, f"no prediction for this unit; {_ALLOW_MISSING}") for i in missing
+        ]
+    if problems:
+        problems.sort(key=lambda problem: (problem.line is None, problem.line or 0))
+        raise SubmissionError(problems, task=task)
+    return Predictions([found.get(unit.id) for unit in gold], missing)
+
+
+def _iob2_problems(
+    found: dict[str, list[str]], first_line: dict[str, int], types: Sequence[str]
+) -> list[Problem]:
+    ids, sequences = list(found), list(found.values())
+    codes, starts = encode_tags(sequences, types)
+    problems, reported = [], set()
+    for position in iob2_breaks(codes, starts).tolist():
+        index = int(np.searchsorted(starts, position, side="right")) - 1
+        if index not in reported:  # a sequence's first break only
+            reported.add(index)
+            message = iob2_message(sequences[index], position - int(starts[index]))
+            problems.append(Problem(first_line[ids[index]], ids[index], message))
+    return problems
+
+
+class _RowChecker:
+    """Checks one parsed line: its id, its fields and its prediction."""
+
+    def __init__(self, task: Task, gold: Sequence[GoldUnit], tagset: str) -> None:
+        self.task = task
+        self.units = {unit.id: unit for unit in gold}
+        self.types = prediction_types(tagset) if task.is_sequence else ()
+        self.tags = frozenset(tag_vocabulary(self.types))
+        self.foreign = {f: t.name for t in TASKS.values() if t is not task for f in t.fields}
+
+    def check(self, row: Any) -> tuple[str | None, Any, list[str]]:
+        """Return the row's id (None if unusable), its prediction and its problems."""
+        if not isinstance(row, dict):
+            return None, None, [f"expected a JSON object, not {_json_type(row)}"]
+        messages: list[str] = []
+        unit_id = row.get("id")
+        if not isinstance(unit_id, str):
+            got = "missing" if "id" not in row else f"a {_json_type(unit_id)}, not a string"
+            messages.append(f"id is {got}")
+            unit_id = None
+        unit = self.units.get(unit_id) if unit_id is not None else None
+        if unit_id is not None and unit is None:
+            messages.append("unknown id: no gold unit has it")
+        messages += self._field_messages(row)
+        if messages:
+            return unit_id, None, messages
+        if self.task.is_sequence:
+            value, messages = self._sequence(row, unit)
+        else:
+            value, messages = self._label(row[self.task.name])
+        return unit_id, value, messages
+
+    def _field_messages(self, row: dict[str, Any]) -> list[str]:
+        fields = self.task.fields
+        messages = []
+        for key in row:
+            if key in self.foreign:
+                messages.append(
+                    f"field {key!r} belongs to task {self.foreign[key]!r}; "
+                    f"a {self.task.name} submission carries {' or '.join(map(repr, fields))}"
+                )
+            elif key != "id" and key not in fields:
+                messages.append(f"unexpected field {key!r}")
+        given = [field for field in fields if field in row]
+        if not given:
+            messages.append(f"missing field {' or '.join(map(repr, fields))}")
+        elif len(given) > 1:
+            messages.append(f"both {' and '.join(map(repr, given))}; give one")
+        return messages
+
+    def _label(self, label: Any) -> tuple[str | None, list[str]]:
+        name = self.task.name
+        if not isinstance(label, str):
+            return None, [f"{name} must be a string label, not {_json_type(label)}"]
+        if label not in self.task.labels:
+            expected = ", ".join(self.task.labels)
+            return None, [f"unknown {name} label {label!r}; expected one of {expected}"]
+        return label, []
+
+    def _sequence(self, row: dict[str, Any], unit: GoldUnit) -> tuple[list[str] | None, list[str]]:
+        if "entities" in row:
+            return self._entities(row["entities"], unit)
+        tags = row["ner_tags"]
+        if not isinstance(tags, list):
+            return None, [f"ner_tags must be an array of tags, not {_json_type(tags)}"]
+        if len(tags) != len(unit.tokens):
+            return None, [f"{len(tags)} tags for the unit's {len(unit.tokens)} tokens"]
+        if not self._known_tags(tags):
+            position, tag = next((i, t) for i, t in enumerate(tags) if not self._known_tags([t]))
+            return None, [f"tag {position} {_clip(_to_json(tag))} is not {self._tag_pattern()}"]
+        return tags, []
+
+    def _known_tags(self, tags: list[Any]) -> bool:
+        try:
+            return self.tags.issuperset(tags)
+        except TypeError:  # an unhashable element
+            return False
+
+    def _tag_pattern(self) -> str:
+        return f"O, B-X or I-X with X one of {', '.join(self.types)}"
+
+    def _entities(self, entities: Any, unit: GoldUnit) -> tuple[list[str] | None, list[str]]:
+        if not isinstance(entities, list):
+            return None, [f"entities must be an array of objects, not {_json_type(entities)}"]
+        if not entities:
+            return ["O"] * len(unit.tokens), []
+        messages = []
+        for number, entity in enumerate(entities):
+            messages += [f"entity {number}: {m}" for m in self._entity_messages(entity, unit.text)]
+        if messages:
+            return None, messages
+        spans = sorted((e["start"], e["end"], e["label"]) for e in entities)
+        for (start, end, _), (next_start, next_end, _) in pairwise(spans):
+            if next_start < end:
+                messages.append(f"spans {start}:{end} and {next_start}:{next_end} overlap")
+        if messages:
+            return None, messages
+        offsets = tokenize(unit.text)
+        if len(offsets) != len(unit.tokens):
+            raise GoldError(f"gold unit {unit.id!r}: tokens are not the tokenizer's tokens of text")
+        try:
+            return spans_to_iob2(unit.text, spans, tokens=offsets), []
+        except SpanAlignmentError as exc:
+            return None, [f"{exc} (tokens are runs of word characters or single other characters)"]
+
+    def _entity_messages(self, entity: Any, text: str) -> list[str]:
+        if not isinstance(entity, dict):
+            return [f"expected an object, not {_json_type(entity)}"]
+        messages = [f"unexpected key {key!r}" for key in entity if key not in _SPAN_KEYS]
+        for key in ("start", "end"):
+            value = entity.get(key)
+            if key not in entity:
+                messages.append(f"missing key {key!r}")
+            elif not isinstance(value, int) or isinstance(value, bool):
+                messages.append(f"{key} must be an integer, not {_json_type(value)}")
+        label = entity.get("label")
+        if not isinstance(label, str) or label not in self.types:
+            got = "missing" if "label" not in entity else _clip(_to_json(label))
+            messages.append(f"label {got} is not one of {', '.join(self.types)}")
+        if messages:
+            return messages
+        start, end = entity["start"], entity["end"]
+        if start >= end:
+            return [f"start {start} >= end {end}; a span is end-exclusive and not empty"]
+        if start < 0 or end > len(text):
+            return [
+                f"span {start}:{end} is out of bounds: the unit text has {len(text)} characters"
+            ]
+        if "text" in entity and entity["text"] != text[start:end]:
+            actual = _to_json(text[start:end])
+            return [f"text {_clip(_to_json(entity['text']))} but text[{start}:{end}] is {actual}"]
+        return []
+
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "boolean"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _to_json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # in-memory rows may hold values JSON cannot carry
+        return repr(value)
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _SNIPPET_CHARS:
+        return text
+    return text[: _SNIPPET_CHARS - 3] + "..."
