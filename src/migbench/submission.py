@@ -263,14 +263,15 @@ class _RowChecker:
         unit = self.units.get(unit_id) if unit_id is not None else None
         if unit_id is not None and unit is None:
             messages.append("unknown id: no gold unit has it")
-        messages += self._field_messages(row)
-        if messages:
-            return unit_id, None, messages
+        field_messages = self._field_messages(row)
+        messages += field_messages
+        if field_messages or (self.task.is_sequence and unit is None):
+            return unit_id, None, messages  # a tag sequence is checked against its gold unit
         if self.task.is_sequence:
-            value, messages = self._sequence(row, unit)
+            value, more = self._sequence(row, unit)
         else:
-            value, messages = self._label(row[self.task.name])
-        return unit_id, value, messages
+            value, more = self._label(row[self.task.name])
+        return unit_id, value, messages + more
 
     def _field_messages(self, row: dict[str, Any]) -> list[str]:
         fields = self.task.fields
