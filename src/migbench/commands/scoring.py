@@ -185,9 +185,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("submission", type=Path, help="JSONL file, one object per unit id")
         parser.add_argument("--task", required=True, choices=TASKS)
         source = parser.add_mutually_exclusive_group()
-        source.add_argument(
-            "--split", choices=SPLITS, default="test", help="gold split (default test)"
-        )
+        # No default here: argparse could not tell "--split test" from no --split next to --gold.
+        source.add_argument("--split", choices=SPLITS, help="gold split (default test)")
         source.add_argument("--gold", type=Path, help="gold JSONL file instead of a split")
         parser.add_argument(
             "--data-dir",
@@ -229,7 +228,7 @@ def _non_negative(text: str) -> int:
 
 def _common(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "split": args.split,
+        "split": args.split or "test",
         "gold": args.gold,
         "data_dir": args.data_dir,
         "tagset": args.tagset,

@@ -1,0 +1,153 @@
+"""Gold loading: the fixture JSONL, parquet files written by HF datasets, and clean errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import migbench
+from migbench.gold import GoldError, gold_from_rows, load_gold_file, load_split
+from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = REPO / "tests/fixtures/gold.jsonl"
+ROWS = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def features(stance_names=STANCE_LABELS):
+    from datasets import ClassLabel, Features, List, Value
+
+    span = {
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "label": Value("string"),
+        "text": Value("string"),
+    }
+    return Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "tokens": List(Value("string")),
+            "stance": ClassLabel(names=list(stance_names)),
+            "frame": ClassLabel(names=list(FRAME_LABELS)),
+            "mfc": ClassLabel(names=list(MFC_LABELS)),
+            "ner_tags": List(ClassLabel(names=list(IOB2_TAGS))),
+            "entities": List(span),
+            "doc_id": Value("string"),  # a column the scorer ignores
+        }
+    )
+
+
+def write_split(folder: Path, split: str, rows: list[dict], **feature_options) -> Path:
+    """Write rows as the dataset build does: HF datasets, ClassLabels in the parquet schema."""
+    from datasets import Dataset
+
+    encoded = [{**row, "doc_id": row["id"].rsplit("-", 1)[0]} for row in rows]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{split}.parquet"
+    Dataset.from_list(encoded, features=features(**feature_options)).to_parquet(str(path))
+    return path
+
+
+def test_the_fixture_has_all_layers_and_every_label_of_stance_and_frame():
+    units = load_gold_file(FIXTURE)
+    assert [unit.id for unit in units] == [f"fixture-{n:04d}" for n in range(1, 13)]
+    assert {unit.stance for unit in units} == set(STANCE_LABELS)
+    assert {unit.frame for unit in units} == set(FRAME_LABELS)
+    assert units[3].tokens[9:12] == ("US", "-", "Mexico")
+    assert units[3].ner_tags[9:12] == ("B-GPE", "O", "B-GPE")
+
+
+def test_a_split_written_by_datasets_loads_as_the_same_units(tmp_path):
+    write_split(tmp_path, "test", ROWS)
+    assert load_split("test", data_dir=tmp_path) == load_gold_file(FIXTURE)
+
+
+def test_score_reads_the_split_from_the_data_dir(tmp_path):
+    write_split(tmp_path, "validation", ROWS)
+    result = migbench.score(
+        "mfc", REPO / "examples/mfc.jsonl", split="validation", data_dir=tmp_path, n_resamples=0
+    )
+    assert (result["split"], result["gold_file"], result["n_units"]) == ("validation", None, 12)
+
+
+def test_a_dataset_built_with_other_label_names_is_refused(tmp_path):
+    write_split(tmp_path, "test", ROWS, stance_names=("against", "favor", "none"))
+    with pytest.raises(GoldError, match="ClassLabel names of stance are .* another schema"):
+        load_split("test", data_dir=tmp_path)
+
+
+def test_a_missing_split_file_tells_how_to_get_one(tmp_path):
+    with pytest.raises(GoldError) as caught:
+        load_split("test", data_dir=tmp_path)
+    message = str(caught.value)
+    assert str(tmp_path / "test.parquet") in message
+    assert "migbench build" in message and "--gold FILE" in message
+
+
+def test_an_unknown_split_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown split 'train'; expected one of validation, test"):
+        load_split("train")
+
+
+def test_a_corrupt_parquet_file_is_a_gold_error(tmp_path):
+    (tmp_path / "test.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(GoldError, match="cannot read"):
+        load_split("test", data_dir=tmp_path)
+
+
+def broken(index: int, **changes) -> list[dict]:
+    rows = [dict(row) for row in ROWS]
+    rows[index].update(changes)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "no gold units"),
+        ([["fixture-0001"]], "row 1: expected an object, got list"),
+        ([{k: v for k, v in ROWS[0].items() if k != "mfc"}], "row 1: missing mfc"),
+        (broken(2, id=3), "row 3: id and text must be strings"),
+        (broken(1, stance="pro"), "row 2: stance 'pro' is not one of favor, against, none"),
+        (broken(4, tokens="Many migrants"), "row 5: tokens must be a list"),
+        (broken(0, ner_tags=["O"]), "row 1: ner_tags must be a list of 12 tags"),
+        (broken(0, ner_tags=["B-PER"] + ROWS[0]["ner_tags"][1:]), "row 1: ner_tags holds a tag"),
+        (broken(0, ner_tags=[["O"]] + ROWS[0]["ner_tags"][1:]), "row 1: ner_tags holds a tag"),
+        (broken(6, ner_tags=["O", "I-LAW"] + ROWS[6]["ner_tags"][2:]), "row 7: ner_tags: tag 1"),
+        (broken(5, id="fixture-0001"), "row 6: duplicate id 'fixture-0001'"),
+    ],
+)
+def test_gold_rows_that_break_the_schema_are_refused(rows, message):
+    with pytest.raises(GoldError, match=message):
+        gold_from_rows(rows, source="gold.jsonl")
+
+
+def test_a_gold_file_that_is_not_jsonl_names_the_line(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(FIXTURE.read_text() + "{oops\n")
+    with pytest.raises(GoldError, match=r"gold.jsonl, line 13: invalid JSON"):
+        load_gold_file(path)
+
+
+def test_an_unreadable_gold_file_is_a_gold_error(tmp_path):
+    (tmp_path / "latin1.jsonl").write_bytes(b"\xe9\n")
+    for path in (tmp_path / "absent.jsonl", tmp_path / "latin1.jsonl", tmp_path):
+        with pytest.raises(GoldError, match="cannot read gold file"):
+            load_gold_file(path)
+
+
+def test_a_class_id_outside_the_names_is_refused(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = write_split(tmp_path, "test", ROWS)
+    table = pq.read_table(path)
+    ids = table.column("frame").to_pylist()
+    ids[4] = len(FRAME_LABELS)  # one past the last name
+    column = table.schema.get_field_index("frame")
+    pq.write_table(table.set_column(column, "frame", pa.array(ids, pa.int64())), path)
+    with pytest.raises(GoldError, match="row 5: frame None is not one of security"):
+        load_split("test", data_dir=tmp_path)
