@@ -21,5 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+# The whole suite, the integration tests included, runs against a throwaway Label Studio server
+# that the script installs (.ls-venv/, first use only), starts and stops.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/python scripts/labelstudio_server.py $(BIN)/pytest

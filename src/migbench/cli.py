@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "migbench.commands.corpus",
     "migbench.commands.annotation",
     "migbench.commands.dataset",
+    "migbench.commands.labelstudio",
     "migbench.commands.docs",
     "migbench.commands.scoring",
 )

@@ -1,0 +1,128 @@
+"""Label Studio server commands: ``ls push`` and ``ls pull``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks
+from migbench.commands.corpus import DEFAULT_SEEDS
+from migbench.fileio import write_atomic
+from migbench.labelstudio_client import Server, push_tasks, read_predictions, restore_annotators
+from migbench.labelstudio_config import import_tasks
+from migbench.labelstudio_export import parse_export
+from migbench.schema import SCHEMA_VERSION
+from migbench.units import load_units
+
+DEFAULT_TITLE = f"migbench (schema v{SCHEMA_VERSION})"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``ls`` with its subcommands."""
+    parser = subparsers.add_parser(
+        "ls",
+        help="push tasks to a Label Studio server and pull its export "
+        "(API key from LABEL_STUDIO_API_KEY)",
+    )
+    parser.set_defaults(func=lambda args: _usage(parser))
+    commands = parser.add_subparsers(title="ls commands", metavar="<ls command>")
+
+    push = commands.add_parser(
+        "push", help="create a project with the labeling config and import every task"
+    )
+    _add_server(push)
+    push.add_argument("--project-title", default=DEFAULT_TITLE, help="title of the new project")
+    push.add_argument(
+        "--predictions",
+        type=Path,
+        action="append",
+        default=[],
+        help="submission JSONL to import as pre-annotations (repeatable; fields are combined)",
+    )
+    push.add_argument(
+        "--with-annotations", action="store_true", help="import the committed annotations too"
+    )
+    push.add_argument("--doc", action="append", help="only this doc id (repeatable)")
+    push.add_argument(
+        "--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="annotations folder"
+    )
+    push.set_defaults(func=_push)
+
+    pull = commands.add_parser(
+        "pull", help="download a project's JSON export, validate it and write it atomically"
+    )
+    _add_server(pull)
+    pull.add_argument("--project", type=int, required=True, help="project id")
+    pull.add_argument("--out", type=Path, required=True, help="export file to write")
+    pull.set_defaults(func=_pull)
+
+
+def _add_server(parser: argparse.ArgumentParser) -> None:
+    """Add the server address and the seeds whose units the tasks are."""
+    parser.add_argument(
+        "--url", required=True, help="address of the server, e.g. http://localhost:8080"
+    )
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _connect(args: argparse.Namespace) -> Server:
+    if not args.verbose:  # httpx logs every request at INFO; show them with -v only
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    return Server(args.url)
+
+
+def _push(args: argparse.Namespace) -> int:
+    _, units = load_units(args.seeds, args.doc)
+    # Annotations and predictions may cover other documents too; only the pushed units' are sent.
+    every_unit = load_units(args.seeds)[1] if args.doc else units
+    annotated = {}
+    if args.with_annotations:
+        annotated = load_tasks(args.annotations, every_unit, require_gold=False)
+    predictions = read_predictions(args.predictions, every_unit) if args.predictions else {}
+    tasks = push_tasks(import_tasks(units), annotated, predictions)
+    server = _connect(args)
+    annotators = {
+        a.annotator for u in units if u.id in annotated for a in annotated[u.id].annotations
+    }
+    if annotators:
+        server.ensure_annotators(annotators)
+    project = server.create_project(args.project_title)
+    server.import_tasks(project, tasks)
+    summary = {
+        "project": project,
+        "url": server.project_url(project),
+        "tasks": len(tasks),
+        "annotations": sum(len(task["annotations"]) for task in tasks),
+        "predictions": sum(len(task["predictions"]) for task in tasks),
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    _, units = load_units(args.seeds)
+    server = _connect(args)
+    server.check_project(args.project)
+    export = restore_annotators(server.export(args.project), server.annotator_accounts())
+    tasks = parse_export(
+        export,
+        source=f"project {args.project} at {server.url}",
+        unit_texts={unit.id: unit.text for unit in units},
+    )
+    write_atomic(args.out, json.dumps(export, indent=1, ensure_ascii=False) + "\n")
+    summary = {
+        "project": args.project,
+        "out": str(args.out),
+        "tasks": len(tasks),
+        "annotations": sum(len(task.annotations) for task in tasks),
+    }
+    print(json.dumps(summary))
+    return 0

@@ -1,0 +1,357 @@
+"""The Label Studio round trip on a real server: push tasks, pull the JSON export.
+
+SDK calls go through :class:`Server`, which turns every failure (server unreachable, API key
+refused, unknown project) into a :class:`~migbench.errors.MigbenchError`. The API key is read
+from ``LABEL_STUDIO_API_KEY`` only and never appears in a message.
+
+Annotator ids survive the round trip through one Label Studio account per migbench annotator,
+``annotator-<id>@migbench.invalid``: a push imports each annotation as its annotator's account
+(created when missing) and a pull writes the account's annotator id back into ``completed_by``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.label_interface import LabelInterface
+
+from migbench.errors import MigbenchError
+from migbench.labelstudio_config import labeling_config
+from migbench.labelstudio_export import (
+    AnnotatedTask,
+    ExportError,
+    Span,
+    annotation_result,
+    export_annotation,
+    export_task,
+    parse_export,
+)
+from migbench.schema import CHOICE_LAYERS
+from migbench.segment import Unit
+
+API_KEY_ENV = "LABEL_STUDIO_API_KEY"
+#: Seconds one request may take; importing or exporting the whole corpus takes a few.
+TIMEOUT_S = 300
+ENTITIES_FIELD = "entities"
+_ANNOTATOR_EMAIL = re.compile(r"annotator-(\d+)@migbench\.invalid")
+_ENTITY_KEYS = frozenset(("start", "end", "label", "text"))
+
+
+def annotator_email(annotator: int) -> str:
+    """Return the email of the Label Studio account that stands for a migbench annotator id."""
+    return f"annotator-{annotator}@migbench.invalid"
+
+
+class Server:
+    """A Label Studio server, reached with the API key from the environment.
+
+    Raises:
+        MigbenchError: The key is not set, the server cannot be reached or refuses the key.
+    """
+
+    def __init__(self, url: str) -> None:
+        key = os.environ.get(API_KEY_ENV)
+        if not key:
+            raise MigbenchError(
+                f"set {API_KEY_ENV} to your Label Studio access token "
+                "(Account & Settings in the Label Studio web app)"
+            )
+        self.url = url.rstrip("/")
+        self._client = LabelStudio(base_url=self.url, api_key=key, timeout=TIMEOUT_S)
+        with self._errors():
+            self._client.users.whoami()
+
+    def project_url(self, project: int) -> str:
+        """Return the web address of a project."""
+        return f"{self.url}/projects/{project}/"
+
+    def create_project(self, title: str) -> int:
+        """Create a project with the labeling config of the schema and return its id."""
+        with self._errors():
+            return self._client.projects.create(title=title, label_config=labeling_config()).id
+
+    def import_tasks(self, project: int, tasks: list[dict]) -> None:
+        """Import tasks (with their annotations and predictions) into a project."""
+        with self._errors():
+            self._client.projects.import_tasks(id=project, request=tasks)
+
+    def ensure_annotators(self, annotators: set[int]) -> None:
+        """Create the account of every annotator id that has none yet."""
+        with self._errors():
+            emails = {user.email for user in self._client.users.list()}
+            for annotator in sorted(annotators):
+                email = annotator_email(annotator)
+                if email not in emails:
+                    self._client.users.create(username=f"annotator-{annotator}", email=email)
+
+    def annotator_accounts(self) -> dict[int, int]:
+        """Return Label Studio user id → migbench annotator id for the annotator accounts."""
+        with self._errors():
+            users = self._client.users.list()
+        return {
+            user.id: int(match.group(1))
+            for user in users
+            if user.email and (match := _ANNOTATOR_EMAIL.fullmatch(user.email))
+        }
+
+    def check_project(self, project: int) -> None:
+        """Check that the project exists and that its labeling config is the schema's.
+
+        Raises:
+            MigbenchError: No such project, or a config that differs from the schema's.
+        """
+        with self._errors(project):
+            config = self._client.projects.get(id=project).label_config
+        if differences := config_differences(config or ""):
+            raise MigbenchError(
+                f"project {project} at {self.url} does not use the migbench labeling config "
+                f"({'; '.join(differences)}); create it with 'migbench ls push'"
+            )
+
+    def export(self, project: int) -> list:
+        """Download the project's JSON export, every task included."""
+        with self._errors(project):
+            chunks = self._client.projects.exports.download_sync(
+                project, export_type="JSON", download_all_tasks=True
+            )
+            raw = b"".join(chunks)
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise MigbenchError(f"project {project}: the export is not JSON ({exc})") from None
+        if not isinstance(data, list):
+            raise MigbenchError(f"project {project}: the export is not a list of tasks")
+        return data
+
+    @contextmanager
+    def _errors(self, project: int | None = None) -> Iterator[None]:
+        try:
+            yield
+        except ApiError as exc:
+            raise MigbenchError(api_error_message(self.url, exc, project)) from None
+        except httpx.HTTPError as exc:
+            raise MigbenchError(
+                f"cannot reach Label Studio at {self.url} ({type(exc).__name__}: {exc})"
+            ) from None
+
+
+def api_error_message(url: str, error: ApiError, project: int | None = None) -> str:
+    """Return a one-line explanation of an error answer of the server (never the API key)."""
+    status = error.status_code
+    if status == 401:
+        return f"Label Studio at {url} refused the API key in {API_KEY_ENV} (401 Unauthorized)"
+    if status == 403:
+        return f"the API key in {API_KEY_ENV} may not do this on Label Studio at {url} (403)"
+    if status == 404 and project is not None:
+        return f"Label Studio at {url} has no project {project} (404)"
+    body = error.body
+    detail = body.get("validation_errors") or body.get("detail") if isinstance(body, dict) else None
+    if detail is None:
+        return f"Label Studio at {url} answered HTTP {status}; is that the server's address?"
+    return f"Label Studio at {url} answered HTTP {status}: {json.dumps(detail)[:500]}"
+
+
+def config_differences(config: str) -> list[str]:
+    """Compare a labeling config with the schema's; return the differences (none: it matches).
+
+    Controls are compared by name, tag, target and label set; objects by name, tag and data key.
+    """
+    try:
+        theirs = _config_signature(config)
+    except Exception as exc:  # the SDK raises its own, lxml's and plain errors on a broken config
+        return [f"unparseable labeling config ({exc})"]
+    ours = _config_signature(labeling_config())
+    differences = [f"missing {name}" for name in ours if name not in theirs]
+    differences += [f"unexpected {name}" for name in theirs if name not in ours]
+    differences += [
+        f"{name} is {theirs[name]}, expected {ours[name]}"
+        for name in ours
+        if name in theirs and theirs[name] != ours[name]
+    ]
+    return differences
+
+
+def _config_signature(config: str) -> dict[str, str]:
+    interface = LabelInterface(config)
+    signature = {
+        f"control {c.name!r}": f"{c.tag} on {sorted(c.to_name)} with {sorted(c.labels or [])}"
+        for c in interface.controls
+    }
+    signature.update({f"object {o.name!r}": f"{o.tag} of {o.value}" for o in interface.objects})
+    return signature
+
+
+def _import_annotation(result: list[dict], annotator: int, *, ground_truth: bool) -> dict:
+    """Return an annotation for the import API, made by the annotator's account."""
+    return {
+        "completed_by": {"email": annotator_email(annotator)},
+        "result": result,
+        "ground_truth": ground_truth,
+        "was_cancelled": False,
+    }
+
+
+def push_tasks(
+    import_tasks: Sequence[dict],
+    annotated: Mapping[str, AnnotatedTask],
+    predictions: Mapping[str, dict],
+) -> list[dict]:
+    """Attach the annotations and the prediction of each unit to its import task."""
+    tasks = []
+    for task in import_tasks:
+        unit_id = task["data"]["unit_id"]
+        annotations = annotated[unit_id].annotations if unit_id in annotated else ()
+        tasks.append(
+            {
+                "data": task["data"],
+                "annotations": [
+                    _import_annotation(
+                        annotation_result(a.choices, a.spans, a.note),
+                        a.annotator,
+                        ground_truth=a.ground_truth,
+                    )
+                    for a in annotations
+                ],
+                "predictions": [predictions[unit_id]] if unit_id in predictions else [],
+            }
+        )
+    return tasks
+
+
+def restore_annotators(export: list, accounts: Mapping[int, int]) -> list:
+    """Replace the Label Studio user id in each annotation's ``completed_by`` by its annotator id.
+
+    Raises:
+        MigbenchError: Annotations by users that are not annotator accounts.
+    """
+    strangers: dict[int, int] = {}
+    for task in export:
+        annotations = task.get("annotations") if isinstance(task, dict) else None
+        for annotation in annotations if isinstance(annotations, list) else []:
+            if not isinstance(annotation, dict):
+                continue
+            user = annotation.get("completed_by")
+            if isinstance(user, dict):
+                user = user.get("id")
+            if user in accounts:
+                annotation["completed_by"] = accounts[user]
+            else:
+                strangers[user] = strangers.get(user, 0) + 1
+    if strangers:
+        listed = ", ".join(f"user {user} ({n} annotations)" for user, n in strangers.items())
+        raise MigbenchError(
+            f"annotations by Label Studio users that are not annotator accounts: {listed}; "
+            "annotate as annotator-<id>@migbench.invalid (see docs/LABELSTUDIO.md)"
+        )
+    return export
+
+
+def read_predictions(paths: Sequence[Path], units: Sequence[Unit]) -> dict[str, dict]:
+    """Read submission files into one Label Studio prediction per unit.
+
+    Each JSONL line is ``{"id": <unit id>, ...}`` with any of ``stance``, ``frame``, ``mfc`` and
+    ``entities`` (``[{"start", "end", "label"}]``, character offsets, end-exclusive); several
+    files or fields are combined per unit. The model version names the files.
+
+    Raises:
+        MigbenchError: Listing every problem with its file and line.
+    """
+    texts = {unit.id: unit.text for unit in units}
+    fields: dict[str, dict] = {}
+    problems: list[str] = []
+    for path in paths:
+        rows = []
+        for number, row in _jsonl(path):
+            if problem := _row_problem(row, texts):
+                problems.append(f"{path}:{number}: {problem}")
+            else:
+                rows.append((number, row))
+        problems += _label_problems(path, rows, texts)
+        for number, row in rows:
+            given = fields.setdefault(row["id"], {})
+            for name in sorted(row.keys() - {"id"}):
+                if name in given:
+                    problems.append(f"{path}:{number}: a second {name} for {row['id']}")
+                given[name] = row[name]
+    if problems:
+        raise MigbenchError(
+            f"invalid predictions (in these messages, task N is line N)\n{ExportError(problems)}"
+        )
+    version = "+".join(path.stem for path in paths)
+    return {
+        unit_id: {"model_version": version, "result": _result(given, texts[unit_id])}
+        for unit_id, given in fields.items()
+    }
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, object]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MigbenchError(f"{path}: cannot read the predictions ({exc})") from None
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                yield number, f"invalid JSON ({exc})"
+
+
+def _row_problem(row: object, texts: Mapping[str, str]) -> str | None:
+    if isinstance(row, str):  # the JSON error of the line
+        return row
+    if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+        return 'expected a JSON object with a string "id"'
+    if row["id"] not in texts:
+        return f"unknown unit id {row['id']!r}"
+    allowed = (*CHOICE_LAYERS, ENTITIES_FIELD)
+    if unknown := sorted(row.keys() - {"id", *allowed}):
+        return f"unknown field(s) {', '.join(unknown)}; expected {', '.join(allowed)}"
+    entities = row.get(ENTITIES_FIELD, [])
+    if not isinstance(entities, list) or not all(map(_is_entity, entities)):
+        return 'entities must be a list of {"start": int, "end": int, "label": str} objects'
+    return None
+
+
+def _is_entity(entity: object) -> bool:
+    return (
+        isinstance(entity, dict)
+        and {"start", "end", "label"} <= entity.keys() <= _ENTITY_KEYS
+        and all(type(entity[key]) is int for key in ("start", "end"))
+        and isinstance(entity["label"], str)
+    )
+
+
+def _result(given: Mapping, text: str) -> list[dict]:
+    choices = {layer: given[layer] for layer in CHOICE_LAYERS if layer in given}
+    spans = [
+        Span(e["start"], e["end"], e["label"], e.get("text", text[e["start"] : e["end"]]))
+        for e in sorted(given.get(ENTITIES_FIELD, []), key=lambda e: (e["start"], e["end"]))
+    ]
+    return annotation_result(choices, spans)
+
+
+def _label_problems(path: Path, rows: list[tuple[int, dict]], texts: Mapping[str, str]) -> list:
+    # The export parser's checks (labels, one choice, offsets on token boundaries, no overlaps)
+    # apply to predictions as to annotations: run them on one task per line.
+    tasks = [
+        export_task(
+            number,
+            {"unit_id": row["id"], "text": texts[row["id"]]},
+            [export_annotation(0, number, 0, _result(row, texts[row["id"]]), ground_truth=False)],
+        )
+        for number, row in rows
+    ]
+    try:
+        parse_export(tasks, source=str(path))
+    except ExportError as exc:
+        return exc.problems
+    return []
