@@ -118,6 +118,14 @@ def test_out_writes_the_result_atomically(capsys, caplog, tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["stance.json"]  # no temporary file left
 
 
+def test_an_unwritable_out_is_a_clean_error_with_nothing_on_stdout(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, out, err = run(capsys, *score_args("stance", "--out", str(blocker / "x.json")))
+    assert (code, out) == (1, "")
+    assert f"cannot write {blocker / 'x.json'}" in err and "Traceback" not in err
+
+
 def test_no_bootstrap_gives_no_interval(capsys):
     _, out, _ = run(capsys, *score_args("mfc", "--bootstrap", "0"))
     assert json.loads(out)["ci"] is None

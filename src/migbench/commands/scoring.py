@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from migbench import __version__
+from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
 from migbench.gold import (
     DEFAULT_DATA_DIR,
@@ -252,10 +253,13 @@ def _score(args: argparse.Namespace) -> int:
         args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **_common(args)
     )
     output = format_text(result) if args.format == "text" else json.dumps(result, indent=2)
-    print(output)
     if args.out is not None:
-        write_atomic(args.out, output + "\n")
+        try:
+            write_atomic(args.out, output + "\n")
+        except OSError as exc:
+            raise MigbenchError(f"cannot write {args.out}: {exc.strerror}") from exc
         log.info("wrote %s", args.out)
+    print(output)
     return 0
 
 
