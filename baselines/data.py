@@ -1,0 +1,232 @@
+"""Data helpers shared by the baselines: units, evaluation schemes, model selection, submissions.
+
+A unit is a row of the dataset's ``all`` config with its labels decoded to strings, so that it
+is at once a training example and a gold row the migbench scorer accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from migbench.schema import CHOICE_LAYERS, IOB2_TAGS
+
+REPO = Path(__file__).resolve().parent.parent
+DATASET = REPO / "dataset"
+PREDICTIONS = REPO / "baselines" / "predictions"
+RESULTS = REPO / "baselines" / "results"
+
+TASKS: tuple[str, ...] = ("stance", "frame", "mfc", "ner")
+#: The submission field of each task.
+FIELDS: dict[str, str] = {"stance": "stance", "frame": "frame", "mfc": "mfc", "ner": "ner_tags"}
+#: Dataset config of each evaluation scheme; ``cv`` is the 5-fold split of the official train.
+SCHEME_CONFIGS: dict[str, str] = {"official": "all", "genre": "all_genre", "cv": "all"}
+#: Folder of a scheme's files under ``predictions/`` and ``results/``.
+SCHEME_DIRS: dict[str, str] = {"official": "", "genre": "genre", "cv": "cv"}
+
+Unit = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One training set and the splits predicted from it.
+
+    Attributes:
+        scheme: ``official``, ``genre`` or ``cv``.
+        train: The training units.
+        targets: Units to predict, by split name (``validation``/``test``, or ``fold<k>``).
+    """
+
+    scheme: str
+    train: list[Unit]
+    targets: dict[str, list[Unit]]
+
+
+class PredictionName(NamedTuple):
+    """What a prediction or result file holds, as its path says."""
+
+    scheme: str
+    baseline: str
+    task: str
+    split: str
+    seed: int | None
+
+
+def labels(task: str) -> tuple[str, ...]:
+    """Return the label set of ``task``: its classes, or the IOB2 tags for ``ner``."""
+    return IOB2_TAGS if task == "ner" else CHOICE_LAYERS[task]
+
+
+def gold_labels(task: str, units: Sequence[Unit]) -> list[Any]:
+    """Return the gold label (tag list for ``ner``) of each unit."""
+    return [unit[FIELDS[task]] for unit in units]
+
+
+@lru_cache(maxsize=8)
+def _load(dataset: Path, config: str) -> Any:
+    from datasets import load_dataset
+
+    # Read at call time: datasets reads the variable once, at import, which tests cannot redirect.
+    return load_dataset(str(dataset), config, cache_dir=os.environ.get("HF_DATASETS_CACHE"))
+
+
+def load_units(config: str, split: str, *, dataset: Path = DATASET) -> list[Unit]:
+    """Load a split of a dataset config with its labels decoded to strings."""
+    rows = _load(Path(dataset), config)[split]
+    features = rows.features
+    layers = [layer for layer in CHOICE_LAYERS if layer in features]
+    tag_names = features["ner_tags"].feature.names if "ner_tags" in features else ()
+    units = []
+    for row in rows:
+        for layer in layers:
+            row[layer] = features[layer].int2str(row[layer])
+        if tag_names:
+            row["ner_tags"] = [tag_names[tag] for tag in row["ner_tags"]]
+        units.append(row)
+    return units
+
+
+def experiments(scheme: str, *, dataset: Path = DATASET) -> list[Experiment]:
+    """Return the experiments of an evaluation scheme.
+
+    ``official`` and ``genre`` train on their train split and predict validation and test;
+    ``cv`` trains on four folds of the official train split and predicts the fifth, five times.
+    """
+    config = SCHEME_CONFIGS[scheme]
+    train = load_units(config, "train", dataset=dataset)
+    if scheme != "cv":
+        targets = {
+            split: load_units(config, split, dataset=dataset) for split in ("validation", "test")
+        }
+        return [Experiment(scheme, train, targets)]
+    folds = sorted({unit["fold"] for unit in train})
+    return [
+        Experiment(
+            scheme,
+            [unit for unit in train if unit["fold"] != fold],
+            {f"fold{fold}": [unit for unit in train if unit["fold"] == fold]},
+        )
+        for fold in folds
+    ]
+
+
+def cv_gold(split: str, *, dataset: Path = DATASET) -> list[Unit]:
+    """Return the gold units of a ``cv`` split (``fold<k>``): the train units of fold k."""
+    fold = int(split.removeprefix("fold"))
+    return [unit for unit in load_units("all", "train", dataset=dataset) if unit["fold"] == fold]
+
+
+def cv_groups(units: Sequence[Unit]) -> list[Any]:
+    """Return the group of each unit for grouped cross-validation on a training set.
+
+    The dataset's ``fold`` column where it has one (the official train split); elsewhere the
+    unit's paragraph, so that units sharing context never straddle an inner split.
+    """
+    if all(unit["fold"] >= 0 for unit in units):
+        return [unit["fold"] for unit in units]
+    return [f"{unit['doc_id']}/{unit['paragraph']}" for unit in units]
+
+
+def selection_scorer(task: str) -> Callable[[Any, Any, Any], float]:
+    """Return a scorer ``(estimator, x, y) -> float`` close to the task's main metric.
+
+    It serves model selection only; results come from the migbench scorer.
+    """
+    from sklearn.metrics import f1_score
+
+    def score(estimator: Any, x: Any, y: Any) -> float:
+        predicted = estimator.predict(x)
+        if task == "ner":
+            return entity_f1(y, predicted)
+        # Explicit labels: on a fold with two classes sklearn would treat this as binary F1.
+        averaged = ["favor", "against"] if task == "stance" else sorted(set(y) | set(predicted))
+        return f1_score(y, predicted, labels=averaged, average="macro", zero_division=0)
+
+    return score
+
+
+def entity_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> float:
+    """Entity-level micro-F1, strict IOB2 (seqeval), for model selection."""
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    # GridSearchCV hands over numpy arrays; seqeval wants lists of lists.
+    gold, predicted = [list(tags) for tags in gold], [list(tags) for tags in predicted]
+    return f1_score(gold, predicted, mode="strict", scheme=IOB2, zero_division=0)
+
+
+def grouped_search(
+    estimator: Any, grid: dict[str, list[Any]], x: Any, y: Any, groups: list[Any], task: str
+) -> Any:
+    """Choose hyper-parameters by grouped cross-validation and refit on all of ``x``.
+
+    Returns:
+        The fitted ``GridSearchCV``; it predicts with the refitted best estimator.
+    """
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    search = GridSearchCV(
+        estimator,
+        grid,
+        scoring=selection_scorer(task),
+        cv=GroupKFold(n_splits=min(5, len(set(groups)))),
+        error_score="raise",
+    )
+    return search.fit(x, y, groups=groups)
+
+
+def repair_iob2(tags: Sequence[str]) -> list[str]:
+    """Turn each ``I-X`` that does not continue an ``X`` entity into ``B-X`` (strict IOB2)."""
+    repaired: list[str] = []
+    previous = "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            tag = "B-" + tag[2:]
+        repaired.append(tag)
+        previous = tag
+    return repaired
+
+
+def prediction_path(root: Path, name: PredictionName) -> Path:
+    """Return ``root/[scheme/]<baseline>.<task>.<split>[.seed<N>].jsonl``."""
+    seed = "" if name.seed is None else f".seed{name.seed}"
+    stem = f"{name.baseline}.{name.task}.{name.split}{seed}"
+    return root / SCHEME_DIRS[name.scheme] / f"{stem}.jsonl"
+
+
+_NAME = re.compile(r"(?P<baseline>[\w-]+)\.(?P<task>\w+)\.(?P<split>\w+)(?:\.seed(?P<seed>\d+))?")
+
+
+def parse_name(path: Path) -> PredictionName:
+    """Read what a prediction or result file holds from its path.
+
+    Raises:
+        ValueError: The path does not follow :func:`prediction_path`.
+    """
+    schemes = {folder: scheme for scheme, folder in SCHEME_DIRS.items()}
+    folder = path.parent.name if path.parent.name in schemes else ""
+    match = _NAME.fullmatch(path.name.removesuffix(path.suffix))
+    if match is None or match["task"] not in TASKS:
+        raise ValueError(f"{path} is not named <baseline>.<task>.<split>[.seed<N>]{path.suffix}")
+    seed = None if match["seed"] is None else int(match["seed"])
+    return PredictionName(schemes[folder], match["baseline"], match["task"], match["split"], seed)
+
+
+def write_submission(
+    path: Path, task: str, units: Sequence[Unit], predictions: Sequence[Any]
+) -> None:
+    """Write one JSONL line per unit: its id and its prediction under the task's field."""
+    if len(units) != len(predictions):
+        raise ValueError(f"{len(predictions)} predictions for {len(units)} units")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        json.dumps({"id": unit["id"], FIELDS[task]: prediction})
+        for unit, prediction in zip(units, predictions, strict=True)
+    ]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

@@ -1,0 +1,145 @@
+"""Baselines: smoke tests on a tiny subset, helpers, and the committed results.
+
+Each baseline trains on a few dozen units and must write a submission that the migbench scorer
+accepts. The committed results must be the scorer's output for the committed predictions, and
+``baselines/RESULTS.md`` what the generator makes of them. The full runs are not tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import migbench
+from baselines import crf, dummy, make_table, tfidf, transformer
+from baselines.data import (
+    PREDICTIONS,
+    RESULTS,
+    TASKS,
+    Experiment,
+    PredictionName,
+    experiments,
+    parse_name,
+    prediction_path,
+    repair_iob2,
+    write_submission,
+)
+from baselines.score import gold_source
+
+TINY_TRANSFORMER = transformer.Settings(max_length=32, epochs=1, batch_size=8)
+
+SMOKE = [
+    *((dummy.majority, task) for task in TASKS),
+    *((dummy.stratified, task) for task in TASKS),
+    *((tfidf.fit_predict, task) for task in ("stance", "frame", "mfc")),
+    (crf.fit_predict, "ner"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _offline(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path_factory.getbasetemp() / "hf-datasets"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def official(tmp_path_factory):
+    """The official experiment, loaded with a throwaway datasets cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_DATASETS_CACHE", str(tmp_path_factory.mktemp("hf-datasets")))
+        (experiment,) = experiments("official")
+    return experiment
+
+
+def tiny(experiment: Experiment, per_fold: int, targets: int) -> Experiment:
+    """A few training units of every fold and the first units of each target split."""
+    train = [
+        unit
+        for fold in range(5)
+        for unit in [u for u in experiment.train if u["fold"] == fold][:per_fold]
+    ]
+    subsets = {split: units[:targets] for split, units in experiment.targets.items()}
+    return Experiment(experiment.scheme, train, subsets)
+
+
+def check_submissions(task, experiment, predictions, folder):
+    """Write each split's submission and score it against the units predicted."""
+    assert set(predictions) == set(experiment.targets)
+    for split, units in experiment.targets.items():
+        name = PredictionName("official", "smoke", task, split, None)
+        path = prediction_path(folder, name)
+        write_submission(path, task, units, predictions[split])
+        result = migbench.score(task, path, gold=units, n_resamples=0)
+        assert result["n_units"] == len(units)
+        assert 0.0 <= result["main_score"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("fit_predict", "task"), SMOKE, ids=[f"{f.__module__}.{f.__name__}-{t}" for f, t in SMOKE]
+)
+def test_baseline_writes_a_valid_submission(fit_predict, task, official, tmp_path):
+    experiment = tiny(official, per_fold=8, targets=12)
+    check_submissions(task, experiment, fit_predict(task, experiment, 0), tmp_path)
+
+
+@pytest.mark.parametrize("task", ["frame", "ner"])
+def test_transformer_writes_a_valid_submission(task, official, tmp_path):
+    experiment = tiny(official, per_fold=3, targets=8)
+    predictions = transformer.fit_predict(task, experiment, 0, TINY_TRANSFORMER)
+    check_submissions(task, experiment, predictions, tmp_path)
+
+
+def test_transformer_needs_a_validation_split(official):
+    experiment = tiny(official, per_fold=1, targets=1)
+    without = Experiment("cv", experiment.train, {"fold0": experiment.targets["test"]})
+    with pytest.raises(ValueError, match="validation"):
+        transformer.fit_predict("stance", without, 0, TINY_TRANSFORMER)
+
+
+def test_seeded_baselines_repeat_and_vary(official):
+    experiment = tiny(official, per_fold=8, targets=40)
+    first = dummy.stratified("frame", experiment, 0)
+    assert dummy.stratified("frame", experiment, 0) == first
+    assert dummy.stratified("frame", experiment, 1) != first
+
+
+def test_repair_iob2_opens_every_entity_with_b():
+    tags = ["I-GPE", "I-GPE", "O", "I-ORG", "B-PERSON", "I-DATE", "I-DATE"]
+    assert repair_iob2(tags) == ["B-GPE", "I-GPE", "O", "B-ORG", "B-PERSON", "B-DATE", "I-DATE"]
+
+
+def test_crf_shape_collapses_character_classes():
+    assert [crf.shape(t) for t in ("Amritsar", "H-1B", "2023", "DHS")] == ["Xx", "X-dX", "d", "X"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        PredictionName("official", "tfidf-lr", "stance", "test", None),
+        PredictionName("genre", "crf", "ner", "validation", None),
+        PredictionName("cv", "majority", "mfc", "fold3", None),
+        PredictionName("official", "transformer", "ner", "test", 2),
+    ],
+)
+def test_prediction_names_round_trip(name, tmp_path):
+    path = prediction_path(tmp_path, name)
+    assert parse_name(path.relative_to(tmp_path)) == name
+
+
+def test_committed_results_are_the_scorers_output_for_the_committed_predictions():
+    files = sorted(PREDICTIONS.glob("*.test*.jsonl"))
+    if not files:
+        pytest.skip("no committed predictions")
+    for path in files:
+        name = parse_name(path.relative_to(PREDICTIONS))
+        committed = json.loads((RESULTS / path.name).with_suffix(".json").read_text())
+        assert migbench.score(name.task, path, **gold_source(name)) == committed, path.name
+
+
+def test_results_md_matches_the_result_files():
+    if not any(RESULTS.rglob("*.json")):
+        pytest.skip("no committed results")
+    assert make_table.RESULTS_MD.read_text(encoding="utf-8") == make_table.render(), (
+        "baselines/RESULTS.md disagrees with baselines/results/: run python -m baselines.make_table"
+    )
