@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines.data import REPO, RESULTS, TASKS
-from baselines.summary import FOLDS, Score, best_baseline, load_results, runs, scores
+from baselines.summary import FOLDS, Results, Score, best_baseline, load_results, runs, scores
 
 RESULTS_MD = REPO / "baselines" / "RESULTS.md"
 TIMINGS = REPO / "baselines" / "timings.json"
@@ -51,81 +51,80 @@ def table(summary: Summary, metrics: dict[str, str], scheme: str, split: str) ->
     return lines
 
 
-def comparison(summary: Summary, results: dict, train_units: int) -> list[str]:
-    """Say how the transformer compares with majority and tf-idf + LR on test, with numbers."""
-    lines = []
+def comparison(summary: Summary, results: Results) -> list[str]:
+    """Say how the transformer compares with majority and the feature-based baseline on test.
+
+    Where it falls below the feature-based baseline, say why with numbers: how few units it
+    learns from and is tested on, and how far its seeds spread.
+    """
+    lines, below = [], []
     for task in TASKS:
         transformer = summary.get(("official", "transformer", task, "test"))
         majority = summary.get(("official", "majority", task, "test"))
-        if transformer is None or majority is None:
+        other_name = "tfidf-lr" if task in CLASSIFICATION else "crf"
+        other = summary.get(("official", other_name, task, "test"))
+        if transformer is None or majority is None or other is None:
             continue
         verdict = "beats" if transformer.mean > majority.mean else "does **not** beat"
+        side = "above" if transformer.mean > other.mean else "below"
+        inside = other.ci is not None and other.ci[0] <= transformer.mean <= other.ci[1]
         lines.append(
             f"- {task}: the transformer ({cell(transformer)}) {verdict} majority "
-            f"({majority.mean:.3f})" + _versus_feature_baseline(summary, results, task, transformer)
+            f"({majority.mean:.3f}) and lies {side} {other_name} ({cell(other)}), "
+            f"{'inside' if inside else 'outside'} {other_name}'s 95 % interval."
         )
-    if any("below" in line for line in lines):
-        lines += ["", *_why_small_data(summary, results, train_units)]
+        if side == "below":
+            below.append(task)
+    if below:
+        lines += ["", *_small_data(summary, results, below)]
     return lines
 
 
-def _versus_feature_baseline(summary: Summary, results: dict, task: str, transformer: Score) -> str:
-    name = "tfidf-lr" if task in CLASSIFICATION else "crf"
-    other = summary.get(("official", name, task, "test"))
-    if other is None:
-        return "."
-    side = "above" if transformer.mean > other.mean else "below"
-    inside = other.ci is not None and other.ci[0] <= transformer.mean <= other.ci[1]
-    where = "inside" if inside else "outside"
-    return f" and lies {side} {name} ({cell(other)}); its mean is {where} {name}'s 95 % interval."
-
-
-def _why_small_data(summary: Summary, results: dict, train_units: int) -> list[str]:
+def _small_data(summary: Summary, results: Results, tasks: Sequence[str]) -> list[str]:
+    # The cross-validation folds partition the train split: their sizes add up to it.
+    train = sum(r["n_units"] for r in runs(results, "cv", "majority", "stance", FOLDS))
     lines = [
-        "Where the transformer falls below the feature-based baseline, the data is the reason "
-        f"we see: it is fine-tuned from {train_units} training units, with no in-domain "
-        "pre-training, and scored on small test sets in which single units move the score:"
+        f"Where the transformer falls below the feature-based baseline the data is small: it "
+        f"fine-tunes a general-purpose encoder on {train} training units, and single test "
+        "units move the score:"
     ]
-    for task in TASKS:
+    for task in tasks:
         tests = runs(results, "official", "transformer", task, "test")
-        if not tests:
-            continue
         per_label = tests[0]["metrics"]["per_label"]
-        rare = sorted((row["support"], label) for label, row in per_label.items() if row["support"])
-        support, label = rare[0]
+        support, label = min(
+            (row["support"], label) for label, row in per_label.items() if row["support"]
+        )
         spread = summary[("official", "transformer", task, "test")]
         lines.append(
-            f"- {task}: {tests[0]['n_units']} test units, the rarest gold label `{label}` has "
-            f"{support}; across seeds the score ranges {min(spread.values):.3f}–"
+            f"- {task}: {tests[0]['n_units']} test units, {support} of them of the rarest gold "
+            f"label `{label}`; the transformer's seeds range from {min(spread.values):.3f} to "
             f"{max(spread.values):.3f}."
         )
     return lines
 
 
 def timing_lines(timings: dict[str, Any]) -> list[str]:
-    """Return the run-time section from the main job's timings."""
-    stages = timings["stages"]
+    """Return the run-time section: each stage, and the slowest seed of the transformer per task."""
+    budgets = timings["budgets"]
     lines = [
-        f"Measured by the main job on {timings['cpus']} CPU cores "
-        f"({timings['device']}, torch threads {timings['torch_threads']}); "
-        "`benchmarks/bench_baselines.py` runs it and checks the budgets.",
+        f"Wall time of the last full run of the main job, on {timings['cpus']} CPU cores "
+        f"({timings['device']}; torch threads: {timings['torch_threads']}). "
+        "`benchmarks/bench_baselines.py` runs the job and checks the budgets.",
         "",
-        "| stage | seconds | budget |",
+        "| stage | seconds | budget (s) |",
         "|---|---|---|",
     ]
-    for stage, seconds in stages.items():
-        budget = timings["budgets"].get(stage)
-        lines.append(f"| {stage} | {seconds:.0f} | {'–' if budget is None else budget} |")
-    jobs = timings["transformer_jobs"]
-    if jobs:
-        slowest = max(jobs, key=lambda job: job["seconds"])
-        lines += [
-            "",
-            f"Transformer, per task and seed: {len(jobs)} runs, mean "
-            f"{sum(job['seconds'] for job in jobs) / len(jobs):.0f} s, slowest "
-            f"{slowest['seconds']:.0f} s ({slowest['task']}, {slowest['scheme']}, seed "
-            f"{slowest['seed']}); budget {timings['budgets']['transformer per task and seed']} s.",
-        ]
+    for stage, seconds in timings["stages"].items():
+        lines.append(f"| {stage} | {seconds:.0f} | {budgets.get(stage, '–')} |")
+    per_task: dict[str, list[float]] = {}
+    for job in timings["transformer_jobs"]:
+        per_task.setdefault(job["task"], []).append(job["seconds"])
+    for task, seconds in per_task.items():
+        budget = budgets["transformer per task and seed"]
+        lines.append(
+            f"| transformer, {task}: slowest of {len(seconds)} seeds | {max(seconds):.0f} | "
+            f"{budget} |"
+        )
     return lines
 
 
@@ -134,11 +133,6 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
     results = load_results(results_dir)
     summary = scores(results)
     metrics = {name.task: result["main_metric"] for name, result in results.items()}
-    train_units = sum(
-        result["n_units"]
-        for name, result in results.items()
-        if (name.scheme, name.baseline, name.task) == ("cv", "majority", "stance")
-    )
     lines = [
         "# Baseline results",
         "",
@@ -147,8 +141,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "`python -m baselines.run_all` reruns everything.",
         "",
         "Main score per task. One run: score [95 % bootstrap interval over units]. Several "
-        "runs: mean ± sample standard deviation over seeds 0-2 (`stratified`, `transformer`) "
-        "or over the five folds (cross-validation). `–`: the baseline does not do the task.",
+        "runs: mean ± sample standard deviation over seeds 0-2 (`stratified`, `transformer`), "
+        "over the five folds (cross-validation), or over both (`stratified` in "
+        "cross-validation). `–`: the baseline does not do the task.",
         "",
         "## Test split",
         "",
@@ -175,7 +170,7 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         "## Transformer versus the other baselines (test split)",
         "",
-        *comparison(summary, results, train_units),
+        *comparison(summary, results),
         "",
         "## Plots",
         "",

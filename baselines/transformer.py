@@ -21,7 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 import migbench
-from baselines.data import Experiment, Unit, gold_labels, labels, repair_iob2
+from baselines.data import FIELDS, Experiment, Unit, gold_labels, labels, repair_iob2
 
 
 @dataclass(frozen=True)
@@ -68,25 +68,11 @@ def fit_predict(
     transformers.logging.set_verbosity_error()  # the new head's "newly initialized" notice
     torch.set_num_threads(os.cpu_count() or 1)
     transformers.set_seed(seed)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    names = labels(task)
     path = settings.model or default_model()
-    tokenizer = transformers.AutoTokenizer.from_pretrained(path)
-    model_class = (
-        transformers.AutoModelForTokenClassification
-        if task == "ner"
-        else transformers.AutoModelForSequenceClassification
-    )
-    model = model_class.from_pretrained(
-        path,
-        num_labels=len(names),
-        id2label=dict(enumerate(names)),
-        label2id={name: i for i, name in enumerate(names)},
-    ).to(device)
-    encoder = _Encoder(task, tokenizer, settings.max_length)
-    train = encoder.training_rows(experiment.train)
+    model = _pretrained(task, path)
+    encoder = _Encoder(task, transformers.AutoTokenizer.from_pretrained(path), settings.max_length)
     loader = torch.utils.data.DataLoader(
-        train,
+        encoder.training_rows(experiment.train),
         batch_size=settings.batch_size,
         shuffle=True,
         collate_fn=encoder.collate,
@@ -94,21 +80,21 @@ def fit_predict(
     )
     steps = settings.epochs * len(loader)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=0.01)
-    warmup = math.ceil(0.1 * steps)
-    scheduler = transformers.get_linear_schedule_with_warmup(optimizer, warmup, steps)
+    scheduler = transformers.get_linear_schedule_with_warmup(
+        optimizer, math.ceil(0.1 * steps), steps
+    )
     loss_fn = torch.nn.CrossEntropyLoss(
-        weight=_class_weights(task, experiment.train).to(device), ignore_index=-100
+        weight=_class_weights(task, experiment.train).to(model.device), ignore_index=-100
     )
     validation = experiment.targets["validation"]
     best_score, best_state = -math.inf, None
     for _ in tqdm(range(settings.epochs), desc=f"{task} seed {seed} epochs", leave=False):
         model.train()
         for batch in loader:
-            batch = batch.to(device)
+            batch = batch.to(model.device)
             gold = batch.pop("labels")
             logits = model(**batch).logits
-            loss = loss_fn(logits.reshape(-1, len(names)), gold.reshape(-1))
-            loss.backward()
+            loss_fn(logits.reshape(-1, logits.shape[-1]), gold.reshape(-1)).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
@@ -124,9 +110,30 @@ def fit_predict(
     }
 
 
+def _pretrained(task: str, path: str) -> Any:
+    """Load the encoder with a fresh head for ``task``, on the GPU when there is one."""
+    import transformers
+
+    names = labels(task)
+    model_class = (
+        transformers.AutoModelForTokenClassification
+        if task == "ner"
+        else transformers.AutoModelForSequenceClassification
+    )
+    model = model_class.from_pretrained(
+        path,
+        num_labels=len(names),
+        id2label=dict(enumerate(names)),
+        label2id={name: i for i, name in enumerate(names)},
+    )
+    return model.to(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
+
+
 def _main_score(task: str, units: Sequence[Unit], predicted: Sequence[Any]) -> float:
-    field = "ner_tags" if task == "ner" else task
-    rows = [{"id": unit["id"], field: value} for unit, value in zip(units, predicted, strict=True)]
+    rows = [
+        {"id": unit["id"], FIELDS[task]: value}
+        for unit, value in zip(units, predicted, strict=True)
+    ]
     return migbench.score(task, rows, gold=units, n_resamples=0)["main_score"]
 
 
