@@ -133,6 +133,8 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
     results = load_results(results_dir)
     summary = scores(results)
     metrics = {name.task: result["main_metric"] for name, result in results.items()}
+    # The tasks that figures.draw_all plots: those with official test results.
+    tested = {task for scheme, _, task, split in summary if (scheme, split) == ("official", "test")}
     lines = [
         "# Baseline results",
         "",
@@ -180,9 +182,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         *(
             f"![{task}: {best_baseline(summary, task)}](plots/confusion_{task}.png)"
             for task in CLASSIFICATION
-            if ("official", "majority", task, "validation") in summary
+            if task in tested
         ),
-        *(["![ner per type](plots/ner_per_type.png)"] if "ner" in metrics else []),
+        *(["![ner per type](plots/ner_per_type.png)"] if "ner" in tested else []),
     ]
     if timings_path.is_file():
         timings = json.loads(timings_path.read_text(encoding="utf-8"))
