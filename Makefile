@@ -14,12 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[baselines,test]'
 	touch $(STAMP)
 
+# Verify seeds and write the Label Studio files, check the annotations and their agreement, then
+# build the dataset, train and score every baseline and regenerate the results (baselines.run_all),
+# and rewrite the generated numbers of README.md and DATASHEET.md.
 run: $(STAMP)
 	$(BIN)/migbench ls-tasks
+	$(BIN)/migbench validate-annotations
+	$(BIN)/migbench agreement > /dev/null
+	$(BIN)/python -m baselines.run_all
+	$(BIN)/migbench docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests baselines benchmarks scripts
+	$(BIN)/ruff format --check src tests baselines benchmarks scripts
 
 # The whole suite, the integration tests included, runs against a throwaway Label Studio server
 # that the script installs (.ls-venv/, first use only), starts and stops.

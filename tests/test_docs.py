@@ -20,7 +20,8 @@ def test_readme_and_datasheet_numbers_are_current(capsys):
 def test_every_generated_block_is_present():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
-    assert "<!-- generated:corpus -->" in readme
+    for name in ("corpus", "results", "performance"):
+        assert f"<!-- generated:{name} -->" in readme
     for name in ("corpus", "labels", "sample", "agreement"):
         assert f"<!-- generated:{name} -->" in datasheet
 
@@ -28,10 +29,15 @@ def test_every_generated_block_is_present():
 def test_a_hand_edited_number_is_caught_and_regenerated(tmp_path):
     for name in ("README.md", "DATASHEET.md"):
         shutil.copy(REPO / name, tmp_path / name)
-    for folder in ("dataset", "annotations"):
-        (tmp_path / folder).mkdir()
-    shutil.copy(REPO / "dataset" / "stats.json", tmp_path / "dataset")
-    shutil.copy(REPO / "annotations" / "agreement.json", tmp_path / "annotations")
+    for relative in (
+        "dataset/stats.json",
+        "annotations/agreement.json",
+        "baselines/RESULTS.md",
+        "baselines/timings.json",
+        "benchmarks/bench_scorer.txt",
+    ):
+        (tmp_path / relative).parent.mkdir(exist_ok=True)
+        shutil.copy(REPO / relative, tmp_path / relative)
     datasheet = tmp_path / "DATASHEET.md"
     original = datasheet.read_text(encoding="utf-8")
     datasheet.write_text(
@@ -46,3 +52,10 @@ def test_unknown_block_is_an_error():
     text = "<!-- generated:nope -->\nx\n<!-- /generated:nope -->\n"
     with pytest.raises(MigbenchError, match="unknown generated block 'nope'"):
         docs.render(text, {"corpus": lambda: ""}, source="X.md")
+
+
+def test_section_extracts_one_markdown_section():
+    text = "# T\n\n## A\n\none\n\n## B\n\ntwo\n"
+    assert docs.section(text, "A") == "one" and docs.section(text, "B") == "two"
+    with pytest.raises(MigbenchError, match="no section"):
+        docs.section(text, "C")

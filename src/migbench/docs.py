@@ -118,3 +118,29 @@ def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -
         return f"{match.group(1)}{blocks[name]().rstrip()}\n{match.group(4)}"
 
     return _BLOCK.sub(replace, text)
+
+
+def section(markdown: str, heading: str) -> str:
+    """Return the body of the ``## heading`` section of a Markdown text.
+
+    Raises:
+        MigbenchError: The heading is missing.
+    """
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
+    if match is None:
+        raise MigbenchError(f"no section '## {heading}'")
+    return match.group(1).strip()
+
+
+def performance_block(scorer_output: str, timings: Mapping) -> str:
+    """The scorer benchmark's printed output and the main job's stage timings."""
+    stages = "\n".join(
+        f"| {stage} | {seconds:.0f} |" for stage, seconds in timings["stages"].items()
+    )
+    return (
+        "Scorer (`python benchmarks/bench_scorer.py > benchmarks/bench_scorer.txt`):\n\n"
+        f"```\n{scorer_output.strip()}\n```\n\n"
+        f"Main job (`python -m baselines.run_all`, {timings['cpus']} CPU cores, "
+        f"{timings['device']}), seconds per stage, from `baselines/timings.json`:\n\n"
+        "| stage | seconds |\n|---|---|\n" + stages
+    )

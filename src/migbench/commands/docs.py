@@ -34,6 +34,13 @@ def _load(path: Path) -> dict:
         raise MigbenchError(f"{path}: cannot read ({exc})") from None
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MigbenchError(f"{path}: cannot read ({exc})") from None
+
+
 def blocks(root: Path) -> dict:
     """Return the generators of every block, reading the committed files lazily."""
     stats = partial(_load, root / "dataset" / "stats.json")
@@ -43,6 +50,11 @@ def blocks(root: Path) -> dict:
         "labels": lambda: docs.labels_block(stats()),
         "agreement": lambda: docs.agreement_block(agreement()),
         "sample": lambda: docs.sample_block(agreement()),
+        "results": lambda: docs.section(_read(root / "baselines" / "RESULTS.md"), "Test split"),
+        "performance": lambda: docs.performance_block(
+            _read(root / "benchmarks" / "bench_scorer.txt"),
+            _load(root / "baselines" / "timings.json"),
+        ),
     }
 
 
