@@ -27,12 +27,12 @@ from migbench.schema import (
     FRAME_LABELS,
     IOB2_TAGS,
     MFC_LABELS,
+    SPLITS,
     STANCE_LABELS,
 )
 from migbench.seeds import Document
 from migbench.segment import Unit
 from migbench.splits import (
-    SPLITS,
     SplitUnit,
     genre_transfer_split,
     official_split,

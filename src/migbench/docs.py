@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 
 from migbench.errors import MigbenchError
 from migbench.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
-from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, UNIT_TYPES
-from migbench.splits import SPLITS
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
 
 _BLOCK = re.compile(
     r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from label_studio_sdk.label_interface import LabelInterface
-
 from migbench.errors import MigbenchError
 from migbench.labelstudio_config import NOTE_NAME, TEXT_NAME, labeling_config
 from migbench.schema import CHOICE_LAYERS, NER_LAYER
@@ -84,7 +82,10 @@ class _Collector:
 
 
 @lru_cache(maxsize=1)
-def _interface() -> LabelInterface:
+def _interface():
+    # The SDK takes seconds to import; only validation needs it, so every other command stays fast.
+    from label_studio_sdk.label_interface import LabelInterface
+
     return LabelInterface(labeling_config())
 
 

@@ -36,6 +36,7 @@ ENTITY_TYPES: tuple[str, ...] = (
 )
 UNIT_TYPES: tuple[str, ...] = ("heading", "sentence", "list_item", "caption", "byline")
 GENRES: tuple[str, ...] = ("news", "report")
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
 #: Single-choice layers: the Label Studio control name and its label set.
 CHOICE_LAYERS: dict[str, tuple[str, ...]] = {

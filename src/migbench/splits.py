@@ -14,7 +14,6 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 SPLIT_SEED = 13
 N_FOLDS = 5
-SPLITS = ("train", "validation", "test")
 NO_FOLD = -1
 
 

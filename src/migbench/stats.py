@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from migbench.schema import CHOICE_LAYERS, DATASET_VERSION, ENTITY_TYPES, SCHEMA_VERSION, UNIT_TYPES
-from migbench.splits import N_FOLDS, SPLITS
+from migbench.schema import (
+    CHOICE_LAYERS,
+    DATASET_VERSION,
+    ENTITY_TYPES,
+    SCHEMA_VERSION,
+    SPLITS,
+    UNIT_TYPES,
+)
+from migbench.splits import N_FOLDS
 
 
 def _count(values, labels: Sequence[str]) -> dict[str, int]:

@@ -11,7 +11,6 @@ from pathlib import Path
 from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks
 from migbench.commands.corpus import DEFAULT_SEEDS
 from migbench.fileio import write_atomic
-from migbench.labelstudio_client import Server, push_tasks, read_predictions, restore_annotators
 from migbench.labelstudio_config import import_tasks
 from migbench.labelstudio_export import parse_export
 from migbench.schema import SCHEMA_VERSION
@@ -73,13 +72,18 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _connect(args: argparse.Namespace) -> Server:
+def _connect(args: argparse.Namespace):
+    # The SDK takes seconds to import; other subcommands must not pay for it.
+    from migbench.labelstudio_client import Server
+
     if not args.verbose:  # httpx logs every request at INFO; show them with -v only
         logging.getLogger("httpx").setLevel(logging.WARNING)
     return Server(args.url)
 
 
 def _push(args: argparse.Namespace) -> int:
+    from migbench.labelstudio_client import push_tasks, read_predictions
+
     _, units = load_units(args.seeds, args.doc)
     # Annotations and predictions may cover other documents too; only the pushed units' are sent.
     every_unit = load_units(args.seeds)[1] if args.doc else units
@@ -111,6 +115,8 @@ def _pull(args: argparse.Namespace) -> int:
     _, units = load_units(args.seeds)
     server = _connect(args)
     server.check_project(args.project)
+    from migbench.labelstudio_client import restore_annotators
+
     export = restore_annotators(server.export(args.project), server.annotator_accounts())
     tasks = parse_export(
         export,
