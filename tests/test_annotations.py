@@ -110,3 +110,16 @@ def test_choice_agreement_matches_sklearn_and_handles_a_single_label():
     assert sum(map(sum, scores["confusion"]["matrix"])) == 6
     constant = choice_agreement(["none"] * 3, ["none"] * 3, ("favor", "against", "none"))
     assert constant["krippendorff_alpha"] is None
+
+
+def test_agreement_refuses_an_annotator_missing_from_annotators_json(tmp_path, capsys):
+    copy = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS, copy)
+    path = copy / EXPORTS / "mp-letter.json"
+    export = json.loads(path.read_text(encoding="utf-8"))
+    export[0]["annotations"][0]["completed_by"] = 42
+    path.write_text(json.dumps(export), encoding="utf-8")
+    assert main(["agreement", "--seeds", str(SEEDS), "--annotations", str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert "annotator ids not in annotators.json: 42 (e.g. mp-letter-0001)" in err
+    assert "Traceback" not in err

@@ -107,7 +107,11 @@ def gold_changes(tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, An
     """Count, per layer, the units whose adjudicated gold differs from the first pass."""
     changes = dict.fromkeys([*CHOICE_LAYERS, "entities"], 0)
     for task in tasks.values():
-        first = next(a for a in task.annotations if annotators[a.annotator].annotation_pass == 1)
+        first = next(
+            (a for a in task.annotations if annotators[a.annotator].annotation_pass == 1), None
+        )
+        if first is None or task.gold is None:
+            continue
         for layer in CHOICE_LAYERS:
             changes[layer] += first.choices[layer] != task.gold.choices[layer]
         changes["entities"] += first.spans != task.gold.spans

@@ -67,3 +67,20 @@ def load_tasks(
     if problems:
         raise ExportError(problems)
     return tasks
+
+
+def check_annotators(tasks: dict[str, AnnotatedTask], annotators: dict[int, Annotator]) -> None:
+    """Refuse annotations by user ids that ``annotators.json`` does not describe.
+
+    Raises:
+        MigbenchError: Naming every unknown id with a unit it annotated.
+    """
+    unknown = {
+        a.annotator: task.unit_id
+        for task in tasks.values()
+        for a in task.annotations
+        if a.annotator not in annotators
+    }
+    if unknown:
+        listed = ", ".join(f"{user} (e.g. {unit})" for user, unit in sorted(unknown.items()))
+        raise MigbenchError(f"annotator ids not in {ANNOTATORS_NAME}: {listed}")

@@ -7,7 +7,12 @@ import json
 import logging
 from pathlib import Path
 
-from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks, read_annotators
+from migbench.annotations import (
+    DEFAULT_ANNOTATIONS,
+    check_annotators,
+    load_tasks,
+    read_annotators,
+)
 from migbench.commands.corpus import DEFAULT_SEEDS
 from migbench.fileio import write_atomic
 from migbench.units import load_units
@@ -61,6 +66,7 @@ def _agreement(args: argparse.Namespace) -> int:
     _, units = load_units(args.seeds)
     tasks = load_tasks(args.annotations, units)
     annotators = read_annotators(args.annotations)
+    check_annotators(tasks, annotators)
     if args.list:
         for row in disagreements(tasks, annotators):
             print(json.dumps(row, ensure_ascii=False))
