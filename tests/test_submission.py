@@ -91,7 +91,7 @@ MALFORMED = [
         "invalid JSON",
         "stance",
         replaced("stance", 1, '{"id": "fixture-0001", "stance": }'),
-        [(1, None, "invalid JSON (Expecting value"), MISSING_1],
+        [(1, None, "invalid JSON (unexpected character"), MISSING_1],
     ),
     (
         "truncated JSON",
@@ -103,7 +103,7 @@ MALFORMED = [
         "two objects on one line",
         "stance",
         replaced("stance", 1, '{"id": "fixture-0001", "stance": "none"} {"id": "x"}'),
-        [(1, None, "invalid JSON (Extra data"), MISSING_1],
+        [(1, None, "invalid JSON (unexpected content after document"), MISSING_1],
     ),
     (
         "deeply nested JSON",
@@ -144,10 +144,10 @@ MALFORMED = [
         [(13, "fixture-9999", "unknown id")],
     ),
     (
-        "id with a lone surrogate",
+        "id with a lone surrogate",  # text that no UTF-8 can carry is not JSON here
         "stance",
         plus("stance", '{"id": "\\ud800", "stance": "none"}'),
-        [(13, "\ud800", "unknown id")],
+        [(13, None, "invalid JSON (no low surrogate in string")],
     ),
     (
         "duplicate id",
@@ -465,7 +465,7 @@ def test_entities_become_the_same_tags_as_ner_tags():
 def test_a_gold_whose_tokens_are_not_the_tokenizers_is_a_gold_error():
     broken = [GOLD[0]._replace(tokens=GOLD[0].tokens[:-1], ner_tags=GOLD[0].ner_tags[:-1])]
     rows = [{"id": FIRST, "entities": [GPE_US]}]
-    with pytest.raises(GoldError, match="not the tokenizer's tokens"):
+    with pytest.raises(GoldError, match=f"gold unit '{FIRST}': tokens are not the tokenizer's"):
         validate_rows(TASKS["ner"], rows, broken)
 
 

@@ -10,14 +10,15 @@ is checked where it matters, when a submission's entity spans are converted to t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import orjson
 
 from migbench.errors import MigbenchError
+from migbench.gcpause import without_cyclic_gc
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, IOB2_TAGS
 from migbench.tasks import encode_tags, iob2_breaks, iob2_message
 
@@ -46,6 +47,7 @@ class GoldUnit(NamedTuple):
     ner_tags: tuple[str, ...]
 
 
+@without_cyclic_gc
 def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldUnit]:
     """Load the gold units of a split of the packaged dataset.
 
@@ -64,6 +66,7 @@ def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldUni
     return gold_from_rows(_parquet_rows(path), source=str(path))
 
 
+@without_cyclic_gc
 def load_gold_file(path: str | Path) -> list[GoldUnit]:
     """Load gold units from a JSONL file with one gold row (string labels) per line.
 
@@ -71,18 +74,20 @@ def load_gold_file(path: str | Path) -> list[GoldUnit]:
         GoldError: The file cannot be read or a row does not follow the schema.
     """
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        data = Path(path).read_bytes()
+        data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
     except (OSError, UnicodeDecodeError) as exc:
         raise GoldError(f"cannot read gold file {path}: {exc}") from exc
     rows = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(data.splitlines(), 1):
         try:
-            rows.append(json.loads(line))
-        except (ValueError, RecursionError) as exc:
+            rows.append(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
             raise GoldError(f"{path}, line {number}: invalid JSON: {exc}") from exc
     return gold_from_rows(rows, source=str(path))
 
 
+@without_cyclic_gc
 def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[GoldUnit]:
     """Check gold rows against the schema and return them as gold units.
 

@@ -299,8 +299,11 @@ def bootstrap_scores(task: Task, groups: np.ndarray, *, n_resamples: int, seed: 
         seed: Seed of the random generator.
     """
     if task.is_sequence:
-        triples, sizes = np.unique(groups, axis=0, return_counts=True)
-        return f1_from_counts(bootstrap_counts(sizes, n_resamples=n_resamples, seed=seed) @ triples)
+        # Units with the same (tp, fp, fn) form one group; a flat key sorts faster than rows.
+        keys = np.ravel_multi_index(groups.T, groups.max(axis=0) + 1)
+        _, first, sizes = np.unique(keys, return_index=True, return_counts=True)
+        counts = bootstrap_counts(sizes, n_resamples=n_resamples, seed=seed)
+        return f1_from_counts(counts @ groups[first])
     counts = bootstrap_counts(groups.ravel(), n_resamples=n_resamples, seed=seed)
     return main_from_confusion(task, counts.reshape(n_resamples, *groups.shape))
 

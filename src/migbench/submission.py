@@ -14,11 +14,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import orjson
 
+from migbench.alignment import TokenMismatchError, index_tokens, spans_to_codes
+from migbench.entity_reader import read_entities
 from migbench.errors import MigbenchError
+from migbench.gcpause import without_cyclic_gc
 from migbench.gold import GoldError, GoldUnit
 from migbench.tasks import (
     TASKS,
@@ -29,7 +33,6 @@ from migbench.tasks import (
     prediction_types,
     tag_vocabulary,
 )
-from migbench.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
 
 #: Largest submission file read, in bytes.
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
@@ -37,6 +40,7 @@ MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 MAX_SHOWN = 20
 _SNIPPET_CHARS = 100
 _SPAN_KEYS = frozenset(("start", "end", "label", "text"))
+_Span = tuple[int, int, int]  # start, end, type index
 _ALLOW_MISSING = "pass --allow-missing (allow_missing=True) to score missing units as wrong"
 
 
@@ -116,6 +120,7 @@ def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) 
     return data
 
 
+@without_cyclic_gc
 def parse_submission(
     task: Task,
     data: bytes,
@@ -136,6 +141,7 @@ def parse_submission(
     return _check(task, rows, gold, tagset, allow_missing, problems)
 
 
+@without_cyclic_gc
 def validate_rows(
     task: Task,
     rows: Iterable[Any],
@@ -174,20 +180,22 @@ def _parse_lines(data: bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
     rows = []
     for number, raw in enumerate(lines, 1):
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            message = f"not UTF-8: byte {raw[exc.start : exc.start + 1]!r} at column {exc.start}"
-            problems.append(Problem(number, None, f"{message}; received {_clip(repr(raw))}"))
-            continue
-        if not text.strip():
-            problems.append(Problem(number, None, "blank line; every line must be a JSON object"))
-            continue
-        try:
-            rows.append((number, json.loads(text)))
-        except (ValueError, RecursionError) as exc:
-            message = f"invalid JSON ({exc}); received {_clip(text)}"
-            problems.append(Problem(number, None, message))
+            rows.append((number, orjson.loads(raw)))
+        except orjson.JSONDecodeError as exc:
+            problems.append(Problem(number, None, _unreadable_line(raw, exc)))
     return rows
+
+
+def _unreadable_line(raw: bytes, error: orjson.JSONDecodeError) -> str:
+    """Say why a line is not a JSON value: not UTF-8, blank, or not JSON."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8: byte {raw[exc.start : exc.start + 1]!r} at column {exc.start}"
+        return f"{message}; received {_clip(repr(raw))}"
+    if not text.strip():
+        return "blank line; every line must be a JSON object"
+    return f"invalid JSON ({error}); received {_clip(text)}"
 
 
 def _check(
@@ -213,7 +221,13 @@ def _check(
         elif unit_id is not None:
             found[unit_id] = value
     if task.is_sequence:
-        problems += _iob2_problems(found, first_line, checker.types)
+        tags = {i: value for i, value in found.items() if not isinstance(value, _Entities)}
+        problems += _iob2_problems(tags, first_line, checker.types)
+        pending = {i: value for i, value in found.items() if isinstance(value, _Entities)}
+        table, more = checker.span_table(pending, first_line)
+        aligned, misaligned = _align_spans(table, first_line, checker.units, checker.types)
+        found.update(aligned)
+        problems += more + misaligned
     missing = [unit.id for unit in gold if unit.id not in first_line]
     if not allow_missing and rows:
         problems += [
@@ -240,6 +254,51 @@ def _iob2_problems(
     return problems
 
 
+def _align_spans(
+    table: _SpanTable,
+    first_line: dict[str, int],
+    units: dict[str, GoldUnit],
+    types: Sequence[str],
+) -> tuple[dict[str, list[str]], list[Problem]]:
+    """Convert the entity spans of each unit to IOB2 tags over its gold tokens.
+
+    Returns:
+        The tags of each unit whose spans all fall on token boundaries, and a problem for each
+        span that does not.
+
+    Raises:
+        GoldError: A gold unit has another number of tokens than the tokenizer finds in its text.
+    """
+    ids, spans = table.ids, table.spans
+    texts = [units[unit_id].text for unit_id in ids]
+    try:
+        index = index_tokens(texts, (len(units[unit_id].tokens) for unit_id in ids))
+    except TokenMismatchError as exc:
+        unit_id = ids[exc.units[0]]
+        message = f"gold unit {unit_id!r}: tokens are not the tokenizer's tokens of text"
+        raise GoldError(message) from None
+    span_units = np.repeat(np.arange(len(ids)), table.counts)
+    codes, aligned = spans_to_codes(index, span_units, spans)
+    problems = []
+    for position in np.flatnonzero(~aligned).tolist():
+        unit = int(span_units[position])
+        start, end, _ = spans[position].tolist()
+        message = (
+            f"span {start}:{end} {texts[unit][start:end]!r} does not start and end on token "
+            "boundaries (tokens are runs of word characters or single other characters)"
+        )
+        problems.append(Problem(first_line[ids[unit]], ids[unit], message))
+    names = np.array(list(tag_vocabulary(types)), dtype=object)[codes].tolist()
+    bounds = index.unit_tokens.tolist()
+    wrong = set(span_units[~aligned].tolist())
+    tags = {
+        unit_id: names[bounds[unit] : bounds[unit + 1]]
+        for unit, unit_id in enumerate(ids)
+        if unit not in wrong
+    }
+    return tags, problems
+
+
 class _RowChecker:
     """Checks one parsed line: its id, its fields and its prediction."""
 
@@ -248,6 +307,7 @@ class _RowChecker:
         self.units = {unit.id: unit for unit in gold}
         self.types = prediction_types(tagset) if task.is_sequence else ()
         self.tags = frozenset(tag_vocabulary(self.types))
+        self.type_index = {name: index for index, name in enumerate(self.types)}
         self.foreign = {f: t.name for t in TASKS.values() if t is not task for f in t.fields}
 
     def check(self, row: Any) -> tuple[str | None, Any, list[str]]:
@@ -275,6 +335,8 @@ class _RowChecker:
 
     def _field_messages(self, row: dict[str, Any]) -> list[str]:
         fields = self.task.fields
+        if len(row) == 2 and "id" in row and sum(field in row for field in fields) == 1:
+            return []  # the usual line, told apart quickly
         messages = []
         for key in row:
             if key in self.foreign:
@@ -300,9 +362,14 @@ class _RowChecker:
             return None, [f"unknown {name} label {label!r}; expected one of {expected}"]
         return label, []
 
-    def _sequence(self, row: dict[str, Any], unit: GoldUnit) -> tuple[list[str] | None, list[str]]:
+    def _sequence(
+        self, row: dict[str, Any], unit: GoldUnit
+    ) -> tuple[list[str] | _Entities | None, list[str]]:
         if "entities" in row:
-            return self._entities(row["entities"], unit)
+            entities = row["entities"]
+            if not isinstance(entities, list):
+                return None, [f"entities must be an array of objects, not {_json_type(entities)}"]
+            return _Entities(entities, row), []
         tags = row["ner_tags"]
         if not isinstance(tags, list):
             return None, [f"ner_tags must be an array of tags, not {_json_type(tags)}"]
@@ -322,57 +389,101 @@ class _RowChecker:
     def _tag_pattern(self) -> str:
         return f"O, B-X or I-X with X one of {', '.join(self.types)}"
 
-    def _entities(self, entities: Any, unit: GoldUnit) -> tuple[list[str] | None, list[str]]:
-        if not isinstance(entities, list):
-            return None, [f"entities must be an array of objects, not {_json_type(entities)}"]
-        if not entities:
-            return ["O"] * len(unit.tokens), []
-        messages = []
+    def span_table(
+        self, pending: dict[str, _Entities], first_line: dict[str, int]
+    ) -> tuple[_SpanTable, list[Problem]]:
+        """Read the entities of every unit: all at once, or one by one if that finds a problem.
+
+        Returns:
+            The spans of the units whose entities are sound, and the problems of the others.
+        """
+        ids = list(pending)
+        lists = [pending[unit_id].entities for unit_id in ids]
+        lengths = [len(self.units[unit_id].text) for unit_id in ids]
+        spans = read_entities(lists, lengths, self.type_index)
+        if spans is not None:
+            return _SpanTable(ids, list(map(len, lists)), spans), []
+        sound, counts, triples, problems = [], [], [], []
+        for unit_id in ids:
+            unit_spans, messages = self._spans(pending[unit_id].entities, self.units[unit_id].text)
+            if messages:
+                received = f"; received {_clip(_to_json(pending[unit_id].row))}"
+                line = first_line[unit_id]
+                problems += [Problem(line, unit_id, message + received) for message in messages]
+            else:
+                sound.append(unit_id)
+                counts.append(len(unit_spans))
+                triples += unit_spans
+        return _SpanTable(sound, counts, np.array(triples, dtype=np.int64).reshape(-1, 3)), problems
+
+    def _spans(self, entities: list[Any], text: str) -> tuple[list[_Span], list[str]]:
+        """Return a unit's entities as sorted (start, end, type index) triples, or its problems."""
+        spans, messages = [], []
         for number, entity in enumerate(entities):
-            messages += [f"entity {number}: {m}" for m in self._entity_messages(entity, unit.text)]
+            span, more = self._span(entity, text)
+            messages += [f"entity {number}: {message}" for message in more]
+            spans.append(span)
         if messages:
-            return None, messages
-        spans = sorted((e["start"], e["end"], e["label"]) for e in entities)
+            return [], messages
+        spans.sort()
         for (start, end, _), (next_start, next_end, _) in pairwise(spans):
             if next_start < end:
                 messages.append(f"spans {start}:{end} and {next_start}:{next_end} overlap")
-        if messages:
-            return None, messages
-        offsets = tokenize(unit.text)
-        if len(offsets) != len(unit.tokens):
-            raise GoldError(f"gold unit {unit.id!r}: tokens are not the tokenizer's tokens of text")
-        try:
-            return spans_to_iob2(unit.text, spans, tokens=offsets), []
-        except SpanAlignmentError as exc:
-            return None, [f"{exc} (tokens are runs of word characters or single other characters)"]
+        return ([], messages) if messages else (spans, [])
 
-    def _entity_messages(self, entity: Any, text: str) -> list[str]:
+    def _span(self, entity: Any, text: str) -> tuple[_Span | None, list[str]]:
+        """Return an entity as (start, end, type index), or its problems."""
         if not isinstance(entity, dict):
-            return [f"expected an object, not {_json_type(entity)}"]
-        messages = [f"unexpected key {key!r}" for key in entity if key not in _SPAN_KEYS]
-        for key in ("start", "end"):
-            value = entity.get(key)
-            if key not in entity:
-                messages.append(f"missing key {key!r}")
-            elif not isinstance(value, int) or isinstance(value, bool):
-                messages.append(f"{key} must be an integer, not {_json_type(value)}")
-        label = entity.get("label")
-        if not isinstance(label, str) or label not in self.types:
-            got = "missing" if "label" not in entity else _clip(_to_json(label))
-            messages.append(f"label {got} is not one of {', '.join(self.types)}")
-        if messages:
-            return messages
-        start, end = entity["start"], entity["end"]
+            return None, [f"expected an object, not {_json_type(entity)}"]
+        start, end, label = entity.get("start"), entity.get("end"), entity.get("label")
+        kind = self.type_index.get(label) if isinstance(label, str) else None
+        shaped = entity.keys() <= _SPAN_KEYS and _is_integer(start) and _is_integer(end)
+        if kind is None or not shaped:
+            return None, self._shape_messages(entity)
         if start >= end:
-            return [f"start {start} >= end {end}; a span is end-exclusive and not empty"]
+            return None, [f"start {start} >= end {end}; a span is end-exclusive and not empty"]
         if start < 0 or end > len(text):
-            return [
+            return None, [
                 f"span {start}:{end} is out of bounds: the unit text has {len(text)} characters"
             ]
         if "text" in entity and entity["text"] != text[start:end]:
             actual = _to_json(text[start:end])
-            return [f"text {_clip(_to_json(entity['text']))} but text[{start}:{end}] is {actual}"]
-        return []
+            given = _clip(_to_json(entity["text"]))
+            return None, [f"text {given} but text[{start}:{end}] is {actual}"]
+        return (start, end, kind), []
+
+    def _shape_messages(self, entity: dict[str, Any]) -> list[str]:
+        messages = [f"unexpected key {key!r}" for key in entity if key not in _SPAN_KEYS]
+        for key in ("start", "end"):
+            if key not in entity:
+                messages.append(f"missing key {key!r}")
+            elif not _is_integer(entity[key]):
+                messages.append(f"{key} must be an integer, not {_json_type(entity[key])}")
+        label = entity.get("label")
+        if not isinstance(label, str) or label not in self.type_index:
+            got = "missing" if "label" not in entity else _clip(_to_json(label))
+            messages.append(f"label {got} is not one of {', '.join(self.types)}")
+        return messages
+
+
+@dataclass(frozen=True)
+class _Entities:
+    """A unit's entity objects, read with every other unit's once all lines are checked."""
+
+    entities: list[Any]
+    row: dict[str, Any]
+
+
+class _SpanTable(NamedTuple):
+    """Entity spans of some units: rows (start, end, type index), ``counts[i]`` for ``ids[i]``."""
+
+    ids: list[str]
+    counts: list[int]
+    spans: np.ndarray
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number"}

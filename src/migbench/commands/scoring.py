@@ -19,6 +19,7 @@ from typing import Any
 from migbench import __version__
 from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
+from migbench.gcpause import without_cyclic_gc
 from migbench.gold import (
     DEFAULT_DATA_DIR,
     SPLITS,
@@ -41,6 +42,7 @@ Rows = Iterable[Mapping[str, Any]]
 Gold = PathLike | Rows | Iterable[GoldUnit]
 
 
+@without_cyclic_gc
 def score(
     task: str,
     predictions: PathLike | Rows,
