@@ -23,6 +23,7 @@ from label_studio_sdk import LabelStudio
 from migbench.annotations import ANNOTATORS_NAME, EXPORTS, load_tasks
 from migbench.build import build_dataset
 from migbench.cli import main
+from migbench.errors import MigbenchError
 from migbench.labelstudio_client import Server, annotator_email, push_tasks
 from migbench.labelstudio_config import import_tasks, labeling_config
 from migbench.labelstudio_export import (
@@ -126,8 +127,8 @@ def test_two_annotators_drafts_and_a_cancelled_annotation(sdk, units, tmp_path):
     }
     server = Server(URL)
     server.ensure_annotators({7, 8})
-    project = server.create_project("two annotators")
-    server.import_tasks(project, push_tasks(import_tasks([first, second]), annotated, {}))
+    tasks = push_tasks(import_tasks([first, second]), annotated, {})
+    project = server.create_project("two annotators", tasks)
     task = next(
         task.id for task in sdk.tasks.list(project=project) if task.data["unit_id"] == second.id
     )
@@ -217,9 +218,9 @@ def test_project_with_another_labeling_config(sdk, tmp_path):
 def test_invalid_export_leaves_the_previous_file(sdk, units, tmp_path):
     unit = next(unit for unit in units.values() if unit.doc_id == DOC)
     server = Server(URL)
-    project = server.create_project("edited text")
     task = import_tasks([unit])[0]
-    server.import_tasks(project, [{"data": task["data"] | {"text": unit.text + " (edited)"}}])
+    edited = [{"data": task["data"] | {"text": unit.text + " (edited)"}}]
+    project = server.create_project("edited text", edited)
     out = tmp_path / "export.json"
     out.write_text("the previous export\n")
 
@@ -234,8 +235,7 @@ def test_invalid_export_leaves_the_previous_file(sdk, units, tmp_path):
 def test_annotations_by_other_users_are_refused(sdk, units, tmp_path):
     unit = next(unit for unit in units.values() if unit.doc_id == DOC)
     server = Server(URL)
-    project = server.create_project("admin annotates")
-    server.import_tasks(project, import_tasks([unit]))
+    project = server.create_project("admin annotates", import_tasks([unit]))
     task = next(iter(sdk.tasks.list(project=project)))
     result = annotation_result({"stance": "none", "frame": "neither", "mfc": "other"}, ())
     sdk.annotations.create(id=task.id, result=result)
@@ -245,3 +245,11 @@ def test_annotations_by_other_users_are_refused(sdk, units, tmp_path):
     assert code == 1
     assert "not annotator accounts" in err and "Traceback" not in err
     assert not (tmp_path / "export.json").exists()
+
+
+def test_a_failed_import_leaves_no_project_behind(sdk):
+    before = {project.id for project in sdk.projects.list()}
+    with pytest.raises(MigbenchError) as caught:
+        Server(URL).create_project("refused", [{"data": {"not_text": "no $text variable"}}])
+    assert "400" in str(caught.value) and "Traceback" not in str(caught.value)
+    assert {project.id for project in sdk.projects.list()} == before

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -73,15 +73,22 @@ class Server:
         """Return the web address of a project."""
         return f"{self.url}/projects/{project}/"
 
-    def create_project(self, title: str) -> int:
-        """Create a project with the labeling config of the schema and return its id."""
-        with self._errors():
-            return self._client.projects.create(title=title, label_config=labeling_config()).id
+    def create_project(self, title: str, tasks: list[dict]) -> int:
+        """Create a project with the schema's labeling config, import tasks, return its id.
 
-    def import_tasks(self, project: int, tasks: list[dict]) -> None:
-        """Import tasks (with their annotations and predictions) into a project."""
+        The tasks carry their annotations and predictions. When the import fails, the project
+        is deleted again, so that a failed push leaves no empty project behind.
+        """
         with self._errors():
-            self._client.projects.import_tasks(id=project, request=tasks)
+            project = self._client.projects.create(title=title, label_config=labeling_config()).id
+        try:
+            with self._errors(project):
+                self._client.projects.import_tasks(id=project, request=tasks)
+        except MigbenchError:
+            with suppress(MigbenchError), self._errors(project):
+                self._client.projects.delete(id=project)
+            raise
+        return project
 
     def ensure_annotators(self, annotators: set[int]) -> None:
         """Create the account of every annotator id that has none yet."""

@@ -98,8 +98,7 @@ def _push(args: argparse.Namespace) -> int:
     }
     if annotators:
         server.ensure_annotators(annotators)
-    project = server.create_project(args.project_title)
-    server.import_tasks(project, tasks)
+    project = server.create_project(args.project_title, tasks)
     summary = {
         "project": project,
         "url": server.project_url(project),
