@@ -225,9 +225,12 @@ def _check(
         problems += _iob2_problems(tags, first_line, checker.types)
         pending = {i: value for i, value in found.items() if isinstance(value, _Entities)}
         table, more = checker.span_table(pending, first_line)
-        aligned, misaligned = _align_spans(table, first_line, checker.units, checker.types)
+        aligned, misaligned = _align_spans(table, checker.units, checker.types)
         found.update(aligned)
-        problems += more + misaligned
+        problems += more
+        for unit_id, message in misaligned:
+            received = f"; received {_clip(_to_json(pending[unit_id].row))}"
+            problems.append(Problem(first_line[unit_id], unit_id, message + received))
     missing = [unit.id for unit in gold if unit.id not in first_line]
     if not allow_missing and rows:
         problems += [
@@ -255,16 +258,13 @@ def _iob2_problems(
 
 
 def _align_spans(
-    table: _SpanTable,
-    first_line: dict[str, int],
-    units: dict[str, GoldUnit],
-    types: Sequence[str],
-) -> tuple[dict[str, list[str]], list[Problem]]:
+    table: _SpanTable, units: dict[str, GoldUnit], types: Sequence[str]
+) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
     """Convert the entity spans of each unit to IOB2 tags over its gold tokens.
 
     Returns:
-        The tags of each unit whose spans all fall on token boundaries, and a problem for each
-        span that does not.
+        The tags of each unit whose spans all fall on token boundaries, and the unit id and
+        problem of each span that does not.
 
     Raises:
         GoldError: A gold unit has another number of tokens than the tokenizer finds in its text.
@@ -287,7 +287,7 @@ def _align_spans(
             f"span {start}:{end} {texts[unit][start:end]!r} does not start and end on token "
             "boundaries (tokens are runs of word characters or single other characters)"
         )
-        problems.append(Problem(first_line[ids[unit]], ids[unit], message))
+        problems.append((ids[unit], message))
     names = np.array(list(tag_vocabulary(types)), dtype=object)[codes].tolist()
     bounds = index.unit_tokens.tolist()
     wrong = set(span_units[~aligned].tolist())
