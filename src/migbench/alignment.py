@@ -114,7 +114,7 @@ def _offsets(lengths: Iterable[int]) -> np.ndarray:
 
 
 def _code_points(text: str) -> np.ndarray:
-    # surrogatepass: a lone surrogate from JSON is a code point like any other here.
+    # surrogatepass: a lone surrogate (in-memory gold rows may hold one) is a code point here too.
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
