@@ -2,7 +2,8 @@
 
 Point estimates come from :mod:`sklearn.metrics`. NER is scored at entity level, exact span and
 type, as seqeval's strict IOB2 mode does; entities are read from the tags with numpy (seqeval
-needs over 15 s for 100,000 units) and then each span that either side marks becomes one
+reads them token by token in Python, too slow at 100,000 units) and then each span that either
+side marks becomes one
 sklearn sample whose true and predicted labels are its gold and predicted types ("no entity"
 when a side lacks it), so that sklearn's per-label counts are the entity-level counts.
 Tests check the result against seqeval.
