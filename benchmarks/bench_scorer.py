@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 import migbench
-import migbench.scoring  # noqa: F401  (imported here, not in the first timing)
-from migbench.gold import load_gold_file
+import migbench.scoring.metrics  # noqa: F401  (imported here, not in the first timing)
+from migbench.corpus.tokenize import spans_to_iob2
 from migbench.schema import ENTITY_TYPES, FRAME_LABELS, MFC_LABELS, STANCE_LABELS
-from migbench.tokenize import spans_to_iob2
+from migbench.scoring.gold import load_gold_file
 
 WORDS = ("border", "visa", "agents", "flight", "families", "policy", "report", "route", "court")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migbench.seeds import SeedEntry, sha256_of, write_manifest
+from migbench.corpus.seeds import SeedEntry, sha256_of, write_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -9,13 +9,13 @@ import shutil
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from migbench.agreement import agreement_markdown, agreement_report, choice_agreement
-from migbench.annotations import EXPORTS, load_tasks, read_annotators
+from migbench.annotation.agreement import agreement_markdown, agreement_report, choice_agreement
+from migbench.annotation.sampling import second_pass_sample
+from migbench.annotation.store import EXPORTS, load_tasks, read_annotators
 from migbench.cli import main
-from migbench.labelstudio_export import ExportError
-from migbench.sampling import second_pass_sample
+from migbench.corpus.units import load_units
+from migbench.labelstudio.export import ExportError
 from migbench.schema import CHOICE_LAYERS
-from migbench.units import load_units
 
 from .conftest import REPO, SEEDS
 

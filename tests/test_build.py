@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import ClassLabel, load_dataset
 
-from migbench.annotations import EXPORTS
-from migbench.build import build_dataset, features_of
+from migbench.annotation.store import EXPORTS
 from migbench.cli import main
+from migbench.dataset.build import build_dataset, features_of
+from migbench.dataset.rehydrate import rehydrate
 from migbench.errors import MigbenchError
-from migbench.rehydrate import rehydrate
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
 
 from .conftest import REPO, SEEDS

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from migbench import submission
-from migbench.entity_reader import read_entities
-from migbench.gold import load_gold_file
+from migbench.corpus.tokenize import tokenize
 from migbench.schema import ENTITY_TYPES
-from migbench.submission import SubmissionError, validate_rows
-from migbench.tasks import TASKS
-from migbench.tokenize import tokenize
+from migbench.scoring import submission
+from migbench.scoring.entity_reader import read_entities
+from migbench.scoring.gold import load_gold_file
+from migbench.scoring.submission import SubmissionError, validate_rows
+from migbench.scoring.tasks import TASKS
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = load_gold_file(REPO / "tests/fixtures/gold.jsonl")

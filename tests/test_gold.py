@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import migbench
-from migbench.gold import GoldError, gold_from_rows, load_gold_file, load_split
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
+from migbench.scoring.gold import GoldError, gold_from_rows, load_gold_file, load_split
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests/fixtures/gold.jsonl"

@@ -9,8 +9,10 @@ import pytest
 from label_studio_sdk.core.api_error import ApiError
 
 from migbench.cli import main
+from migbench.corpus.segment import Unit
+from migbench.corpus.units import load_units
 from migbench.errors import MigbenchError
-from migbench.labelstudio_client import (
+from migbench.labelstudio.client import (
     Server,
     annotator_email,
     api_error_message,
@@ -19,16 +21,14 @@ from migbench.labelstudio_client import (
     read_predictions,
     restore_annotators,
 )
-from migbench.labelstudio_config import import_tasks, labeling_config
-from migbench.labelstudio_export import (
+from migbench.labelstudio.config import import_tasks, labeling_config
+from migbench.labelstudio.export import (
     AnnotatedTask,
     Annotation,
     Span,
     annotation_result,
     parse_export,
 )
-from migbench.segment import Unit
-from migbench.units import load_units
 
 from .conftest import SEEDS
 

@@ -7,10 +7,10 @@ import re
 
 from label_studio_sdk.label_interface import LabelInterface
 
-from migbench import labelstudio_config
 from migbench.cli import main
+from migbench.corpus.units import load_units
+from migbench.labelstudio import config as labelstudio_config
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, NER_LAYER
-from migbench.units import load_units
 
 from .conftest import REPO, SEEDS
 

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from migbench.labelstudio_export import (
+from migbench.labelstudio.export import (
     ExportError,
     Span,
     annotation_result,

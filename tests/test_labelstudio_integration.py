@@ -20,20 +20,20 @@ import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
-from migbench.annotations import ANNOTATORS_NAME, EXPORTS, load_tasks
-from migbench.build import build_dataset
+from migbench.annotation.store import ANNOTATORS_NAME, EXPORTS, load_tasks
 from migbench.cli import main
+from migbench.corpus.units import load_units
+from migbench.dataset.build import build_dataset
 from migbench.errors import MigbenchError
-from migbench.labelstudio_client import Server, annotator_email, push_tasks
-from migbench.labelstudio_config import import_tasks, labeling_config
-from migbench.labelstudio_export import (
+from migbench.labelstudio.client import Server, annotator_email, push_tasks
+from migbench.labelstudio.config import import_tasks, labeling_config
+from migbench.labelstudio.export import (
     AnnotatedTask,
     Annotation,
     annotation_result,
     parse_export,
     read_export,
 )
-from migbench.units import load_units
 
 from .conftest import REPO, SEEDS
 

@@ -20,7 +20,7 @@ from sklearn.metrics import (
 )
 
 from migbench.schema import CONLL_MAPPING, ENTITY_TYPES
-from migbench.scoring import (
+from migbench.scoring.metrics import (
     CONFIDENCE,
     bootstrap_counts,
     bootstrap_scores,
@@ -32,7 +32,7 @@ from migbench.scoring import (
     match_entities,
     ner_metrics,
 )
-from migbench.tasks import TASKS
+from migbench.scoring.tasks import TASKS
 
 CLASSIFICATION = ("stance", "frame", "mfc")
 MISSING = "<no prediction>"  # how the differential tests spell a missing prediction for sklearn

@@ -13,8 +13,8 @@ import pytest
 
 import migbench
 from migbench.cli import main
-from migbench.gold import load_gold_file
 from migbench.schema import DATASET_VERSION
+from migbench.scoring.gold import load_gold_file
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "tests/fixtures/gold.jsonl"

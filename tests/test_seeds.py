@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from migbench.corpus.seeds import (
+    CLEANING_NAME,
+    MANIFEST_NAME,
+    ingest,
+    load_documents,
+    read_manifest,
+)
 from migbench.errors import MigbenchError
-from migbench.seeds import CLEANING_NAME, MANIFEST_NAME, ingest, load_documents, read_manifest
 
 from .conftest import REPO, SEEDS
 

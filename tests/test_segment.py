@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from migbench.seeds import load_documents
-from migbench.segment import normalise, segment_document
-from migbench.units import load_units
+from migbench.corpus.seeds import load_documents
+from migbench.corpus.segment import normalise, segment_document
+from migbench.corpus.units import load_units
 
 from .conftest import SEEDS
 

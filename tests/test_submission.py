@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from migbench.gold import GoldError, load_gold_file
-from migbench.submission import (
+from migbench.scoring.gold import GoldError, load_gold_file
+from migbench.scoring.submission import (
     MAX_SHOWN,
     SubmissionError,
     parse_submission,
     read_submission,
     validate_rows,
 )
-from migbench.tasks import TASKS
+from migbench.scoring.tasks import TASKS
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = load_gold_file(REPO / "tests/fixtures/gold.jsonl")

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import migbench
-from migbench.gold import load_gold_file
-from migbench.submission import SubmissionError
+from migbench.scoring.gold import load_gold_file
+from migbench.scoring.submission import SubmissionError
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = load_gold_file(REPO / "tests/fixtures/gold.jsonl")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migbench.tokenize import SpanAlignmentError, spans_to_iob2, token_texts, tokenize
+from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, token_texts, tokenize
 
 TEXTS = [
     "Mr Trump met Modi in the US-Mexico border town on Tuesday.",

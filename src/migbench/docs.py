@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
 from migbench.errors import MigbenchError
-from migbench.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
 
 _BLOCK = re.compile(

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import pysbd
 
-from migbench.seeds import Document
+from migbench.corpus.seeds import Document
 
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _LIST_ITEM = re.compile(r"^(?:\d+[.)]|[-+]|\*(?=\s))\s+")

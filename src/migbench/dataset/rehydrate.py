@@ -11,12 +11,12 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 from datasets import Features
 
-from migbench.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
+from migbench.corpus.segment import normalise
+from migbench.corpus.tokenize import token_texts
+from migbench.corpus.units import context_of
+from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.errors import MigbenchError
 from migbench.fileio import replace_dir
-from migbench.segment import normalise
-from migbench.tokenize import token_texts
-from migbench.units import context_of
 
 
 def _read_rows(path: Path) -> tuple[list[dict], Features]:

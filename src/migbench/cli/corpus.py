@@ -8,11 +8,11 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
-from migbench import labelstudio_config
+from migbench.corpus.seeds import UNKNOWN, ingest
+from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
+from migbench.labelstudio import config as labelstudio_config
 from migbench.schema import GENRES
-from migbench.seeds import UNKNOWN, ingest
-from migbench.units import load_units
 
 log = logging.getLogger("migbench")
 

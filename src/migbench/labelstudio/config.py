@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from xml.sax.saxutils import quoteattr
 
+from migbench.corpus.segment import Unit
+from migbench.corpus.units import context_of
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, NER_LAYER, SCHEMA_VERSION
-from migbench.segment import Unit
-from migbench.units import context_of
 
 TEXT_NAME = "text"
 #: Free-text control for an annotator's comment or an adjudicator's one-line reason.

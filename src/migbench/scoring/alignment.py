@@ -1,8 +1,8 @@
 """Entity spans in character offsets turned into IOB2 tag codes over the tokens, for many units.
 
-The tokens are those of :func:`migbench.tokenize.tokenize` (runs of word characters, and every
-other non-space character on its own), found here for all units at once with numpy over the
-joined texts: scoring 100,000 units of entity spans needs no per-token Python loop.
+The tokens are those of :func:`migbench.corpus.tokenize.tokenize` (runs of word characters,
+and every other non-space character on its own), found here for all units at once with numpy
+over the joined texts: scoring 100,000 units of entity spans needs no per-token Python loop.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def spans_to_codes(
         units: Position of each span's unit in ``index``.
         spans: One row per span: start, end (character offsets into its unit's text,
             end-exclusive, within it) and type index ``t``, coded ``2t + 1`` for B- and
-            ``2t + 2`` for I- as :func:`migbench.tasks.tag_vocabulary` does.
+            ``2t + 2`` for I- as :func:`migbench.scoring.tasks.tag_vocabulary` does.
 
     Returns:
         The codes of all tokens (0 for O), flat as in ``index``; and for each span whether it

@@ -17,12 +17,24 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotations import load_tasks
-from migbench.card import body, card, front_matter
+from migbench.annotation.store import load_tasks
+from migbench.corpus.seeds import Document
+from migbench.corpus.segment import Unit
+from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
+from migbench.corpus.units import context_of, load_units
+from migbench.dataset.card import body, card, front_matter
+from migbench.dataset.plots import write_plots
+from migbench.dataset.splits import (
+    SplitUnit,
+    genre_transfer_split,
+    official_split,
+    train_folds,
+)
+from migbench.dataset.stats import dataset_stats
+from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.errors import MigbenchError
 from migbench.fileio import replace_dir, write_atomic
-from migbench.labelstudio_export import AnnotatedTask
-from migbench.plots import write_plots
+from migbench.labelstudio.export import AnnotatedTask
 from migbench.schema import (
     FRAME_LABELS,
     IOB2_TAGS,
@@ -30,18 +42,6 @@ from migbench.schema import (
     SPLITS,
     STANCE_LABELS,
 )
-from migbench.seeds import Document
-from migbench.segment import Unit
-from migbench.splits import (
-    SplitUnit,
-    genre_transfer_split,
-    official_split,
-    train_folds,
-)
-from migbench.stats import dataset_stats
-from migbench.textfree import strip_document, strip_unit_row
-from migbench.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
-from migbench.units import context_of, load_units
 
 log = logging.getLogger("migbench")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from migbench.seeds import Document, load_documents
-from migbench.segment import Unit, segment_document
+from migbench.corpus.seeds import Document, load_documents
+from migbench.corpus.segment import Unit, segment_document
 
 
 def load_units(

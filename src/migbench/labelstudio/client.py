@@ -23,9 +23,10 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from label_studio_sdk.label_interface import LabelInterface
 
+from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
-from migbench.labelstudio_config import labeling_config
-from migbench.labelstudio_export import (
+from migbench.labelstudio.config import labeling_config
+from migbench.labelstudio.export import (
     AnnotatedTask,
     ExportError,
     Span,
@@ -35,7 +36,6 @@ from migbench.labelstudio_export import (
     parse_export,
 )
 from migbench.schema import CHOICE_LAYERS
-from migbench.segment import Unit
 
 API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 #: Seconds one request may take; importing or exporting the whole corpus takes a few.

@@ -6,8 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from migbench.annotations import DEFAULT_ANNOTATIONS
-from migbench.commands.corpus import DEFAULT_SEEDS
+from migbench.annotation.store import DEFAULT_ANNOTATIONS
+from migbench.cli.corpus import DEFAULT_SEEDS
 
 log = logging.getLogger("migbench")
 
@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # Heavy libraries (datasets, matplotlib, huggingface_hub) are imported inside the command
 # functions so that every other subcommand starts fast.
 def _build(args: argparse.Namespace) -> int:
-    from migbench.build import build_dataset
+    from migbench.dataset.build import build_dataset
 
     out = args.out or (Path("dataset-notext") if args.no_text else DEFAULT_DATASET)
     build_dataset(args.seeds, args.annotations, out, with_text=not args.no_text)
@@ -58,14 +58,14 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _rehydrate(args: argparse.Namespace) -> int:
-    from migbench.rehydrate import rehydrate
+    from migbench.dataset.rehydrate import rehydrate
 
     rehydrate(args.dataset, args.sources, args.out)
     return 0
 
 
 def _push(args: argparse.Namespace) -> int:
-    from migbench.publish import push_dataset
+    from migbench.dataset.publish import push_dataset
 
     for line in push_dataset(
         args.dataset, args.repo_id, private=args.private, dry_run=args.dry_run

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
-from migbench.labelstudio_export import AnnotatedTask, ExportError, parse_export, read_export
-from migbench.segment import Unit
+from migbench.labelstudio.export import AnnotatedTask, ExportError, parse_export, read_export
 
 DEFAULT_ANNOTATIONS = Path("annotations")
 EXPORTS = Path("labelstudio") / "exports"

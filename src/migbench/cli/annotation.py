@@ -7,15 +7,15 @@ import json
 import logging
 from pathlib import Path
 
-from migbench.annotations import (
+from migbench.annotation.store import (
     DEFAULT_ANNOTATIONS,
     check_annotators,
     load_tasks,
     read_annotators,
 )
-from migbench.commands.corpus import DEFAULT_SEEDS
+from migbench.cli.corpus import DEFAULT_SEEDS
+from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
-from migbench.units import load_units
 
 log = logging.getLogger("migbench")
 
@@ -61,7 +61,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _agreement(args: argparse.Namespace) -> int:
     # seqeval, sklearn and krippendorff load slowly; only this command needs them.
-    from migbench.agreement import agreement_markdown, agreement_report, disagreements
+    from migbench.annotation.agreement import agreement_markdown, agreement_report, disagreements
 
     _, units = load_units(args.seeds)
     tasks = load_tasks(args.annotations, units)

@@ -11,10 +11,10 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-from migbench.annotations import Annotator
-from migbench.labelstudio_export import AnnotatedTask, Annotation
+from migbench.annotation.store import Annotator
+from migbench.corpus.tokenize import spans_to_iob2
+from migbench.labelstudio.export import AnnotatedTask, Annotation
 from migbench.schema import CHOICE_LAYERS
-from migbench.tokenize import spans_to_iob2
 
 
 def paired_annotations(

@@ -1,4 +1,6 @@
-"""The one entry point: ``migbench <subcommand>``.
+"""The one entry point, ``migbench <subcommand>``: one module per command group.
+
+Nothing else in the package imports this layer.
 
 Exit codes: 0 ok, 1 invalid data or submission, 2 usage error. Results go to stdout,
 diagnostics to stderr.
@@ -16,12 +18,12 @@ from migbench.errors import MigbenchError
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
 COMMAND_MODULES = (
-    "migbench.commands.corpus",
-    "migbench.commands.annotation",
-    "migbench.commands.dataset",
-    "migbench.commands.labelstudio",
-    "migbench.commands.docs",
-    "migbench.commands.scoring",
+    "migbench.cli.corpus",
+    "migbench.cli.annotation",
+    "migbench.cli.dataset",
+    "migbench.cli.labelstudio",
+    "migbench.cli.docs",
+    "migbench.cli.scoring",
 )
 
 log = logging.getLogger("migbench")

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from migbench.corpus.tokenize import tokenize
 from migbench.errors import MigbenchError
-from migbench.labelstudio_config import NOTE_NAME, TEXT_NAME, labeling_config
+from migbench.labelstudio.config import NOTE_NAME, TEXT_NAME, labeling_config
 from migbench.schema import CHOICE_LAYERS, NER_LAYER
-from migbench.tokenize import tokenize
 
 MAX_REPORTED = 20
 

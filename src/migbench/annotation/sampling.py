@@ -6,7 +6,7 @@ import math
 import random
 from collections import defaultdict
 
-from migbench.segment import Unit
+from migbench.corpus.segment import Unit
 
 SECOND_PASS_FRACTION = 0.3
 SECOND_PASS_SEED = 2025

@@ -30,7 +30,7 @@ from sklearn.metrics import (
 )
 
 from migbench.schema import CONLL_MAPPING
-from migbench.tasks import (
+from migbench.scoring.tasks import (
     TAGSETS,
     Task,
     check_options,

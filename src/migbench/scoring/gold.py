@@ -20,7 +20,7 @@ import orjson
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, IOB2_TAGS
-from migbench.tasks import encode_tags, iob2_breaks, iob2_message
+from migbench.scoring.tasks import encode_tags, iob2_breaks, iob2_message
 
 #: Folder of the packaged dataset's parquet files, relative to the working directory.
 DEFAULT_DATA_DIR = Path("dataset/data/all")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from migbench.dataset.splits import N_FOLDS
 from migbench.schema import (
     CHOICE_LAYERS,
     DATASET_VERSION,
@@ -13,7 +14,6 @@ from migbench.schema import (
     SPLITS,
     UNIT_TYPES,
 )
-from migbench.splits import N_FOLDS
 
 
 def _count(values, labels: Sequence[str]) -> dict[str, int]:

@@ -8,13 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
-from migbench.annotations import DEFAULT_ANNOTATIONS, load_tasks
-from migbench.commands.corpus import DEFAULT_SEEDS
+from migbench.annotation.store import DEFAULT_ANNOTATIONS, load_tasks
+from migbench.cli.corpus import DEFAULT_SEEDS
+from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
-from migbench.labelstudio_config import import_tasks
-from migbench.labelstudio_export import parse_export
+from migbench.labelstudio.config import import_tasks
+from migbench.labelstudio.export import parse_export
 from migbench.schema import SCHEMA_VERSION
-from migbench.units import load_units
 
 DEFAULT_TITLE = f"migbench (schema v{SCHEMA_VERSION})"
 
@@ -74,7 +74,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _connect(args: argparse.Namespace):
     # The SDK takes seconds to import; other subcommands must not pay for it.
-    from migbench.labelstudio_client import Server
+    from migbench.labelstudio.client import Server
 
     if not args.verbose:  # httpx logs every request at INFO; show them with -v only
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -82,7 +82,7 @@ def _connect(args: argparse.Namespace):
 
 
 def _push(args: argparse.Namespace) -> int:
-    from migbench.labelstudio_client import push_tasks, read_predictions
+    from migbench.labelstudio.client import push_tasks, read_predictions
 
     _, units = load_units(args.seeds, args.doc)
     # Annotations and predictions may cover other documents too; only the pushed units' are sent.
@@ -114,7 +114,7 @@ def _pull(args: argparse.Namespace) -> int:
     _, units = load_units(args.seeds)
     server = _connect(args)
     server.check_project(args.project)
-    from migbench.labelstudio_client import restore_annotators
+    from migbench.labelstudio.client import restore_annotators
 
     export = restore_annotators(server.export(args.project), server.annotator_accounts())
     tasks = parse_export(

@@ -19,12 +19,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import orjson
 
-from migbench.alignment import TokenMismatchError, index_tokens, spans_to_codes
-from migbench.entity_reader import read_entities
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
-from migbench.gold import GoldError, GoldUnit
-from migbench.tasks import (
+from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
+from migbench.scoring.entity_reader import read_entities
+from migbench.scoring.gold import GoldError, GoldUnit
+from migbench.scoring.tasks import (
     TASKS,
     Task,
     encode_tags,

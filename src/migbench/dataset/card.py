@@ -82,7 +82,9 @@ def body(stats: dict, documents: Sequence[Mapping], plots: Sequence[str]) -> str
     splits = stats["splits"]
     configs = [[f"`{c}`", d] for c, d in CONFIG_DESCRIPTIONS.items()]
     configs += [[f"`{c}_genre`", f"as `{c}`, genre-transfer split"] for c in GENRE_CONFIGS]
-    template = resources.files("migbench").joinpath("templates/dataset_card.md").read_text("utf-8")
+    template = (
+        resources.files("migbench.dataset").joinpath("templates/dataset_card.md").read_text("utf-8")
+    )
     return template.format(
         pretty_name=PRETTY_NAME,
         dataset_version=DATASET_VERSION,

@@ -1,0 +1,1 @@
+"""Annotation: the committed exports, annotator roles, agreement between passes and sampling."""

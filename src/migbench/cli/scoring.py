@@ -1,0 +1,148 @@
+"""Scoring commands: ``migbench score`` and ``migbench validate``, over :mod:`migbench.scoring.api`.
+
+``score`` prints the result as JSON (or a table with ``--format text``); ``validate`` checks a
+submission without scoring it. Exit codes: 0 ok, 1 invalid submission or gold, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from migbench.errors import MigbenchError
+from migbench.fileio import write_atomic
+from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
+from migbench.scoring.gold import DEFAULT_DATA_DIR, SPLITS
+from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
+
+log = logging.getLogger("migbench")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``score`` and ``validate`` subcommands."""
+    for name, help_text in (
+        ("score", "score a submission: JSON result on stdout"),
+        ("validate", "check a submission without scoring it"),
+    ):
+        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        parser.add_argument("submission", type=Path, help="JSONL file, one object per unit id")
+        parser.add_argument("--task", required=True, choices=TASKS)
+        source = parser.add_mutually_exclusive_group()
+        # No default here: argparse could not tell "--split test" from no --split next to --gold.
+        source.add_argument("--split", choices=SPLITS, help="gold split (default test)")
+        source.add_argument("--gold", type=Path, help="gold JSONL file instead of a split")
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            default=DEFAULT_DATA_DIR,
+            help=f"folder of the dataset's parquet files (default {DEFAULT_DATA_DIR})",
+        )
+        parser.add_argument(
+            "--tagset", choices=TAGSETS, default="iob2", help="ner: entity types scored"
+        )
+        parser.add_argument(
+            "--allow-missing", action="store_true", help="score missing units as wrong"
+        )
+        if name == "score":
+            parser.add_argument("--format", choices=("json", "text"), default="json")
+            parser.add_argument("--out", type=Path, help="also write the result to this file")
+            parser.add_argument(
+                "--bootstrap",
+                type=_non_negative,
+                default=DEFAULT_RESAMPLES,
+                metavar="N",
+                help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no interval)",
+            )
+            parser.add_argument(
+                "--seed", type=_non_negative, default=DEFAULT_SEED, help="bootstrap seed"
+            )
+        parser.set_defaults(func=_score if name == "score" else _validate)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _common(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "split": args.split or "test",
+        "gold": args.gold,
+        "data_dir": args.data_dir,
+        "tagset": args.tagset,
+        "allow_missing": args.allow_missing,
+    }
+
+
+def _usage_error(args: argparse.Namespace) -> bool:
+    try:
+        check_options(get_task(args.task), args.tagset)
+    except ValueError as exc:
+        print(f"migbench: error: {exc}", file=sys.stderr)
+        return True
+    return False
+
+
+def _score(args: argparse.Namespace) -> int:
+    if _usage_error(args):
+        return 2
+    result = score(
+        args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **_common(args)
+    )
+    output = format_text(result) if args.format == "text" else json.dumps(result, indent=2)
+    if args.out is not None:
+        try:
+            write_atomic(args.out, output + "\n")
+        except OSError as exc:
+            raise MigbenchError(f"cannot write {args.out}: {exc.strerror}") from exc
+        log.info("wrote %s", args.out)
+    print(output)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    if _usage_error(args):
+        return 2
+    summary = validate(args.task, args.submission, **_common(args))
+    print(json.dumps(summary, indent=2))
+    log.info("%s: a valid %s submission", args.submission, args.task)
+    return 0
+
+
+def format_text(result: dict[str, Any]) -> str:
+    """Render a :func:`score` result as a small table, scores rounded to 4 decimals."""
+    gold = f"{result['split']} split" if result["split"] else result["gold_file"] or "gold rows"
+    lines = [
+        f"task      {result['task']} (main metric {result['main_metric']})",
+        f"gold      {gold}; dataset {result['dataset_version']}, scorer {result['scorer_version']}",
+        f"units     {result['n_units']} ({result['n_missing']} without prediction)",
+    ]
+    ci = result["ci"]
+    metrics = result["metrics"]
+    for name, value in metrics.items():
+        if not isinstance(value, float):
+            continue
+        lines.append(f"{name:<22}{value:.4f}")
+        if ci and name == result["main_metric"]:
+            lines[-1] += (
+                f"  95% CI [{ci['low']:.4f}, {ci['high']:.4f}], {ci['n_resamples']} resamples"
+            )
+    width = max(map(len, metrics["per_label"])) + 2
+    lines += ["", f"{'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for label, row in metrics["per_label"].items():
+        scores = "".join(f"{row[key]:>10.4f}" for key in ("precision", "recall", "f1"))
+        lines.append(f"{label:<{width}}{scores}{row['support']:>10}")
+    if "confusion_matrix" in metrics:
+        matrix = metrics["confusion_matrix"]
+        lines += ["", "confusion matrix (rows gold, columns predicted, in label order)"]
+        lines += [" ".join(f"{count:>6}" for count in row) for row in matrix["matrix"]]
+    return "\n".join(lines)

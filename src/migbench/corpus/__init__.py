@@ -1,0 +1,1 @@
+"""Corpus: the seed documents, their cleaning rules, segmentation into units and the tokenizer."""

@@ -1,0 +1,1 @@
+"""The Hugging Face dataset: build, splits, statistics, card, plots, text-free, rehydration, Hub."""

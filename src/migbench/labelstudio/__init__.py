@@ -1,0 +1,1 @@
+"""Label Studio: the labeling config, import files, export parsing and the server client."""

@@ -1,0 +1,1 @@
+"""Scoring: tasks, gold, submissions, metrics; the public API (:func:`score`, :func:`validate`)."""
