@@ -11,7 +11,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from migbench.annotation.agreement import agreement_markdown, agreement_report, choice_agreement
 from migbench.annotation.sampling import second_pass_sample
-from migbench.annotation.store import EXPORTS, load_tasks, read_annotators
+from migbench.annotation.store import EXPORTS, load_annotated_units, read_annotators
 from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.labelstudio.export import ExportError
@@ -21,7 +21,7 @@ from .conftest import REPO, SEEDS
 
 ANNOTATIONS = REPO / "annotations"
 _, UNITS = load_units(SEEDS)
-TASKS = load_tasks(ANNOTATIONS, UNITS)
+TASKS = load_annotated_units(ANNOTATIONS, UNITS)
 ANNOTATORS = read_annotators(ANNOTATIONS)
 
 
@@ -91,7 +91,7 @@ def test_a_unit_without_any_task_is_reported(tmp_path):
     export = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps(export[:-1]), encoding="utf-8")
     with pytest.raises(ExportError, match="unit rubio-meeting-0016: no task in the exports"):
-        load_tasks(copy, UNITS)
+        load_annotated_units(copy, UNITS)
 
 
 def test_committed_agreement_files_are_what_the_command_writes():

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from label_studio_sdk.core.api_error import ApiError
 
+from migbench.annotation.types import AnnotatedUnit, Annotation, Span
 from migbench.cli import main
 from migbench.corpus.segment import Unit
 from migbench.corpus.units import load_units
@@ -23,9 +24,6 @@ from migbench.labelstudio.client import (
 )
 from migbench.labelstudio.config import import_tasks, labeling_config
 from migbench.labelstudio.export import (
-    AnnotatedTask,
-    Annotation,
-    Span,
     annotation_result,
     parse_export,
 )
@@ -137,7 +135,7 @@ def test_push_tasks_carry_annotations_as_annotator_accounts_and_predictions(unit
     span = Span(**entity(units[0].text, "India", "GPE"), text="India")
     gold = Annotation(6, True, labels, (span,), note="adjudicated")
     first = Annotation(1, False, labels | {"stance": "favor"}, ())
-    annotated = {units[0].id: AnnotatedTask(9, units[0].id, units[0].text, (first, gold))}
+    annotated = {units[0].id: AnnotatedUnit(9, units[0].id, units[0].text, (first, gold))}
     prediction = {"model_version": "m", "result": annotation_result(labels, [])}
 
     tasks = push_tasks(import_tasks(units[:2]), annotated, {units[1].id: prediction})

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
+from migbench.annotation.types import Span
 from migbench.labelstudio.export import (
     ExportError,
-    Span,
     annotation_result,
     export_annotation,
     export_task,

@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
-from migbench.annotation.store import ANNOTATORS_NAME, EXPORTS, load_tasks
+from migbench.annotation.store import ANNOTATORS_NAME, EXPORTS, load_annotated_units
+from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.dataset.build import build_dataset
@@ -28,8 +29,6 @@ from migbench.errors import MigbenchError
 from migbench.labelstudio.client import Server, annotator_email, push_tasks
 from migbench.labelstudio.config import import_tasks, labeling_config
 from migbench.labelstudio.export import (
-    AnnotatedTask,
-    Annotation,
     annotation_result,
     parse_export,
     read_export,
@@ -106,7 +105,7 @@ def test_round_trip_rebuilds_the_committed_dataset(gold_round_trip, tmp_path):
 
 def test_round_trip_keeps_every_annotation_and_annotator(gold_round_trip, units):
     def annotations(folder: Path) -> dict:
-        tasks = load_tasks(folder, list(units.values()))
+        tasks = load_annotated_units(folder, list(units.values()))
         return {unit: sorted(task.annotations, key=repr) for unit, task in tasks.items()}
 
     pulled, committed = annotations(gold_round_trip), annotations(ANNOTATIONS)
@@ -122,8 +121,8 @@ def test_two_annotators_drafts_and_a_cancelled_annotation(sdk, units, tmp_path):
         Annotation(8, False, labels | {"frame": "both"}, ()),
     )
     annotated = {
-        first.id: AnnotatedTask(0, first.id, first.text, (gold, other)),
-        second.id: AnnotatedTask(0, second.id, second.text, (gold,)),
+        first.id: AnnotatedUnit(0, first.id, first.text, (gold, other)),
+        second.id: AnnotatedUnit(0, second.id, second.text, (gold,)),
     }
     server = Server(URL)
     server.ensure_annotators({7, 8})
@@ -152,7 +151,7 @@ def test_two_annotators_drafts_and_a_cancelled_annotation(sdk, units, tmp_path):
 
 
 def test_predictions_arrive_as_predictions(sdk, units, tmp_path):
-    gold = load_tasks(ANNOTATIONS, list(units.values()))
+    gold = load_annotated_units(ANNOTATIONS, list(units.values()))
     ours = [unit for unit in units.values() if unit.doc_id == DOC][:3]
     elsewhere = next(unit for unit in units.values() if unit.doc_id != DOC)
     stance, ner = tmp_path / "stance.jsonl", tmp_path / "ner.jsonl"

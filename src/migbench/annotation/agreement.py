@@ -12,14 +12,14 @@ from seqeval.scheme import IOB2
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from migbench.annotation.store import Annotator
+from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.corpus.tokenize import spans_to_iob2
-from migbench.labelstudio.export import AnnotatedTask, Annotation
 from migbench.schema import CHOICE_LAYERS
 
 
 def paired_annotations(
-    tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]
-) -> list[tuple[AnnotatedTask, Annotation, Annotation]]:
+    tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]
+) -> list[tuple[AnnotatedUnit, Annotation, Annotation]]:
     """Return (task, pass-1 annotation, pass-2 annotation) for every doubly annotated unit."""
     pairs = []
     for task in tasks.values():
@@ -59,7 +59,7 @@ def choice_agreement(first: list[str], second: list[str], labels: tuple[str, ...
     }
 
 
-def entity_agreement(pairs: list[tuple[AnnotatedTask, Annotation, Annotation]]) -> dict:
+def entity_agreement(pairs: list[tuple[AnnotatedUnit, Annotation, Annotation]]) -> dict:
     """Entity-level F1 between passes: exact span and type, seqeval strict, pass 1 as reference."""
     first = [_tags(task.text, a) for task, a, _ in pairs]
     second = [_tags(task.text, b) for task, _, b in pairs]
@@ -83,7 +83,7 @@ def entity_agreement(pairs: list[tuple[AnnotatedTask, Annotation, Annotation]]) 
 
 
 def agreement_report(
-    tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]
+    tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]
 ) -> dict:
     """Return the full agreement report between the two passes."""
     pairs = paired_annotations(tasks, annotators)
@@ -103,7 +103,7 @@ def agreement_report(
     }
 
 
-def gold_changes(tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]) -> dict:
+def gold_changes(tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]) -> dict:
     """Count, per layer, the units whose adjudicated gold differs from the first pass."""
     changes = dict.fromkeys([*CHOICE_LAYERS, "entities"], 0)
     for task in tasks.values():
@@ -127,7 +127,7 @@ def _finite(value: float) -> float | None:
 
 
 def disagreements(
-    tasks: Mapping[str, AnnotatedTask], annotators: Mapping[int, Annotator]
+    tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]
 ) -> list[dict]:
     """Return one row per doubly annotated unit whose passes differ on any layer."""
     rows = []

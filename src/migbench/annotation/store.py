@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
-from migbench.labelstudio.export import AnnotatedTask, ExportError, parse_export, read_export
+from migbench.labelstudio.export import ExportError, parse_export, read_export
 
 DEFAULT_ANNOTATIONS = Path("annotations")
 EXPORTS = Path("labelstudio") / "exports"
@@ -34,9 +35,9 @@ def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
         raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
 
 
-def load_tasks(
+def load_annotated_units(
     annotations_dir: Path, units: list[Unit], *, require_gold: bool = True
-) -> dict[str, AnnotatedTask]:
+) -> dict[str, AnnotatedUnit]:
     """Parse every export file and return unit id → task, validated against the units.
 
     Raises:
@@ -47,7 +48,7 @@ def load_tasks(
         raise MigbenchError(f"{annotations_dir / EXPORTS}: no export files")
     texts = {unit.id: unit.text for unit in units}
     problems: list[str] = []
-    tasks: dict[str, AnnotatedTask] = {}
+    tasks: dict[str, AnnotatedUnit] = {}
     for path in files:
         try:
             parsed = parse_export(
@@ -69,7 +70,7 @@ def load_tasks(
     return tasks
 
 
-def check_annotators(tasks: dict[str, AnnotatedTask], annotators: dict[int, Annotator]) -> None:
+def check_annotators(tasks: dict[str, AnnotatedUnit], annotators: dict[int, Annotator]) -> None:
     """Refuse annotations by user ids that ``annotators.json`` does not describe.
 
     Raises:

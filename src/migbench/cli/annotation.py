@@ -10,7 +10,7 @@ from pathlib import Path
 from migbench.annotation.store import (
     DEFAULT_ANNOTATIONS,
     check_annotators,
-    load_tasks,
+    load_annotated_units,
     read_annotators,
 )
 from migbench.cli.corpus import DEFAULT_SEEDS
@@ -51,7 +51,7 @@ def _add_paths(parser: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     _, units = load_units(args.seeds)
-    tasks = load_tasks(args.annotations, units)
+    tasks = load_annotated_units(args.annotations, units)
     annotations = sum(len(task.annotations) for task in tasks.values())
     log.info(
         "valid: %d units, each with one gold annotation; %d annotations", len(tasks), annotations
@@ -64,7 +64,7 @@ def _agreement(args: argparse.Namespace) -> int:
     from migbench.annotation.agreement import agreement_markdown, agreement_report, disagreements
 
     _, units = load_units(args.seeds)
-    tasks = load_tasks(args.annotations, units)
+    tasks = load_annotated_units(args.annotations, units)
     annotators = read_annotators(args.annotations)
     check_annotators(tasks, annotators)
     if args.list:

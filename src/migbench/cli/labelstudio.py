@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from migbench.annotation.store import DEFAULT_ANNOTATIONS, load_tasks
+from migbench.annotation.store import DEFAULT_ANNOTATIONS, load_annotated_units
 from migbench.cli.corpus import DEFAULT_SEEDS
 from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
@@ -89,7 +89,7 @@ def _push(args: argparse.Namespace) -> int:
     every_unit = load_units(args.seeds)[1] if args.doc else units
     annotated = {}
     if args.with_annotations:
-        annotated = load_tasks(args.annotations, every_unit, require_gold=False)
+        annotated = load_annotated_units(args.annotations, every_unit, require_gold=False)
     predictions = read_predictions(args.predictions, every_unit) if args.predictions else {}
     tasks = push_tasks(import_tasks(units), annotated, predictions)
     server = _connect(args)

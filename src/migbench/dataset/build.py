@@ -17,7 +17,8 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotation.store import load_tasks
+from migbench.annotation.store import load_annotated_units
+from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
 from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
@@ -25,7 +26,7 @@ from migbench.corpus.units import context_of, load_units
 from migbench.dataset.card import body, card, front_matter
 from migbench.dataset.plots import write_plots
 from migbench.dataset.splits import (
-    SplitUnit,
+    SplitRecord,
     genre_transfer_split,
     official_split,
     train_folds,
@@ -34,7 +35,6 @@ from migbench.dataset.stats import dataset_stats
 from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.errors import MigbenchError
 from migbench.fileio import replace_dir, write_atomic
-from migbench.labelstudio.export import AnnotatedTask
 from migbench.schema import (
     FRAME_LABELS,
     IOB2_TAGS,
@@ -119,7 +119,7 @@ def features_of(config: str) -> Features:
 
 
 def unit_rows(
-    documents: Sequence[Document], units: Sequence[Unit], tasks: Mapping[str, AnnotatedTask]
+    documents: Sequence[Document], units: Sequence[Unit], tasks: Mapping[str, AnnotatedUnit]
 ) -> list[dict]:
     """Return one row per unit with every layer's gold label (label names, not ids)."""
     context = context_of(list(units))
@@ -204,7 +204,7 @@ def assemble(documents: Sequence[Document], rows: list[dict]) -> Assembled:
     """Assign splits and folds and return every config of the dataset."""
     genre_of = {d.doc_id: d.entry.genre for d in documents}
     split_units = [
-        SplitUnit(
+        SplitRecord(
             r["id"],
             r["doc_id"],
             r["paragraph"],
@@ -263,7 +263,7 @@ def build_dataset(
     leaves the previous dataset untouched.
     """
     documents, units = load_units(seeds_dir)
-    rows = unit_rows(documents, units, load_tasks(annotations_dir, units))
+    rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     assembled = assemble(documents, rows)
     stats = dataset_stats(rows, assembled.official, assembled.genre, assembled.folds)
     document_table = document_rows(documents, units)

@@ -18,7 +18,7 @@ NO_FOLD = -1
 
 
 @dataclass(frozen=True)
-class SplitUnit:
+class SplitRecord:
     """What a split scheme needs to know of a unit."""
 
     id: str
@@ -28,7 +28,7 @@ class SplitUnit:
     stratum: str
 
 
-def _fold_of(units: Sequence[SplitUnit], seed: int) -> list[int]:
+def _fold_of(units: Sequence[SplitRecord], seed: int) -> list[int]:
     """Assign each unit to one of N_FOLDS grouped, stratified folds."""
     folds = [NO_FOLD] * len(units)
     splitter = StratifiedGroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
@@ -44,7 +44,7 @@ def _fold_of(units: Sequence[SplitUnit], seed: int) -> list[int]:
     return folds
 
 
-def official_split(units: Sequence[SplitUnit], *, seed: int = SPLIT_SEED) -> dict[str, str]:
+def official_split(units: Sequence[SplitRecord], *, seed: int = SPLIT_SEED) -> dict[str, str]:
     """About 60/20/20 train/validation/test: fold 0 is test, fold 1 validation, the rest train."""
     names = {0: "test", 1: "validation"}
     return {
@@ -53,7 +53,7 @@ def official_split(units: Sequence[SplitUnit], *, seed: int = SPLIT_SEED) -> dic
 
 
 def train_folds(
-    units: Sequence[SplitUnit], split: dict[str, str], *, seed: int = SPLIT_SEED
+    units: Sequence[SplitRecord], split: dict[str, str], *, seed: int = SPLIT_SEED
 ) -> dict[str, int]:
     """Grouped 5-fold cross-validation folds (0-4) over train; other units get ``NO_FOLD``."""
     train = [u for u in units if split[u.id] == "train"]
@@ -63,7 +63,7 @@ def train_folds(
 
 
 def genre_transfer_split(
-    units: Sequence[SplitUnit], *, source_genre: str = "report", seed: int = SPLIT_SEED
+    units: Sequence[SplitRecord], *, source_genre: str = "report", seed: int = SPLIT_SEED
 ) -> dict[str, str]:
     """Train and validation (one fold in five) from the report, test from the news articles."""
     source = [u for u in units if u.genre == source_genre]

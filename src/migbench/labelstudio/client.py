@@ -23,13 +23,12 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from label_studio_sdk.label_interface import LabelInterface
 
+from migbench.annotation.types import AnnotatedUnit, Span
 from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
 from migbench.labelstudio.config import labeling_config
 from migbench.labelstudio.export import (
-    AnnotatedTask,
     ExportError,
-    Span,
     annotation_result,
     export_annotation,
     export_task,
@@ -208,7 +207,7 @@ def _import_annotation(result: list[dict], annotator: int, *, ground_truth: bool
 
 def push_tasks(
     import_tasks: Sequence[dict],
-    annotated: Mapping[str, AnnotatedTask],
+    annotated: Mapping[str, AnnotatedUnit],
     predictions: Mapping[str, dict],
 ) -> list[dict]:
     """Attach the annotations and the prediction of each unit to its import task."""

@@ -17,48 +17,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from migbench.annotation.types import AnnotatedUnit, Annotation, Span
 from migbench.corpus.tokenize import tokenize
 from migbench.errors import MigbenchError
 from migbench.labelstudio.config import NOTE_NAME, TEXT_NAME, labeling_config
 from migbench.schema import CHOICE_LAYERS, NER_LAYER
 
 MAX_REPORTED = 20
-
-
-@dataclass(frozen=True)
-class Span:
-    """An entity mention: character offsets into the unit text, end-exclusive."""
-
-    start: int
-    end: int
-    label: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """One annotator's labels for one unit."""
-
-    annotator: int
-    ground_truth: bool
-    choices: Mapping[str, str]
-    spans: tuple[Span, ...]
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class AnnotatedTask:
-    """A task of an export with its usable (not cancelled) annotations."""
-
-    task_id: int
-    unit_id: str
-    text: str
-    annotations: tuple[Annotation, ...]
-
-    @property
-    def gold(self) -> Annotation | None:
-        """The annotation marked ``ground_truth``, if any."""
-        return next((a for a in self.annotations if a.ground_truth), None)
 
 
 class ExportError(MigbenchError):
@@ -106,7 +71,7 @@ def parse_export(
     source: str,
     unit_texts: Mapping[str, str] | None = None,
     require_gold: bool = False,
-) -> list[AnnotatedTask]:
+) -> list[AnnotatedUnit]:
     """Validate a Label Studio JSON export and return its tasks.
 
     Args:
@@ -121,7 +86,7 @@ def parse_export(
         ExportError: Listing every problem with its task id and reason.
     """
     collector = _Collector(source)
-    tasks: list[AnnotatedTask] = []
+    tasks: list[AnnotatedUnit] = []
     seen_units: dict[str, int] = {}
     for position, task in enumerate(data):
         parsed = _parse_task(task, position, collector, unit_texts, require_gold)
@@ -141,7 +106,7 @@ def parse_export(
     return tasks
 
 
-def _parse_task(task, position, collector, unit_texts, require_gold) -> AnnotatedTask | None:
+def _parse_task(task, position, collector, unit_texts, require_gold) -> AnnotatedUnit | None:
     if not isinstance(task, dict):
         collector.add(f"item {position}", "a task must be a JSON object")
         return None
@@ -188,7 +153,7 @@ def _parse_task(task, position, collector, unit_texts, require_gold) -> Annotate
             collector.add(where, f"{len(golds)} ground_truth annotations, expected exactly 1")
         elif missing := [layer for layer in CHOICE_LAYERS if layer not in golds[0].choices]:
             collector.add(where, f"gold has no choice for {', '.join(missing)}")
-    return AnnotatedTask(task_id, unit_id, text, tuple(annotations))
+    return AnnotatedUnit(task_id, unit_id, text, tuple(annotations))
 
 
 def _parse_annotation(raw: dict, text: str, where: str, collector: _Collector) -> Annotation | None:

@@ -17,7 +17,7 @@ from migbench.gcpause import without_cyclic_gc
 from migbench.schema import DATASET_VERSION
 from migbench.scoring.gold import (
     DEFAULT_DATA_DIR,
-    GoldUnit,
+    GoldRecord,
     gold_from_rows,
     load_gold_file,
     load_split,
@@ -37,7 +37,7 @@ DEFAULT_SEED = 0
 
 PathLike = str | os.PathLike[str]
 Rows = Iterable[Mapping[str, Any]]
-Gold = PathLike | Rows | Iterable[GoldUnit]
+Gold = PathLike | Rows | Iterable[GoldRecord]
 
 
 @without_cyclic_gc
@@ -144,7 +144,7 @@ def _prepare(
     data_dir: PathLike,
     tagset: str,
     allow_missing: bool,
-) -> tuple[Task, list[GoldUnit], Predictions, dict[str, str | None]]:
+) -> tuple[Task, list[GoldRecord], Predictions, dict[str, str | None]]:
     declared = get_task(task)
     check_options(declared, tagset)
     if isinstance(predictions, (bytes, Mapping)) or not isinstance(
@@ -159,7 +159,7 @@ def _prepare(
         source = {"split": None, "gold_file": str(gold)}
     else:
         rows = list(gold)
-        loaded = bool(rows) and all(isinstance(row, GoldUnit) for row in rows)
+        loaded = bool(rows) and all(isinstance(row, GoldRecord) for row in rows)
         units = rows if loaded else gold_from_rows(rows, source="gold rows")
         source = {"split": None, "gold_file": None}
     options = {"tagset": tagset, "allow_missing": allow_missing}

@@ -35,7 +35,7 @@ class GoldError(MigbenchError):
     """The gold is missing or does not follow the schema."""
 
 
-class GoldUnit(NamedTuple):
+class GoldRecord(NamedTuple):
     """One gold unit with its labels on all four layers."""
 
     id: str
@@ -48,7 +48,7 @@ class GoldUnit(NamedTuple):
 
 
 @without_cyclic_gc
-def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldUnit]:
+def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldRecord]:
     """Load the gold units of a split of the packaged dataset.
 
     Raises:
@@ -67,7 +67,7 @@ def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldUni
 
 
 @without_cyclic_gc
-def load_gold_file(path: str | Path) -> list[GoldUnit]:
+def load_gold_file(path: str | Path) -> list[GoldRecord]:
     """Load gold units from a JSONL file with one gold row (string labels) per line.
 
     Raises:
@@ -88,7 +88,7 @@ def load_gold_file(path: str | Path) -> list[GoldUnit]:
 
 
 @without_cyclic_gc
-def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[GoldUnit]:
+def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[GoldRecord]:
     """Check gold rows against the schema and return them as gold units.
 
     Args:
@@ -98,7 +98,7 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
     Raises:
         GoldError: A row breaks the schema or strict IOB2, an id repeats, or there are no rows.
     """
-    units: list[GoldUnit] = []
+    units: list[GoldRecord] = []
     seen: set[str] = set()
     for number, row in enumerate(rows, 1):
         problem = _row_problem(row)
@@ -108,7 +108,7 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
         units.append(
-            GoldUnit(
+            GoldRecord(
                 id=row["id"],
                 text=row["text"],
                 tokens=tuple(row["tokens"]),

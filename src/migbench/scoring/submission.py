@@ -23,7 +23,7 @@ from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
 from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
 from migbench.scoring.entity_reader import read_entities
-from migbench.scoring.gold import GoldError, GoldUnit
+from migbench.scoring.gold import GoldError, GoldRecord
 from migbench.scoring.tasks import (
     TASKS,
     Task,
@@ -124,7 +124,7 @@ def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) 
 def parse_submission(
     task: Task,
     data: bytes,
-    gold: Sequence[GoldUnit],
+    gold: Sequence[GoldRecord],
     *,
     tagset: str = "iob2",
     allow_missing: bool = False,
@@ -145,7 +145,7 @@ def parse_submission(
 def validate_rows(
     task: Task,
     rows: Iterable[Any],
-    gold: Sequence[GoldUnit],
+    gold: Sequence[GoldRecord],
     *,
     tagset: str = "iob2",
     allow_missing: bool = False,
@@ -201,7 +201,7 @@ def _unreadable_line(raw: bytes, error: orjson.JSONDecodeError) -> str:
 def _check(
     task: Task,
     rows: list[tuple[int, Any]],
-    gold: Sequence[GoldUnit],
+    gold: Sequence[GoldRecord],
     tagset: str,
     allow_missing: bool,
     problems: list[Problem],
@@ -258,7 +258,7 @@ def _iob2_problems(
 
 
 def _align_spans(
-    table: _SpanTable, units: dict[str, GoldUnit], types: Sequence[str]
+    table: _SpanTable, units: dict[str, GoldRecord], types: Sequence[str]
 ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
     """Convert the entity spans of each unit to IOB2 tags over its gold tokens.
 
@@ -302,7 +302,7 @@ def _align_spans(
 class _RowChecker:
     """Checks one parsed line: its id, its fields and its prediction."""
 
-    def __init__(self, task: Task, gold: Sequence[GoldUnit], tagset: str) -> None:
+    def __init__(self, task: Task, gold: Sequence[GoldRecord], tagset: str) -> None:
         self.task = task
         self.units = {unit.id: unit for unit in gold}
         self.types = prediction_types(tagset) if task.is_sequence else ()
@@ -363,7 +363,7 @@ class _RowChecker:
         return label, []
 
     def _sequence(
-        self, row: dict[str, Any], unit: GoldUnit
+        self, row: dict[str, Any], unit: GoldRecord
     ) -> tuple[list[str] | _Entities | None, list[str]]:
         if "entities" in row:
             entities = row["entities"]
