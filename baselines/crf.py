@@ -11,7 +11,8 @@ from typing import Any
 
 from sklearn_crfsuite import CRF
 
-from baselines.data import Experiment, cv_groups, gold_labels, grouped_search, repair_iob2
+from baselines.data import Experiment, cv_groups, gold_labels, grouped_search
+from migbench import repair_iob2
 
 #: Values of the L2 penalty tried by the grouped cross-validation (L1 fixed at 0.1).
 C2_GRID: list[float] = [0.01, 0.1, 1.0]

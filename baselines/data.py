@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import migbench
 from migbench.schema import CHOICE_LAYERS, IOB2_TAGS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,9 +23,9 @@ DATASET = REPO / "dataset"
 PREDICTIONS = REPO / "baselines" / "predictions"
 RESULTS = REPO / "baselines" / "results"
 
-TASKS: tuple[str, ...] = ("stance", "frame", "mfc", "ner")
-#: The submission field of each task.
-FIELDS: dict[str, str] = {"stance": "stance", "frame": "frame", "mfc": "mfc", "ner": "ner_tags"}
+TASKS: tuple[str, ...] = tuple(migbench.TASKS)
+#: Tasks with one label per unit.
+CLASSIFICATION: tuple[str, ...] = tuple(n for n, t in migbench.TASKS.items() if not t.is_sequence)
 #: Dataset config of each evaluation scheme; ``cv`` is the 5-fold split of the official train.
 SCHEME_CONFIGS: dict[str, str] = {"official": "all", "genre": "all_genre", "cv": "all"}
 #: Folder of a scheme's files under ``predictions/`` and ``results/``.
@@ -60,12 +61,13 @@ class PredictionName(NamedTuple):
 
 def labels(task: str) -> tuple[str, ...]:
     """Return the label set of ``task``: its classes, or the IOB2 tags for ``ner``."""
-    return IOB2_TAGS if task == "ner" else CHOICE_LAYERS[task]
+    declared = migbench.get_task(task)
+    return IOB2_TAGS if declared.is_sequence else declared.labels
 
 
 def gold_labels(task: str, units: Sequence[Unit]) -> list[Any]:
     """Return the gold label (tag list for ``ner``) of each unit."""
-    return [unit[FIELDS[task]] for unit in units]
+    return [unit[migbench.get_task(task).gold_field] for unit in units]
 
 
 @lru_cache(maxsize=8)
@@ -181,18 +183,6 @@ def grouped_search(
     return search.fit(x, y, groups=groups)
 
 
-def repair_iob2(tags: Sequence[str]) -> list[str]:
-    """Turn each ``I-X`` that does not continue an ``X`` entity into ``B-X`` (strict IOB2)."""
-    repaired: list[str] = []
-    previous = "O"
-    for tag in tags:
-        if tag.startswith("I-") and previous[2:] != tag[2:]:
-            tag = "B-" + tag[2:]
-        repaired.append(tag)
-        previous = tag
-    return repaired
-
-
 def prediction_path(root: Path, name: PredictionName) -> Path:
     """Return ``root/[scheme/]<baseline>.<task>.<split>[.seed<N>].jsonl``."""
     seed = "" if name.seed is None else f".seed{name.seed}"
@@ -226,7 +216,7 @@ def write_submission(
         raise ValueError(f"{len(predictions)} predictions for {len(units)} units")
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
-        json.dumps({"id": unit["id"], FIELDS[task]: prediction})
+        json.dumps({"id": unit["id"], migbench.get_task(task).gold_field: prediction})
         for unit, prediction in zip(units, predictions, strict=True)
     ]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

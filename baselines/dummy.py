@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from sklearn.dummy import DummyClassifier
 
-from baselines.data import Experiment, gold_labels, repair_iob2
+from baselines.data import Experiment, gold_labels
+from migbench import repair_iob2
 
 
 def majority(task: str, experiment: Experiment, seed: int) -> dict[str, list[Any]]:

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 import numpy as np  # noqa: E402
 
-from baselines.data import REPO  # noqa: E402
+from baselines.data import CLASSIFICATION, REPO  # noqa: E402
 from baselines.summary import Results, best_baseline, runs, scores  # noqa: E402
 
 PLOTS = REPO / "baselines" / "plots"
@@ -85,9 +85,7 @@ def draw_all(results: Results, out: Path = PLOTS) -> list[Path]:
     """Draw every plot for which ``results`` has official test results."""
     out.mkdir(parents=True, exist_ok=True)
     tasks = {name.task for name in results if (name.scheme, name.split) == ("official", "test")}
-    paths = [
-        confusion_plot(results, task, out) for task in ("stance", "frame", "mfc") if task in tasks
-    ]
+    paths = [confusion_plot(results, task, out) for task in CLASSIFICATION if task in tasks]
     if "ner" in tasks:
         paths.append(ner_plot(results, out))
     return paths

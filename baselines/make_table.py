@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from baselines.data import REPO, RESULTS, TASKS
+from baselines.data import CLASSIFICATION, REPO, RESULTS, TASKS
 from baselines.summary import FOLDS, Results, Score, best_baseline, load_results, runs, scores
 
 RESULTS_MD = REPO / "baselines" / "RESULTS.md"
 TIMINGS = REPO / "baselines" / "timings.json"
 #: Row order of the tables; baselines not named here follow in alphabetical order.
 ORDER = ("majority", "stratified", "tfidf-lr", "crf", "transformer")
-CLASSIFICATION = ("stance", "frame", "mfc")
 
 Summary = dict[tuple[str, str, str, str], Score]
 

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from baselines import crf, dummy, figures, make_table, score, tfidf, transformer
 from baselines.data import (
+    CLASSIFICATION,
     DATASET,
     PREDICTIONS,
     REPO,
@@ -110,7 +111,7 @@ def registry(settings: transformer.Settings) -> tuple[Baseline, ...]:
     return (
         Baseline("majority", dummy.majority, TASKS),
         Baseline("stratified", dummy.stratified, TASKS, seeds=SEEDS),
-        Baseline("tfidf-lr", tfidf.fit_predict, ("stance", "frame", "mfc")),
+        Baseline("tfidf-lr", tfidf.fit_predict, CLASSIFICATION),
         Baseline("crf", crf.fit_predict, ("ner",)),
         Baseline(
             "transformer",

@@ -21,7 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 import migbench
-from baselines.data import FIELDS, Experiment, Unit, gold_labels, labels, repair_iob2
+from baselines.data import Experiment, Unit, gold_labels, labels
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _pretrained(task: str, path: str) -> Any:
 
 def _main_score(task: str, units: Sequence[Unit], predicted: Sequence[Any]) -> float:
     rows = [
-        {"id": unit["id"], FIELDS[task]: value}
+        {"id": unit["id"], migbench.get_task(task).gold_field: value}
         for unit, value in zip(units, predicted, strict=True)
     ]
     return migbench.score(task, rows, gold=units, n_resamples=0)["main_score"]
@@ -208,7 +208,7 @@ class _Encoder:
             for position, word in enumerate(self._first_subtokens(encoded.word_ids(i))):
                 if word is not None:
                     tags[word] = self.names[best[i][position]]
-            predictions.append(repair_iob2(tags))
+            predictions.append(migbench.repair_iob2(tags))
         return predictions
 
     @staticmethod

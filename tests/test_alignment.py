@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
 from migbench.schema import ENTITY_TYPES
 from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
-from migbench.scoring.tasks import tag_vocabulary
+from migbench.scoring.iob2 import tag_vocabulary
 
 TAGS = list(tag_vocabulary(ENTITY_TYPES))
 # Word characters (ASCII, accented, an Arabic-Indic digit, one outside the BMP), punctuation, a

@@ -22,7 +22,6 @@ from baselines.data import (
     experiments,
     parse_name,
     prediction_path,
-    repair_iob2,
     write_submission,
 )
 from baselines.score import gold_source
@@ -102,11 +101,6 @@ def test_seeded_baselines_repeat_and_vary(official):
     first = dummy.stratified("frame", experiment, 0)
     assert dummy.stratified("frame", experiment, 0) == first
     assert dummy.stratified("frame", experiment, 1) != first
-
-
-def test_repair_iob2_opens_every_entity_with_b():
-    tags = ["I-GPE", "I-GPE", "O", "I-ORG", "B-PERSON", "I-DATE", "I-DATE"]
-    assert repair_iob2(tags) == ["B-GPE", "I-GPE", "O", "B-ORG", "B-PERSON", "B-DATE", "I-DATE"]
 
 
 def test_crf_shape_collapses_character_classes():

@@ -20,22 +20,20 @@ from sklearn.metrics import (
 )
 
 from migbench.schema import CONLL_MAPPING, ENTITY_TYPES
-from migbench.scoring.metrics import (
-    CONFIDENCE,
-    bootstrap_counts,
-    bootstrap_scores,
-    classification_metrics,
-    confusion_counts,
-    evaluate,
-    f1_from_counts,
-    main_from_confusion,
-    match_entities,
-    ner_metrics,
-)
+from migbench.scoring.evaluation import evaluate
+from migbench.scoring.iob2 import repair_iob2
+from migbench.scoring.metrics import metric_for
+from migbench.scoring.resampling import CONFIDENCE, bootstrap_counts, bootstrap_scores
 from migbench.scoring.tasks import TASKS
 
-CLASSIFICATION = ("stance", "frame", "mfc")
+CLASSIFICATION = tuple(name for name, task in TASKS.items() if not task.is_sequence)
 MISSING = "<no prediction>"  # how the differential tests spell a missing prediction for sklearn
+
+
+def scores(task: str, gold: list, predicted: list, tagset: str = "iob2") -> dict:
+    """Every metric of the task, through the statistics path the scorer uses."""
+    metric = metric_for(TASKS[task], tagset=tagset)
+    return metric.scores(metric.statistics(gold, predicted).total())
 
 
 def random_labels(task: str, n: int, seed: int, *, missing: float = 0.0) -> tuple[list, list]:
@@ -86,17 +84,7 @@ def noisy_copy(rng: random.Random, tags: list[str]) -> list[str]:
             while j < len(out) and (j == i or out[j] == f"I-{tag[2:]}"):
                 out[j] = "O" if rng.random() < 0.3 else f"{'B' if j == i else 'I'}-{kind}"
                 j += 1
-    return fix_iob2(out)
-
-
-def fix_iob2(tags: list[str]) -> list[str]:
-    """Turn every I-X that does not continue an X entity into B-X."""
-    fixed = []
-    for tag in tags:
-        if tag.startswith("I-") and (not fixed or fixed[-1][2:] != tag[2:]):
-            tag = "B-" + tag[2:]
-        fixed.append(tag)
-    return fixed
+    return repair_iob2(out)
 
 
 def random_ner(n: int, seed: int, *, missing: float = 0.0) -> tuple[list, list]:
@@ -135,7 +123,7 @@ def test_classification_metrics_equal_sklearn(task, seed):
     gold, predicted = random_labels(task, 300, seed, missing=0.1 if seed % 2 else 0.0)
     labels = list(TASKS[task].labels)
     y_pred = [MISSING if p is None else p for p in predicted]
-    metrics = classification_metrics(TASKS[task], gold, predicted)
+    metrics = scores(task, gold, predicted)
     assert metrics["macro_f1"] == pytest.approx(
         f1_score(
             gold,
@@ -167,7 +155,7 @@ def test_classification_metrics_equal_sklearn(task, seed):
 def test_stance_f_avg_is_the_mean_of_favor_and_against_f1_unrounded():
     gold = ["favor", "favor", "against", "against", "none", "none"]
     predicted = ["favor", "none", "against", "favor", "none", None]
-    metrics = classification_metrics(TASKS["stance"], gold, predicted)
+    metrics = scores("stance", gold, predicted)
     f1_favor, f1_against = 2 * 1 / (2 + 2), 2 * 1 / (2 + 1)
     assert metrics["per_label"]["favor"]["f1"] == f1_favor
     assert metrics["f_avg"] == (f1_favor + f1_against) / 2  # 0.58333..., not rounded
@@ -179,7 +167,7 @@ def test_stance_f_avg_is_the_mean_of_favor_and_against_f1_unrounded():
 def test_mfc_macro_f1_averages_only_labels_present_in_the_gold():
     gold = ["economic", "economic", "political", "other"]
     predicted = ["economic", "morality", "political", "political"]
-    metrics = classification_metrics(TASKS["mfc"], gold, predicted)
+    metrics = scores("mfc", gold, predicted)
     assert metrics["macro_f1_labels"] == ["economic", "political", "other"]
     f1 = {"economic": 2 / 3, "political": 2 / 3, "other": 0.0}
     assert metrics["macro_f1"] == pytest.approx(sum(f1.values()) / 3, abs=1e-12)
@@ -196,7 +184,7 @@ def test_mfc_macro_f1_averages_only_labels_present_in_the_gold():
 @pytest.mark.parametrize("tagset", ["iob2", "conll"])
 def test_ner_metrics_equal_seqeval_strict(seed, tagset):
     gold, predicted = random_ner(150, seed, missing=0.1 if seed % 2 else 0.0)
-    metrics = ner_metrics(match_entities(gold, predicted, tagset=tagset))
+    metrics = scores("ner", gold, predicted, tagset)
     if tagset == "conll":
         gold = [to_conll(tags) for tags in gold]
         predicted = [None if tags is None else to_conll(tags) for tags in predicted]
@@ -232,7 +220,7 @@ def ner_pairs(draw):
     for tags in gold:
         other = draw(iob2_sequences)
         other = (other + ["O"] * len(tags))[: len(tags)]
-        predicted.append(draw(st.sampled_from([tags, fix_iob2(other), None])))
+        predicted.append(draw(st.sampled_from([tags, repair_iob2(other), None])))
     return gold, predicted
 
 
@@ -240,28 +228,34 @@ def ner_pairs(draw):
 @given(ner_pairs())
 def test_ner_micro_f1_equals_seqeval_on_any_iob2_sequences(pair):
     gold, predicted = pair
-    metrics = ner_metrics(match_entities(gold, predicted))
+    metrics = scores("ner", gold, predicted)
     expected = seqeval_report(gold, predicted)["micro avg"]["f1-score"]
     assert metrics["micro_f1"] == pytest.approx(expected, abs=1e-12)
 
 
 def test_per_unit_counts_match_seqeval_entities():
     gold, predicted = random_ner(80, 11, missing=0.1)
-    counts = match_entities(gold, predicted).unit_counts()
+    metric = metric_for(TASKS["ner"])
+    statistics = metric.statistics(gold, predicted)
+    per_type = statistics.table[statistics.keys].reshape(len(gold), len(metric.labels), 3)
     filled = [p if p is not None else ["O"] * len(g) for g, p in zip(gold, predicted, strict=True)]
     for unit, (tags, guess) in enumerate(zip(gold, filled, strict=True)):
         true = {e.to_tuple()[1:] for e in Entities([tags], IOB2).entities[0]}
         pred = {e.to_tuple()[1:] for e in Entities([guess], IOB2).entities[0]}
-        assert counts[unit].tolist() == [len(true & pred), len(pred - true), len(true - pred)]
-    totals = f1_from_counts(counts.sum(axis=0))
-    assert totals == pytest.approx(seqeval_report(gold, predicted)["micro avg"]["f1-score"])
+        for index, kind in enumerate(metric.labels):
+            true_k = {e for e in true if e[0] == kind}
+            pred_k = {e for e in pred if e[0] == kind}
+            expected = [len(true_k & pred_k), len(pred_k - true_k), len(true_k - pred_k)]
+            assert per_type[unit, index].tolist() == expected
+    total = metric.main_score(statistics.total())
+    assert total == pytest.approx(seqeval_report(gold, predicted)["micro avg"]["f1-score"])
 
 
 def test_conll_tagset_maps_both_sides_and_drops_date():
     gold = [["B-GPE", "O", "B-DATE", "I-DATE"], ["B-NORP", "O"]]
     predicted = [["B-LOC", "O", "O", "O"], ["B-EVENT", "O"]]
-    assert ner_metrics(match_entities(gold, predicted))["micro_f1"] == 0.0
-    metrics = ner_metrics(match_entities(gold, predicted, tagset="conll"))
+    assert scores("ner", gold, predicted)["micro_f1"] == 0.0
+    metrics = scores("ner", gold, predicted, "conll")
     assert metrics["micro_f1"] == 1.0
     assert metrics["n_gold_entities"] == 2  # the DATE is gone
     assert list(metrics["per_label"]) == ["PER", "ORG", "LOC", "MISC"]
@@ -269,14 +263,14 @@ def test_conll_tagset_maps_both_sides_and_drops_date():
 
 def test_adjacent_entities_of_one_type_are_two_entities():
     gold = [["B-GPE", "B-GPE", "I-GPE"]]
-    metrics = ner_metrics(match_entities(gold, [["B-GPE", "I-GPE", "I-GPE"]]))
+    metrics = scores("ner", gold, [["B-GPE", "I-GPE", "I-GPE"]])
     assert (metrics["n_gold_entities"], metrics["n_predicted_entities"]) == (2, 1)
     assert metrics["micro_f1"] == 0.0
 
 
 def test_a_missing_ner_prediction_predicts_no_entity():
     gold = [["B-GPE", "O"], ["B-ORG", "I-ORG"]]
-    metrics = ner_metrics(match_entities(gold, [["B-GPE", "O"], None]))
+    metrics = scores("ner", gold, [["B-GPE", "O"], None])
     assert (metrics["micro_precision"], metrics["micro_recall"]) == (1.0, 0.5)
 
 
@@ -284,17 +278,20 @@ def test_a_missing_ner_prediction_predicts_no_entity():
 def test_each_vectorised_resample_equals_sklearn_on_that_resample(task):
     gold, predicted = random_labels(task, 120, 3, missing=0.05)
     declared = TASKS[task]
-    confusion = confusion_counts(declared, gold, predicted)
-    assert main_from_confusion(declared, confusion) == pytest.approx(
+    metric = metric_for(declared)
+    statistics = metric.statistics(gold, predicted)
+    assert metric.main_score(statistics.total()) == pytest.approx(
         sklearn_main(task, gold, predicted), abs=1e-12
     )
-    counts = bootstrap_counts(confusion.ravel(), n_resamples=20, seed=5)
+    counts = bootstrap_counts(statistics.sizes, n_resamples=20, seed=5)
     assert (counts.sum(axis=1) == len(gold)).all()
-    vectorised = main_from_confusion(declared, counts.reshape(20, *confusion.shape))
+    vectorised = bootstrap_scores(metric, statistics, n_resamples=20, seed=5)
     size = len(declared.labels)
-    for resample, cells in enumerate(counts):
-        # Rebuild the resample's units from its cell counts; the last column is "no prediction".
-        rows, columns = np.unravel_index(np.repeat(np.arange(cells.size), cells), confusion.shape)
+    for resample, per_group in enumerate(counts):
+        # Rebuild the resample's units from its group counts: a classification group is one
+        # confusion cell, gold label × prediction, the last column "no prediction".
+        cells = np.repeat(np.arange(per_group.size), per_group)
+        rows, columns = np.divmod(cells, size + 1)
         resampled_gold = [declared.labels[i] for i in rows]
         resampled_pred = [declared.labels[j] if j < size else None for j in columns]
         expected = sklearn_main(task, resampled_gold, resampled_pred)
@@ -303,35 +300,27 @@ def test_each_vectorised_resample_equals_sklearn_on_that_resample(task):
 
 def test_each_ner_resample_equals_seqeval_on_that_resample():
     gold, predicted = random_ner(60, 4, missing=0.1)
-    counts = match_entities(gold, predicted).unit_counts()
-    triples, inverse, sizes = np.unique(counts, axis=0, return_inverse=True, return_counts=True)
-    draws = bootstrap_counts(sizes, n_resamples=10, seed=2)
-    scores = bootstrap_scores(TASKS["ner"], counts, n_resamples=10, seed=2)
+    metric = metric_for(TASKS["ner"])
+    statistics = metric.statistics(gold, predicted)
+    draws = bootstrap_counts(statistics.sizes, n_resamples=10, seed=2)
+    scores = bootstrap_scores(metric, statistics, n_resamples=10, seed=2)
+    # Any unit of a group stands for the group: take the first one, that many times.
+    first = [int(np.flatnonzero(statistics.keys == g)[0]) for g in range(len(statistics.table))]
     for resample, per_group in enumerate(draws):
-        # Any unit of a group stands for the group: take the first one, that many times.
-        units = [int(np.flatnonzero(inverse.ravel() == g)[0]) for g in range(len(triples))]
-        chosen = [u for u, k in zip(units, per_group, strict=True) for _ in range(k)]
+        chosen = [u for u, k in zip(first, per_group, strict=True) for _ in range(k)]
         expected = seqeval_report([gold[u] for u in chosen], [predicted[u] for u in chosen])
         assert scores[resample] == pytest.approx(expected["micro avg"]["f1-score"], abs=1e-12)
 
 
 def test_group_bootstrap_matches_resampling_units_one_by_one():
     gold, predicted = random_labels("frame", 80, 9)
-    declared = TASKS["frame"]
-    confusion = confusion_counts(declared, gold, predicted)
-    ours = bootstrap_scores(declared, confusion, n_resamples=4000, seed=0)
-    # The textbook bootstrap: draw unit indices, then count each resample's confusion cells
-    # (main_from_confusion is checked against sklearn above).
-    size = len(declared.labels)
-    cell_of_unit = np.array(
-        [
-            declared.labels.index(g) * (size + 1) + declared.labels.index(p)
-            for g, p in zip(gold, predicted, strict=True)
-        ]
-    )
+    metric = metric_for(TASKS["frame"])
+    statistics = metric.statistics(gold, predicted)
+    ours = bootstrap_scores(metric, statistics, n_resamples=4000, seed=0)
+    # The textbook bootstrap: draw unit indices, then sum each resample's unit statistics
+    # (main_score is checked against sklearn above).
     picks = np.random.default_rng(1).integers(0, len(gold), (4000, len(gold)))
-    cells = np.stack([np.bincount(row, minlength=confusion.size) for row in cell_of_unit[picks]])
-    naive = main_from_confusion(declared, cells.reshape(4000, *confusion.shape))
+    naive = metric.main_score(statistics.table[statistics.keys][picks].sum(axis=1))
     bounds = [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2]
     assert np.quantile(ours, bounds) == pytest.approx(np.quantile(naive, bounds), abs=0.02)
     assert np.mean(ours) == pytest.approx(np.mean(naive), abs=0.005)
@@ -377,6 +366,7 @@ def test_inputs_are_not_mutated():
         ("stance", ["favor"], ["favor"], {"n_resamples": -1}, "non-negative integer"),
         ("stance", ["favor"], ["favor"], {"n_resamples": True}, "non-negative integer"),
         ("stance", ["favor"], ["favor"], {"seed": 1.5}, "seed must be a non-negative integer"),
+        ("stance", ["favor"], ["favor"], {"n_resamples": 10**9}, "at most 100,000"),
         ("ner", [["O"]], [["O"]], {"tagset": "bio"}, "unknown tagset 'bio'"),
         ("ner", [["O", "O"]], [["O"]], {}, "unit 0: 1 predicted tags, 2 gold"),
         ("ner", [["B-FOO"]], [["O"]], {}, "gold: unknown tag 'B-FOO'"),

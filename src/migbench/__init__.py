@@ -1,23 +1,24 @@
 """migbench: stance, framing and named entities in writing on India-US irregular migration.
 
-The public API is :func:`score` and :func:`validate` (from :mod:`migbench.scoring`); they are
-imported on first use, so that ``import migbench`` stays fast.
+The public API: :func:`score` and :func:`validate` a submission, the task declarations
+:data:`TASKS` (with :func:`get_task`) and :func:`repair_iob2`. They come from
+:mod:`migbench.scoring` and are imported on first use, so that ``import migbench`` stays fast.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "score", "validate"]
+
+__all__ = ["TASKS", "Task", "__version__", "get_task", "repair_iob2", "score", "validate"]
 
 if TYPE_CHECKING:
-    from migbench.scoring.api import score, validate
+    from migbench.scoring import TASKS, Task, get_task, repair_iob2, score, validate
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("score", "validate"):
-        from migbench.scoring import api
-
-        return getattr(api, name)
+    if name in __all__:
+        return getattr(importlib.import_module("migbench.scoring"), name)
     raise AttributeError(f"module 'migbench' has no attribute {name!r}")

@@ -37,6 +37,8 @@ ENTITY_TYPES: tuple[str, ...] = (
 UNIT_TYPES: tuple[str, ...] = ("heading", "sentence", "list_item", "caption", "byline")
 GENRES: tuple[str, ...] = ("news", "report")
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
+#: Splits of the fixed split that are scored (train is for training only).
+EVALUATION_SPLITS: tuple[str, ...] = SPLITS[1:]
 
 #: Single-choice layers: the Label Studio control name and its label set.
 CHOICE_LAYERS: dict[str, tuple[str, ...]] = {

@@ -10,13 +10,16 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
+from migbench.schema import EVALUATION_SPLITS
 from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
-from migbench.scoring.gold import DEFAULT_DATA_DIR, SPLITS
+from migbench.scoring.evaluation import MAX_RESAMPLES
+from migbench.scoring.gold import DEFAULT_DATA_DIR
 from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
 
 log = logging.getLogger("migbench")
@@ -33,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("--task", required=True, choices=TASKS)
         source = parser.add_mutually_exclusive_group()
         # No default here: argparse could not tell "--split test" from no --split next to --gold.
-        source.add_argument("--split", choices=SPLITS, help="gold split (default test)")
+        source.add_argument("--split", choices=EVALUATION_SPLITS, help="gold split (default test)")
         source.add_argument("--gold", type=Path, help="gold JSONL file instead of a split")
         parser.add_argument(
             "--data-dir",
@@ -52,25 +55,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             parser.add_argument("--out", type=Path, help="also write the result to this file")
             parser.add_argument(
                 "--bootstrap",
-                type=_non_negative,
+                type=_bounded(MAX_RESAMPLES),
                 default=DEFAULT_RESAMPLES,
                 metavar="N",
                 help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no interval)",
             )
             parser.add_argument(
-                "--seed", type=_non_negative, default=DEFAULT_SEED, help="bootstrap seed"
+                "--seed", type=_bounded(2**63 - 1), default=DEFAULT_SEED, help="bootstrap seed"
             )
         parser.set_defaults(func=_score if name == "score" else _validate)
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
+def _bounded(maximum: int) -> Callable[[str], int]:
+    """Return an argparse type: an integer from 0 to ``maximum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from 0 to {maximum:,}, got {text[:40]!r}"
+            )
+        return value
+
+    return parse
 
 
 def _common(args: argparse.Namespace) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def spans_to_codes(
         units: Position of each span's unit in ``index``.
         spans: One row per span: start, end (character offsets into its unit's text,
             end-exclusive, within it) and type index ``t``, coded ``2t + 1`` for B- and
-            ``2t + 2`` for I- as :func:`migbench.scoring.tasks.tag_vocabulary` does.
+            ``2t + 2`` for I- as :func:`migbench.scoring.iob2.tag_vocabulary` does.
 
     Returns:
         The codes of all tokens (0 for O), flat as in ``index``; and for each span whether it

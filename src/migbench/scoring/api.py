@@ -15,6 +15,7 @@ from typing import Any
 from migbench import __version__
 from migbench.gcpause import without_cyclic_gc
 from migbench.schema import DATASET_VERSION
+from migbench.scoring.evaluation import evaluate
 from migbench.scoring.gold import (
     DEFAULT_DATA_DIR,
     GoldRecord,
@@ -82,13 +83,7 @@ def score(
     declared, units, checked, source = _prepare(
         task, predictions, split, gold, data_dir, tagset, allow_missing
     )
-    # Imported here: sklearn takes seconds to import, and `import migbench` and the other
-    # commands should not pay for it.
-    from migbench.scoring.metrics import evaluate
-
-    gold_labels = [
-        getattr(unit, "ner_tags" if declared.is_sequence else declared.name) for unit in units
-    ]
+    gold_labels = [getattr(unit, declared.gold_field) for unit in units]
     scored = evaluate(
         declared, gold_labels, checked.values, tagset=tagset, n_resamples=n_resamples, seed=seed
     )

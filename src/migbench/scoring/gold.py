@@ -14,18 +14,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import orjson
 
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
-from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, IOB2_TAGS
-from migbench.scoring.tasks import encode_tags, iob2_breaks, iob2_message
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, EVALUATION_SPLITS, IOB2_TAGS
+from migbench.scoring.iob2 import iob2_problems
 
 #: Folder of the packaged dataset's parquet files, relative to the working directory.
 DEFAULT_DATA_DIR = Path("dataset/data/all")
-#: Splits that can be scored.
-SPLITS: tuple[str, ...] = ("validation", "test")
 
 _TAGS = frozenset(IOB2_TAGS)
 _COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")
@@ -52,11 +49,11 @@ def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldRec
     """Load the gold units of a split of the packaged dataset.
 
     Raises:
-        ValueError: ``split`` is not one of :data:`SPLITS`.
+        ValueError: ``split`` is not one of :data:`~migbench.schema.EVALUATION_SPLITS`.
         GoldError: The parquet file is missing or does not follow the schema.
     """
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    if split not in EVALUATION_SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(EVALUATION_SPLITS)}")
     path = Path(data_dir) / f"{split}.parquet"
     if not path.is_file():
         raise GoldError(
@@ -120,11 +117,9 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
         )
     if not units:
         raise GoldError(f"{source}: no gold units")
-    codes, starts = encode_tags([unit.ner_tags for unit in units], ENTITY_TYPES)
-    breaks = iob2_breaks(codes, starts)
-    if breaks.size:
-        index = int(np.searchsorted(starts, breaks[0], side="right")) - 1
-        message = iob2_message(units[index].ner_tags, int(breaks[0] - starts[index]))
+    problems = iob2_problems([unit.ner_tags for unit in units], ENTITY_TYPES)
+    if problems:
+        index, message = problems[0]
         raise GoldError(f"{source}, row {index + 1}: ner_tags: {message}")
     return units
 

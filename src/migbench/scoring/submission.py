@@ -24,15 +24,8 @@ from migbench.gcpause import without_cyclic_gc
 from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
 from migbench.scoring.entity_reader import read_entities
 from migbench.scoring.gold import GoldError, GoldRecord
-from migbench.scoring.tasks import (
-    TASKS,
-    Task,
-    encode_tags,
-    iob2_breaks,
-    iob2_message,
-    prediction_types,
-    tag_vocabulary,
-)
+from migbench.scoring.iob2 import iob2_problems, tag_vocabulary
+from migbench.scoring.tasks import TASKS, Task, prediction_types
 
 #: Largest submission file read, in bytes.
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
@@ -245,16 +238,11 @@ def _check(
 def _iob2_problems(
     found: dict[str, list[str]], first_line: dict[str, int], types: Sequence[str]
 ) -> list[Problem]:
-    ids, sequences = list(found), list(found.values())
-    codes, starts = encode_tags(sequences, types)
-    problems, reported = [], set()
-    for position in iob2_breaks(codes, starts).tolist():
-        index = int(np.searchsorted(starts, position, side="right")) - 1
-        if index not in reported:  # a sequence's first break only
-            reported.add(index)
-            message = iob2_message(sequences[index], position - int(starts[index]))
-            problems.append(Problem(first_line[ids[index]], ids[index], message))
-    return problems
+    ids = list(found)
+    return [
+        Problem(first_line[ids[index]], ids[index], message)
+        for index, message in iob2_problems(list(found.values()), types)
+    ]
 
 
 def _align_spans(
@@ -308,7 +296,9 @@ class _RowChecker:
         self.types = prediction_types(tagset) if task.is_sequence else ()
         self.tags = frozenset(tag_vocabulary(self.types))
         self.type_index = {name: index for index, name in enumerate(self.types)}
-        self.foreign = {f: t.name for t in TASKS.values() if t is not task for f in t.fields}
+        self.foreign = {
+            f: t.name for t in TASKS.values() if t is not task for f in t.submission_fields
+        }
 
     def check(self, row: Any) -> tuple[str | None, Any, list[str]]:
         """Return the row's id (None if unusable), its prediction and its problems."""
@@ -334,7 +324,7 @@ class _RowChecker:
         return unit_id, value, messages + more
 
     def _field_messages(self, row: dict[str, Any]) -> list[str]:
-        fields = self.task.fields
+        fields = self.task.submission_fields
         if len(row) == 2 and "id" in row and sum(field in row for field in fields) == 1:
             return []  # the usual line, told apart quickly
         messages = []

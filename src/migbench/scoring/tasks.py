@@ -1,20 +1,24 @@
-"""The benchmark's tasks, each declared once: name, label set, main score, submission fields.
+"""The benchmark's tasks, each declared once (as MTEB's ``TaskMetadata``).
 
-Also the label vocabulary of a NER submission and the strict IOB2 rule its tags must follow:
-every ``I-X`` continues a ``B-X`` or an ``I-X`` of the same type, so an entity always opens with
-``B-``. seqeval's strict mode would silently drop an ``I-X`` after ``O``; the scorer rejects it
-instead, so a submission never loses an entity it meant to predict.
+The CLI, the scorer, the baselines, the figures and the generated docs read these records; no
+other registry of tasks exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import chain
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
 
-import numpy as np
-
-from migbench.schema import CONLL_TYPES, ENTITY_TYPES, FRAME_LABELS, MFC_LABELS, STANCE_LABELS
+from migbench.schema import (
+    CONLL_TYPES,
+    ENTITY_TYPES,
+    EVALUATION_SPLITS,
+    FRAME_LABELS,
+    MFC_LABELS,
+    STANCE_LABELS,
+)
 
 #: NER tag sets: the entity types scored under each ``--tagset``.
 TAGSETS: dict[str, tuple[str, ...]] = {"iob2": ENTITY_TYPES, "conll": CONLL_TYPES}
@@ -25,55 +29,91 @@ class Task:
     """One benchmark task.
 
     Attributes:
-        name: The task's name.
-        labels: The label set; the entity types for ``ner``.
-        main_metric: Key in the result's ``metrics`` of the score that ranks systems.
-        fields: Submission fields that carry a prediction (exactly one per line).
-        description: One line for help texts.
-        macro_over_gold: Macro-F1 averages only the labels present in the gold.
-        f_avg_labels: Labels whose F1s are averaged into ``f_avg`` (SemEval-2016 Task 6).
+        name: The task's name, as the CLI and results spell it.
+        kind: ``classification`` (one label per unit) or ``sequence`` (one tag per token).
+        description: One line for help texts and tables.
+        labels: The label set; for a sequence task, the entity types.
+        gold_field: The dataset column that holds the gold.
+        config: The dataset config that carries the task.
+        main_metric: Key in a result's ``metrics`` of the score that ranks systems.
+        submission_fields: Fields of a submission line that can carry a prediction (one per line).
+        metric_kwargs: Options of the metric: ``f_avg_labels`` (labels whose F1s are averaged into
+            ``f_avg``, SemEval-2016 Task 6) and ``macro_over_gold`` (macro-F1 over the labels
+            present in the gold only).
+        eval_splits: Splits of the fixed split that can be scored.
     """
 
     name: str
-    labels: tuple[str, ...]
-    main_metric: str
-    fields: tuple[str, ...]
+    kind: Literal["classification", "sequence"]
     description: str
-    macro_over_gold: bool = False
-    f_avg_labels: tuple[str, ...] = ()
+    labels: tuple[str, ...]
+    gold_field: str
+    config: str
+    main_metric: str
+    submission_fields: tuple[str, ...]
+    metric_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    eval_splits: tuple[str, ...] = EVALUATION_SPLITS
 
     @property
     def is_sequence(self) -> bool:
-        """Whether predictions are tag sequences (NER) rather than one label per unit."""
-        return self.name == "ner"
+        """Whether predictions are tag sequences rather than one label per unit."""
+        return self.kind == "sequence"
+
+    @property
+    def f_avg_labels(self) -> tuple[str, ...]:
+        """Labels averaged into ``f_avg``; empty when the task has no such metric."""
+        return tuple(self.metric_kwargs.get("f_avg_labels", ()))
+
+    @property
+    def macro_over_gold(self) -> bool:
+        """Whether macro-F1 averages only the labels present in the gold."""
+        return bool(self.metric_kwargs.get("macro_over_gold", False))
 
 
 TASKS: dict[str, Task] = {
     task.name: task
     for task in (
         Task(
-            "stance",
-            STANCE_LABELS,
-            "f_avg",
-            ("stance",),
-            "stance toward enforcement against irregular migration",
-            f_avg_labels=("favor", "against"),
-        ),
-        Task("frame", FRAME_LABELS, "macro_f1", ("frame",), "security versus rights frame"),
-        Task(
-            "mfc",
-            MFC_LABELS,
-            "macro_f1",
-            ("mfc",),
-            "Media Frames Corpus primary dimension",
-            macro_over_gold=True,
+            name="stance",
+            kind="classification",
+            description="stance toward enforcement against irregular migration",
+            labels=STANCE_LABELS,
+            gold_field="stance",
+            config="stance",
+            main_metric="f_avg",
+            submission_fields=("stance",),
+            metric_kwargs=MappingProxyType({"f_avg_labels": ("favor", "against")}),
         ),
         Task(
-            "ner",
-            ENTITY_TYPES,
-            "micro_f1",
-            ("ner_tags", "entities"),
-            "named entities, exact span and type",
+            name="frame",
+            kind="classification",
+            description="security versus rights frame",
+            labels=FRAME_LABELS,
+            gold_field="frame",
+            config="framing",
+            main_metric="macro_f1",
+            submission_fields=("frame",),
+        ),
+        Task(
+            name="mfc",
+            kind="classification",
+            description="Media Frames Corpus primary dimension",
+            labels=MFC_LABELS,
+            gold_field="mfc",
+            config="framing",
+            main_metric="macro_f1",
+            submission_fields=("mfc",),
+            metric_kwargs=MappingProxyType({"macro_over_gold": True}),
+        ),
+        Task(
+            name="ner",
+            kind="sequence",
+            description="named entities, exact span and type",
+            labels=ENTITY_TYPES,
+            gold_field="ner_tags",
+            config="ner",
+            main_metric="micro_f1",
+            submission_fields=("ner_tags", "entities"),
         ),
     )
 }
@@ -108,61 +148,3 @@ def prediction_types(tagset: str) -> tuple[str, ...]:
     check_tagset(tagset)
     extra = tuple(t for t in TAGSETS[tagset] if t not in ENTITY_TYPES)
     return ENTITY_TYPES + extra
-
-
-def tag_vocabulary(types: Sequence[str]) -> dict[str, int]:
-    """Return the IOB2 tags over ``types`` with their codes: 0 for O, 2t+1 for B-t, 2t+2 for I-t."""
-    codes = {"O": 0}
-    for index, name in enumerate(types):
-        codes[f"B-{name}"], codes[f"I-{name}"] = 2 * index + 1, 2 * index + 2
-    return codes
-
-
-def encode_tags(
-    sequences: Sequence[Sequence[str]], types: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Encode tag sequences as one flat array of :func:`tag_vocabulary` codes.
-
-    Returns:
-        The codes, and the offset in them where each sequence starts.
-
-    Raises:
-        ValueError: A tag is not ``O``, ``B-t`` or ``I-t`` with ``t`` in ``types``.
-    """
-    vocabulary = tag_vocabulary(types)
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    try:
-        codes = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(sequences)),
-            dtype=np.int64,
-            count=int(lengths.sum()),
-        )
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"unknown tag {exc}; expected one of {', '.join(vocabulary)}") from None
-    return codes, np.cumsum(lengths) - lengths
-
-
-def iob2_breaks(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Return the positions in ``codes`` of I- tags that break strict IOB2.
-
-    Args:
-        codes: Flat codes as :func:`encode_tags` returns them.
-        starts: Offset where each sequence starts.
-    """
-    inside = (codes > 0) & (codes % 2 == 0)
-    opens_sequence = np.zeros(len(codes), dtype=bool)
-    opens_sequence[starts[starts < len(codes)]] = True
-    previous = np.concatenate([[0], codes[:-1]])
-    # I-t (code 2t+2) continues B-t (2t+1) or I-t (2t+2) of the same sequence.
-    continues = (previous == codes) | (previous == codes - 1)
-    return np.flatnonzero(inside & (opens_sequence | ~continues))
-
-
-def iob2_message(tags: Sequence[str], position: int) -> str:
-    """Explain why the I- tag at ``position`` breaks strict IOB2."""
-    tag, kind = tags[position], tags[position][2:]
-    previous = repr(tags[position - 1]) if position else "the start"
-    return (
-        f"tag {position} {tag!r} follows {previous}; in strict IOB2 an I-{kind} must follow "
-        f"B-{kind} or I-{kind} (an entity opens with B-)"
-    )
