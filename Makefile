@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[baselines,test]'
+	$(BIN)/python -m pip install -q -e '.[dataset,baselines,test]'
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then

@@ -26,6 +26,17 @@ COMMAND_MODULES = (
     "migbench.cli.scoring",
 )
 
+#: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);
+#: a command that names its own extra (``set_defaults(extra=...)``) reports that one instead.
+EXTRAS: dict[str, str] = {
+    "pysbd": "corpus",
+    "label_studio_sdk": "annotation",
+    "krippendorff": "annotation",
+    "seqeval": "annotation",
+    "sklearn": "dataset",
+    "matplotlib": "dataset",
+}
+
 log = logging.getLogger("migbench")
 
 
@@ -62,6 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except MigbenchError as exc:
         print(f"migbench: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        root = (exc.name or "").partition(".")[0]
+        if root not in EXTRAS:
+            raise
+        extra = getattr(args, "extra", None) or EXTRAS[root]
+        print(
+            f"migbench: error: this command needs the '{extra}' extra ({root} is not installed): "
+            f"pip install 'migbench[{extra}]'",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate-annotations", help="check the committed Label Studio exports against the units"
     )
     _add_paths(parser)
-    parser.set_defaults(func=_validate)
+    parser.set_defaults(func=_validate, extra="annotation")
 
     parser = subparsers.add_parser(
         "agreement",
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--list", action="store_true", help="print the disagreements as JSONL instead of writing"
     )
-    parser.set_defaults(func=_agreement)
+    parser.set_defaults(func=_agreement, extra="annotation")
 
 
 def _add_paths(parser: argparse.ArgumentParser) -> None:

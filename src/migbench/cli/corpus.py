@@ -35,19 +35,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             f"--{field}", default=UNKNOWN, help=f"as the text tells (default {UNKNOWN})"
         )
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
-    parser.set_defaults(func=_ingest)
+    parser.set_defaults(func=_ingest, extra="corpus")
 
     parser = subparsers.add_parser("units", help="verify the seeds and print their units as JSONL")
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
     parser.add_argument("--doc", action="append", help="only this doc id (repeatable)")
-    parser.set_defaults(func=_units)
+    parser.set_defaults(func=_units, extra="corpus")
 
     parser = subparsers.add_parser(
         "ls-tasks", help="write the Label Studio labeling config and the task import file"
     )
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_LS_DIR, help="output folder")
-    parser.set_defaults(func=_ls_tasks)
+    parser.set_defaults(func=_ls_tasks, extra="corpus")
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="write the text-free variant: offsets and hashes (default folder dataset-notext/)",
     )
-    parser.set_defaults(func=_build)
+    parser.set_defaults(func=_build, extra="dataset")
 
     parser = subparsers.add_parser(
         "rehydrate", help="restore the text of a text-free dataset from your copies of the sources"
@@ -37,14 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset", type=Path, default=Path("dataset-notext"), help="text-free dataset"
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_DATASET, help="output folder")
-    parser.set_defaults(func=_rehydrate)
+    parser.set_defaults(func=_rehydrate, extra="dataset")
 
     parser = subparsers.add_parser("push", help="upload dataset/ to the Hugging Face Hub")
     parser.add_argument("--repo-id", required=True, help="ORG/NAME on the Hub")
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="dataset folder")
     parser.add_argument("--private", action="store_true", help="create the repository private")
     parser.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
-    parser.set_defaults(func=_push)
+    parser.set_defaults(func=_push, extra="dataset")
 
 
 # Heavy libraries (datasets, matplotlib, huggingface_hub) are imported inside the command

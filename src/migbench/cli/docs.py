@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--root", type=Path, default=Path("."), help="repository root")
     parser.add_argument("--check", action="store_true", help="fail if a document is stale")
-    parser.set_defaults(func=_docs)
+    parser.set_defaults(func=_docs, extra="dataset")
 
 
 def _load(path: Path) -> dict:

@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument(
         "--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="annotations folder"
     )
-    push.set_defaults(func=_push)
+    push.set_defaults(func=_push, extra="annotation")
 
     pull = commands.add_parser(
         "pull", help="download a project's JSON export, validate it and write it atomically"
@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_server(pull)
     pull.add_argument("--project", type=int, required=True, help="project id")
     pull.add_argument("--out", type=Path, required=True, help="export file to write")
-    pull.set_defaults(func=_pull)
+    pull.set_defaults(func=_pull, extra="annotation")
 
 
 def _add_server(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,81 @@
+"""The core install scores submissions; every other stage names the extra it needs.
+
+Each test runs migbench in a fresh interpreter in which the optional packages cannot be imported,
+as in an environment with only ``pip install migbench``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from migbench.cli import EXTRAS
+
+REPO = Path(__file__).resolve().parent.parent
+OPTIONAL = tuple(EXTRAS)
+BLOCK = f"""
+import importlib.abc, sys
+
+class Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {OPTIONAL!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, Blocked())
+"""
+
+
+def run_without_extras(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK + code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_api_scores_without_any_extra():
+    result = run_without_extras(
+        "import json, migbench\n"
+        "r = migbench.score('stance', 'examples/stance.jsonl', gold='tests/fixtures/gold.jsonl')\n"
+        "print(json.dumps(r))\n"
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] in "
+        f"{OPTIONAL!r}))\n"
+    )
+    assert result.returncode == 0, result.stderr
+    scored, loaded = result.stdout.splitlines()
+    assert json.loads(scored)["main_metric"] == "f_avg"
+    assert loaded == "[]"
+
+
+@pytest.mark.parametrize("command", ["score", "validate"])
+def test_the_cli_scores_without_any_extra(command):
+    argv = [command, "--task", "ner", "examples/ner.jsonl", "--gold", "tests/fixtures/gold.jsonl"]
+    result = run_without_extras(f"from migbench.cli import main\nsys.exit(main({argv!r}))")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["task"] == "ner"
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra", "module"),
+    [
+        (["units"], "corpus", "pysbd"),
+        (["validate-annotations"], "annotation", "pysbd"),
+        (["agreement"], "annotation", "krippendorff"),
+        (["build"], "dataset", "matplotlib"),
+    ],
+)
+def test_a_missing_extra_is_a_one_line_error_naming_it(argv, extra, module):
+    result = run_without_extras(f"from migbench.cli import main\nsys.exit(main({argv!r}))")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"migbench: error: this command needs the '{extra}' extra ({module} is not installed): "
+        f"pip install 'migbench[{extra}]'"
+    ]
