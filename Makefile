@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint
+.PHONY: run test lint check-fast
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,3 +32,8 @@ lint: $(STAMP)
 # that the script installs (.ls-venv/, first use only), starts and stops.
 test: lint
 	$(BIN)/python scripts/labelstudio_server.py $(BIN)/pytest
+
+# The fast suite for everyday work: no Label Studio server, no baseline training, no checks of
+# the committed outputs.
+check-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not labelstudio and not release and not baselines"

@@ -5,11 +5,17 @@ accepts. The committed results must be the scorer's output for the committed pre
 ``baselines/RESULTS.md`` what the generator makes of them. The full runs are not tests.
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
 
 import json
 
 import pytest
+
+# The baselines extra; without it this module is skipped, not an error (hence the late imports).
+for _module in ("torch", "transformers", "sklearn_crfsuite"):
+    pytest.importorskip(_module)
+pytestmark = pytest.mark.baselines
 
 import migbench
 from baselines import crf, dummy, make_table, tfidf, transformer
@@ -121,6 +127,7 @@ def test_prediction_names_round_trip(name, tmp_path):
     assert parse_name(path.relative_to(tmp_path)) == name
 
 
+@pytest.mark.release
 def test_committed_results_are_the_scorers_output_for_the_committed_predictions():
     files = sorted(PREDICTIONS.glob("*.test*.jsonl"))
     if not files:
@@ -131,6 +138,7 @@ def test_committed_results_are_the_scorers_output_for_the_committed_predictions(
         assert migbench.score(name.task, path, **gold_source(name)) == committed, path.name
 
 
+@pytest.mark.release
 def test_results_md_matches_the_result_files():
     if not any(RESULTS.rglob("*.json")):
         pytest.skip("no committed results")

@@ -16,9 +16,7 @@ from migbench.corpus.seeds import (
 )
 from migbench.errors import MigbenchError
 
-from .conftest import REPO, SEEDS
-
-SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+from .conftest import SEEDS
 
 
 def test_manifest_lists_every_seed_file_with_its_checksum():
@@ -27,12 +25,6 @@ def test_manifest_lists_every_seed_file_with_its_checksum():
     documents = load_documents(SEEDS)
     assert [d.doc_id for d in documents] == [e.doc_id for e in entries]
     assert len({e.doc_id for e in entries}) == len(entries)
-
-
-@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared/seeds not beside the checkout")
-def test_seeds_are_byte_identical_to_shared_sources():
-    for path in SHARED_SEEDS.glob("*.txt"):
-        assert (SEEDS / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_unknown_provenance_is_marked_unknown_not_guessed():
