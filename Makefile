@@ -25,8 +25,8 @@ run: $(STAMP)
 	$(BIN)/migbench docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests baselines benchmarks scripts
-	$(BIN)/ruff format --check src tests baselines benchmarks scripts
+	$(BIN)/ruff check src tests baselines benchmarks scripts examples
+	$(BIN)/ruff format --check src tests baselines benchmarks scripts examples
 
 # The whole suite, the integration tests included, runs against a throwaway Label Studio server
 # that the script installs (.ls-venv/, first use only), starts and stops.
