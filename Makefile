@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint check-fast
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dataset,baselines,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,test]'
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
