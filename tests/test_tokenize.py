@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, token_texts, tokenize
+from migbench.corpus.tokenize import (
+    SpanAlignmentError,
+    iob2_to_spans,
+    spans_to_iob2,
+    token_texts,
+    tokenize,
+)
 
 TEXTS = [
     "Mr Trump met Modi in the US-Mexico border town on Tuesday.",
@@ -40,3 +46,10 @@ def test_multi_token_span_and_known_token_count():
     end = text.index(" (DHS)")
     tags = spans_to_iob2(text, [(start, end, "ORG")])
     assert tags[:10] == ["O", "B-ORG"] + ["I-ORG"] * 7 + ["O"]
+
+
+def test_iob2_to_spans_inverts_spans_to_iob2():
+    text = "Mr. Smith met Dr. Rao in New Delhi, India-US talks."
+    spans = [(4, 9, "PERSON"), (25, 34, "GPE"), (36, 41, "GPE"), (42, 44, "GPE")]
+    tags = spans_to_iob2(text, spans)
+    assert iob2_to_spans(text, tags) == spans

@@ -58,3 +58,18 @@ def spans_to_iob2(
         for i in range(first + 1, last + 1):
             tags[i] = f"I-{label}"
     return tags
+
+
+def iob2_to_spans(text: str, tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Return the ``(start, end, label)`` character spans of strict IOB2 ``tags`` over ``text``.
+
+    The inverse of :func:`spans_to_iob2`: one tag per token of :func:`tokenize`.
+    """
+    offsets = tokenize(text)
+    spans: list[tuple[int, int, str]] = []
+    for (start, end), tag in zip(offsets, tags, strict=True):
+        if tag.startswith("B-"):
+            spans.append((start, end, tag[2:]))
+        elif tag.startswith("I-"):
+            spans[-1] = (spans[-1][0], end, spans[-1][2])
+    return spans

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 from label_studio_sdk import LabelStudio
@@ -25,23 +26,24 @@ from label_studio_sdk.label_interface import LabelInterface
 
 from migbench.annotation.types import AnnotatedUnit, Span
 from migbench.corpus.segment import Unit
+from migbench.corpus.tokenize import iob2_to_spans, token_texts
 from migbench.errors import MigbenchError
 from migbench.labelstudio.config import labeling_config
 from migbench.labelstudio.export import (
-    ExportError,
     annotation_result,
-    export_annotation,
-    export_task,
-    parse_export,
 )
-from migbench.schema import CHOICE_LAYERS
+from migbench.schema import CHOICE_LAYERS, NER_LAYER
+from migbench.scoring.submission import (
+    SubmissionError,
+    parse_submission,
+    read_submission,
+    task_of,
+)
 
 API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 #: Seconds one request may take; importing or exporting the whole corpus takes a few.
 TIMEOUT_S = 300
-ENTITIES_FIELD = "entities"
 _ANNOTATOR_EMAIL = re.compile(r"annotator-(\d+)@migbench\.invalid")
-_ENTITY_KEYS = frozenset(("start", "end", "label", "text"))
 
 
 def annotator_email(annotator: int) -> str:
@@ -263,101 +265,52 @@ def restore_annotators(export: list, accounts: Mapping[int, int]) -> list:
 def read_predictions(paths: Sequence[Path], units: Sequence[Unit]) -> dict[str, dict]:
     """Read submission files into one Label Studio prediction per unit.
 
-    Each JSONL line is ``{"id": <unit id>, ...}`` with any of ``stance``, ``frame``, ``mfc`` and
-    ``entities`` (``[{"start", "end", "label"}]``, character offsets, end-exclusive); several
-    files or fields are combined per unit. The model version names the files.
+    Each file is a submission in the scorer's format (``docs/SCORER.md``), one task per file,
+    read and checked by the scorer's own reader; its task is the field of its first line. Units
+    without a line are left without that layer; the files' layers are combined per unit, and the
+    model version names the files.
 
     Raises:
-        MigbenchError: Listing every problem with its file and line.
+        MigbenchError: A file is not a valid submission (every problem, with its line), or two
+            files carry the same task.
     """
-    texts = {unit.id: unit.text for unit in units}
-    fields: dict[str, dict] = {}
-    problems: list[str] = []
+    records = [_Tokenized(unit.id, unit.text, tuple(token_texts(unit.text))) for unit in units]
+    given: dict[str, dict[str, Any]] = {}
+    seen: dict[str, Path] = {}
     for path in paths:
-        rows = []
-        for number, row in _jsonl(path):
-            if problem := _row_problem(row, texts):
-                problems.append(f"{path}:{number}: {problem}")
-            else:
-                rows.append((number, row))
-        problems += _label_problems(path, rows, texts)
-        for number, row in rows:
-            given = fields.setdefault(row["id"], {})
-            for name in sorted(row.keys() - {"id"}):
-                if name in given:
-                    problems.append(f"{path}:{number}: a second {name} for {row['id']}")
-                given[name] = row[name]
-    if problems:
-        raise MigbenchError(
-            f"invalid predictions (in these messages, task N is line N)\n{ExportError(problems)}"
-        )
+        data = read_submission(path)
+        try:
+            task = task_of(data)
+            predictions = parse_submission(task, data, records, allow_missing=True)
+        except SubmissionError as exc:
+            raise MigbenchError(f"{path}: {exc}") from None
+        if task.name in seen:
+            raise MigbenchError(f"{path}: a second {task.name} submission, after {seen[task.name]}")
+        seen[task.name] = path
+        for record, value in zip(records, predictions.values, strict=True):
+            if value is not None:
+                given.setdefault(record.id, {})[task.name] = value
     version = "+".join(path.stem for path in paths)
+    texts = {record.id: record.text for record in records}
     return {
-        unit_id: {"model_version": version, "result": _result(given, texts[unit_id])}
-        for unit_id, given in fields.items()
+        unit_id: {"model_version": version, "result": _result(layers, texts[unit_id])}
+        for unit_id, layers in given.items()
     }
 
 
-def _jsonl(path: Path) -> Iterator[tuple[int, object]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MigbenchError(f"{path}: cannot read the predictions ({exc})") from None
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except ValueError as exc:
-                yield number, f"invalid JSON ({exc})"
+class _Tokenized(NamedTuple):
+    """What the submission reader needs of a unit."""
+
+    id: str
+    text: str
+    tokens: tuple[str, ...]
 
 
-def _row_problem(row: object, texts: Mapping[str, str]) -> str | None:
-    if isinstance(row, str):  # the JSON error of the line
-        return row
-    if not isinstance(row, dict) or not isinstance(row.get("id"), str):
-        return 'expected a JSON object with a string "id"'
-    if row["id"] not in texts:
-        return f"unknown unit id {row['id']!r}"
-    allowed = (*CHOICE_LAYERS, ENTITIES_FIELD)
-    if unknown := sorted(row.keys() - {"id", *allowed}):
-        return f"unknown field(s) {', '.join(unknown)}; expected {', '.join(allowed)}"
-    entities = row.get(ENTITIES_FIELD, [])
-    if not isinstance(entities, list) or not all(map(_is_entity, entities)):
-        return 'entities must be a list of {"start": int, "end": int, "label": str} objects'
-    return None
-
-
-def _is_entity(entity: object) -> bool:
-    return (
-        isinstance(entity, dict)
-        and {"start", "end", "label"} <= entity.keys() <= _ENTITY_KEYS
-        and all(type(entity[key]) is int for key in ("start", "end"))
-        and isinstance(entity["label"], str)
-    )
-
-
-def _result(given: Mapping, text: str) -> list[dict]:
-    choices = {layer: given[layer] for layer in CHOICE_LAYERS if layer in given}
+def _result(layers: Mapping[str, Any], text: str) -> list[dict]:
+    choices = {layer: layers[layer] for layer in CHOICE_LAYERS if layer in layers}
+    tags = layers.get(NER_LAYER)
     spans = [
-        Span(e["start"], e["end"], e["label"], e.get("text", text[e["start"] : e["end"]]))
-        for e in sorted(given.get(ENTITIES_FIELD, []), key=lambda e: (e["start"], e["end"]))
+        Span(start, end, label, text[start:end])
+        for start, end, label in (iob2_to_spans(text, tags) if tags is not None else ())
     ]
     return annotation_result(choices, spans)
-
-
-def _label_problems(path: Path, rows: list[tuple[int, dict]], texts: Mapping[str, str]) -> list:
-    # The export parser's checks (labels, one choice, offsets on token boundaries, no overlaps)
-    # apply to predictions as to annotations: run them on one task per line.
-    tasks = [
-        export_task(
-            number,
-            {"unit_id": row["id"], "text": texts[row["id"]]},
-            [export_annotation(0, number, 0, _result(row, texts[row["id"]]), ground_truth=False)],
-        )
-        for number, row in rows
-    ]
-    try:
-        parse_export(tasks, source=str(path))
-    except ExportError as exc:
-        return exc.problems
-    return []

@@ -94,6 +94,26 @@ def expected_line(task: Task) -> str:
     return f'{{"id": "<unit id>", "{task.name}": {labels}}}'
 
 
+def task_of(data: bytes) -> Task:
+    """Return the task whose prediction field the first line of a submission carries.
+
+    Raises:
+        SubmissionError: The first line is not a JSON object with one task's field.
+    """
+    first = data.removeprefix(codecs.BOM_UTF8).partition(b"\n")[0]
+    try:
+        row = orjson.loads(first)
+    except orjson.JSONDecodeError as exc:
+        raise SubmissionError([Problem(1, None, _unreadable_line(first, exc))]) from None
+    if isinstance(row, dict):
+        for task in TASKS.values():
+            if any(name in row for name in task.submission_fields):
+                return task
+    fields = ", ".join(repr(name) for task in TASKS.values() for name in task.submission_fields)
+    message = f"the first line carries none of the prediction fields {fields}"
+    raise SubmissionError([Problem(1, None, f"{message}; received {_clip(_to_json(row))}")])
+
+
 def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) -> bytes:
     """Return the bytes of a submission file.
 
