@@ -22,7 +22,7 @@ def test_every_generated_block_is_present():
     datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
     for name in ("corpus", "results", "performance"):
         assert f"<!-- generated:{name} -->" in readme
-    for name in ("corpus", "labels", "sample", "agreement"):
+    for name in ("corpus", "labels", "sample", "agreement", "annotators"):
         assert f"<!-- generated:{name} -->" in datasheet
 
 
@@ -32,6 +32,7 @@ def test_a_hand_edited_number_is_caught_and_regenerated(tmp_path):
     for relative in (
         "dataset/stats.json",
         "annotations/agreement.json",
+        "annotations/annotators.json",
         "baselines/RESULTS.md",
         "baselines/timings.json",
         "benchmarks/bench_scorer.txt",
