@@ -20,7 +20,7 @@ def test_readme_and_datasheet_numbers_are_current(capsys):
 def test_every_generated_block_is_present():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
-    for name in ("corpus", "results", "performance"):
+    for name in ("corpus", "results", "performance", "citation"):
         assert f"<!-- generated:{name} -->" in readme
     for name in ("corpus", "labels", "sample", "agreement", "annotators"):
         assert f"<!-- generated:{name} -->" in datasheet
