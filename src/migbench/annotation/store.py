@@ -14,6 +14,7 @@ from migbench.labelstudio.export import ExportError, parse_export, read_export
 DEFAULT_ANNOTATIONS = Path("annotations")
 EXPORTS = Path("labelstudio") / "exports"
 ANNOTATORS_NAME = "annotators.json"
+AGREEMENT_NAME = "agreement.json"
 
 
 #: What an annotator is. An adjudicator may itself be a language-model agent or a human; which,
@@ -81,6 +82,19 @@ def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
         return {row["id"]: _annotator(row) for row in rows}
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
+
+
+def read_agreement(annotations_dir: Path) -> dict:
+    """Read ``agreement.json``, the report that ``migbench agreement`` writes.
+
+    Raises:
+        MigbenchError: The file is missing or not JSON; run ``migbench agreement``.
+    """
+    path = annotations_dir / AGREEMENT_NAME
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MigbenchError(f"{path}: cannot read ({exc}); run `migbench agreement`") from None
 
 
 def load_annotated_units(
