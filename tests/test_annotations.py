@@ -11,9 +11,15 @@ from sklearn.metrics import cohen_kappa_score
 
 from migbench.annotation.agreement import agreement_markdown, agreement_report, choice_agreement
 from migbench.annotation.sampling import second_pass_sample
-from migbench.annotation.store import EXPORTS, load_annotated_units, read_annotators
+from migbench.annotation.store import (
+    ANNOTATORS_NAME,
+    EXPORTS,
+    load_annotated_units,
+    read_annotators,
+)
 from migbench.cli import main
 from migbench.corpus.units import load_units
+from migbench.errors import MigbenchError
 from migbench.labelstudio.export import ExportError
 from migbench.schema import CHOICE_LAYERS
 
@@ -123,3 +129,31 @@ def test_agreement_refuses_an_annotator_missing_from_annotators_json(tmp_path, c
     err = capsys.readouterr().err
     assert "annotator ids not in annotators.json: 42 (e.g. mp-letter-0001)" in err
     assert err.startswith("migbench: error: ")
+
+
+def test_every_annotator_is_described_and_none_claims_to_be_human():
+    used = {a.annotator for task in TASKS.values() for a in task.annotations}
+    assert used == set(ANNOTATORS)
+    for annotator in ANNOTATORS.values():
+        assert annotator.is_language_model and annotator.kind != "human", annotator.id
+        assert (annotator.model, annotator.model_version) == ("unknown", "unknown")
+        assert "GUIDELINES.md v1." in annotator.instructions
+    assert {a.kind for a in ANNOTATORS.values() if a.annotation_pass == 0} == {"adjudicator"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda row: row.update(kind="expert"), "id 1: unknown kind 'expert'; expected one of"),
+        (lambda row: row.update(kind="human"), "id 1: a human needs model null"),
+        (lambda row: row.pop("kind"), "id 1: "),
+    ],
+    ids=["unknown kind", "human with a model", "missing field"],
+)
+def test_a_bad_annotator_row_is_refused_by_id(tmp_path, edit, message):
+    rows = json.loads((ANNOTATIONS / ANNOTATORS_NAME).read_text(encoding="utf-8"))
+    edit(rows[0])
+    (tmp_path / ANNOTATORS_NAME).write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match="not a valid annotator list") as err:
+        read_annotators(tmp_path)
+    assert message in str(err.value)

@@ -112,6 +112,7 @@ def _copy_inputs(tmp_path: Path) -> tuple[Path, Path]:
     seeds, annotations = tmp_path / "seeds", tmp_path / "annotations"
     shutil.copytree(SEEDS, seeds)
     shutil.copytree(ANNOTATIONS, annotations)
+    shutil.copy(REPO / "DATASHEET.md", tmp_path / "DATASHEET.md")
     return seeds, annotations
 
 
@@ -185,16 +186,44 @@ def test_rehydrate_refuses_a_modified_source(tmp_path):
     assert not (tmp_path / "restored").exists()
 
 
-def test_push_dry_run_lists_files_without_a_token(capsys, monkeypatch):
+@pytest.fixture(scope="module")
+def notext(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("notext") / "dataset-notext"
+    build_dataset(SEEDS, ANNOTATIONS, out, with_text=False)
+    return out
+
+
+def test_push_dry_run_lists_exactly_the_text_free_files_without_a_token(
+    notext, capsys, monkeypatch
+):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    args = ["push", "--repo-id", "org/migbench", "--dataset", str(notext), "--dry-run"]
+    assert main(args) == 0
+    header, *listed = capsys.readouterr().out.splitlines()
+    assert "the text-free variant" in header and "datasets/org/migbench" in header
+    assert [line.strip() for line in listed] == [f.as_posix() for f in files_of(notext)]
+    for name in ("README.md", "DATASHEET.md", "LICENSE", "croissant.json", "data/all/test.parquet"):
+        assert name in [line.strip() for line in listed], name
+
+
+def test_push_refuses_the_source_texts_without_with_text(capsys, monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     args = ["push", "--repo-id", "org/migbench", "--dataset", str(DATASET), "--dry-run"]
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    assert "datasets/org/migbench" in out and "data/all/test.parquet" in out and "README.md" in out
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "holds the source texts" in err and "--with-text" in err and "Traceback" not in err
+    assert main([*args, "--with-text"]) == 0
+    assert "source texts included" in capsys.readouterr().out
 
 
-def test_push_without_token_or_with_a_bad_repo_id_fails_cleanly(capsys, monkeypatch):
+def test_push_help_says_why_the_texts_need_a_flag(capsys):
+    assert main(["push", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--with-text" in help_text and "belong to their publishers" in help_text
+
+
+def test_push_without_token_or_with_a_bad_repo_id_fails_cleanly(notext, capsys, monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
-    assert main(["push", "--repo-id", "org/migbench", "--dataset", str(DATASET)]) == 1
+    assert main(["push", "--repo-id", "org/migbench", "--dataset", str(notext)]) == 1
     assert "HF_TOKEN" in capsys.readouterr().err
-    assert main(["push", "--repo-id", "not a repo", "--dataset", str(DATASET), "--dry-run"]) == 1
+    assert main(["push", "--repo-id", "not a repo", "--dataset", str(notext), "--dry-run"]) == 1

@@ -22,9 +22,9 @@ def test_readme_and_datasheet_numbers_are_current(capsys):
 def test_every_generated_block_is_present():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
-    for name in ("corpus", "results", "performance"):
+    for name in ("corpus", "results", "performance", "citation"):
         assert f"<!-- generated:{name} -->" in readme
-    for name in ("corpus", "labels", "sample", "agreement"):
+    for name in ("corpus", "labels", "sample", "agreement", "annotators"):
         assert f"<!-- generated:{name} -->" in datasheet
 
 
@@ -34,6 +34,7 @@ def test_a_hand_edited_number_is_caught_and_regenerated(tmp_path):
     for relative in (
         "dataset/stats.json",
         "annotations/agreement.json",
+        "annotations/annotators.json",
         "baselines/RESULTS.md",
         "baselines/timings.json",
         "benchmarks/bench_scorer.txt",

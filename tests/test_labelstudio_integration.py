@@ -20,7 +20,12 @@ import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
-from migbench.annotation.store import ANNOTATORS_NAME, EXPORTS, load_annotated_units
+from migbench.annotation.store import (
+    AGREEMENT_NAME,
+    ANNOTATORS_NAME,
+    EXPORTS,
+    load_annotated_units,
+)
 from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.cli import main
 from migbench.corpus.units import load_units
@@ -85,7 +90,8 @@ def gold_round_trip(sdk, tmp_path_factory) -> Path:
     assert KEY not in out + err
     folder = tmp_path_factory.mktemp("pulled") / "annotations"
     (folder / EXPORTS).mkdir(parents=True)
-    shutil.copy(ANNOTATIONS / ANNOTATORS_NAME, folder / ANNOTATORS_NAME)
+    for name in (ANNOTATORS_NAME, AGREEMENT_NAME):
+        shutil.copy(ANNOTATIONS / name, folder / name)
     code, out, err = pull(pushed["project"], folder / EXPORTS / "all.json")
     assert code == 0, err
     assert json.loads(out)["tasks"] == pushed["tasks"]
@@ -94,7 +100,7 @@ def gold_round_trip(sdk, tmp_path_factory) -> Path:
 
 def test_round_trip_rebuilds_the_committed_dataset(gold_round_trip, tmp_path):
     built = tmp_path / "dataset"
-    build_dataset(SEEDS, gold_round_trip, built)
+    build_dataset(SEEDS, gold_round_trip, built, datasheet=REPO / "DATASHEET.md")
     tables = sorted(path.relative_to(DATASET) for path in DATASET.rglob("*.parquet"))
     assert tables == sorted(path.relative_to(built) for path in built.rglob("*.parquet"))
     for name in tables:

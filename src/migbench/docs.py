@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
+from migbench.annotation.store import Annotator
 from migbench.errors import MigbenchError
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
 
@@ -94,6 +95,27 @@ def sample_block(agreement: Mapping) -> str:
     return (
         f"Second-pass sample: {100 * SECOND_PASS_FRACTION:.0f} % of each document's units "
         f"(rounded up), seed {SECOND_PASS_SEED}: {agreement['n_units']} units."
+    )
+
+
+def annotators_block(annotators: Mapping[int, Annotator]) -> str:
+    """Who made the labels: one row per annotator id, from ``annotations/annotators.json``."""
+    rows = [
+        [
+            a.id,
+            "adjudication" if a.annotation_pass == 0 else a.annotation_pass,
+            a.kind,
+            "none (human)" if a.model is None else f"name {a.model}, version {a.model_version}",
+            a.instructions,
+            a.description,
+        ]
+        for a in annotators.values()
+    ]
+    machine = sum(a.is_language_model for a in annotators.values())
+    return (
+        _table(["id", "pass", "kind", "language model", "instructions", "work"], rows)
+        + f"\n\nLanguage-model agents: {machine} of {len(annotators)} annotator ids; "
+        f"humans: {len(annotators) - machine}."
     )
 
 

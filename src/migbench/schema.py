@@ -1,4 +1,4 @@
-"""The label schema (SCHEMA.md v1.1): label sets, declared once for the whole package."""
+"""The label schema (annotations/SCHEMA.md v1.1): label sets, declared once for the package."""
 
 from __future__ import annotations
 

@@ -14,25 +14,87 @@ from migbench.labelstudio.export import ExportError, parse_export, read_export
 DEFAULT_ANNOTATIONS = Path("annotations")
 EXPORTS = Path("labelstudio") / "exports"
 ANNOTATORS_NAME = "annotators.json"
+AGREEMENT_NAME = "agreement.json"
+
+
+#: What an annotator is. An adjudicator may itself be a language-model agent or a human; which,
+#: is recorded by ``model`` (``None`` for a human).
+ANNOTATOR_KINDS = ("language-model annotation agent", "adjudicator", "human")
 
 
 @dataclass(frozen=True)
 class Annotator:
-    """A Label Studio user id and the pass it annotated in (0 for the adjudicator)."""
+    """A Label Studio user id: the pass it annotated in (0 for the adjudicator) and what it is.
+
+    Attributes:
+        id: The Label Studio user id of its annotations.
+        annotation_pass: 1 or 2 for the annotation passes, 0 for the adjudicator.
+        kind: One of ``ANNOTATOR_KINDS``.
+        model: The language model behind the annotator (``"unknown"`` where not recorded), or
+            ``None`` for a human.
+        model_version: The model's version (``"unknown"`` where not recorded), ``None`` for a human.
+        instructions: What the annotator was given (schema and guidelines versions, inputs).
+        description: Which units it annotated and how.
+    """
 
     id: int
     annotation_pass: int
+    kind: str
+    model: str | None
+    model_version: str | None
+    instructions: str
     description: str
+
+    @property
+    def is_language_model(self) -> bool:
+        """Whether the annotator is a language-model agent."""
+        return self.model is not None
+
+
+def _annotator(row: dict) -> Annotator:
+    try:
+        annotator = Annotator(**row)
+    except TypeError as exc:
+        fields = ", ".join(Annotator.__dataclass_fields__)
+        raise ValueError(f"id {row.get('id')}: {exc}; the fields are {fields}") from None
+    if annotator.kind not in ANNOTATOR_KINDS:
+        raise ValueError(
+            f"id {annotator.id}: unknown kind {annotator.kind!r}; "
+            f"expected one of {', '.join(ANNOTATOR_KINDS)}"
+        )
+    if (annotator.kind == "human") != (annotator.model is None):
+        raise ValueError(
+            f"id {annotator.id}: a {annotator.kind} needs model "
+            + ("null" if annotator.kind == "human" else '"unknown" or its name')
+        )
+    return annotator
 
 
 def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
-    """Read ``annotators.json``: who annotated in which pass."""
+    """Read ``annotators.json``: who annotated in which pass, and what each annotator is.
+
+    Raises:
+        MigbenchError: The file is missing or malformed, naming the annotator id at fault.
+    """
     path = annotations_dir / ANNOTATORS_NAME
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-        return {row["id"]: Annotator(**row) for row in rows}
+        return {row["id"]: _annotator(row) for row in rows}
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
+
+
+def read_agreement(annotations_dir: Path) -> dict:
+    """Read ``agreement.json``, the report that ``migbench agreement`` writes.
+
+    Raises:
+        MigbenchError: The file is missing or not JSON; run ``migbench agreement``.
+    """
+    path = annotations_dir / AGREEMENT_NAME
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MigbenchError(f"{path}: cannot read ({exc}); run `migbench agreement`") from None
 
 
 def load_annotated_units(

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from migbench.annotation.store import (
+    AGREEMENT_NAME,
     DEFAULT_ANNOTATIONS,
     check_annotators,
     load_annotated_units,
@@ -19,7 +20,6 @@ from migbench.fileio import write_atomic
 
 log = logging.getLogger("migbench")
 
-AGREEMENT_NAME = "agreement.json"
 AGREEMENT_TABLES = "AGREEMENT.md"
 
 

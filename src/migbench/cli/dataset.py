@@ -12,6 +12,7 @@ from migbench.cli.corpus import DEFAULT_SEEDS
 log = logging.getLogger("migbench")
 
 DEFAULT_DATASET = Path("dataset")
+DEFAULT_TEXT_FREE = Path("dataset-notext")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="annotations folder"
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default dataset/)")
+    parser.add_argument(
+        "--datasheet",
+        type=Path,
+        default=None,
+        help="datasheet copied into the dataset (default: DATASHEET.md beside the annotations)",
+    )
     parser.add_argument(
         "--no-text",
         action="store_true",
@@ -39,9 +46,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_DATASET, help="output folder")
     parser.set_defaults(func=_rehydrate, extra="dataset")
 
-    parser = subparsers.add_parser("push", help="upload dataset/ to the Hugging Face Hub")
+    parser = subparsers.add_parser(
+        "push", help="upload the text-free dataset (dataset-notext/) to the Hugging Face Hub"
+    )
     parser.add_argument("--repo-id", required=True, help="ORG/NAME on the Hub")
-    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="dataset folder")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        default=None,
+        help="dataset folder (default dataset-notext/, or dataset/ with --with-text)",
+    )
+    parser.add_argument(
+        "--with-text",
+        action="store_true",
+        help="upload the full dataset with the source texts; the texts belong to their publishers "
+        "and the project does not license them, so use this only where you may redistribute them",
+    )
     parser.add_argument("--private", action="store_true", help="create the repository private")
     parser.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
     parser.set_defaults(func=_push, extra="dataset")
@@ -52,8 +72,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _build(args: argparse.Namespace) -> int:
     from migbench.dataset.build import build_dataset
 
-    out = args.out or (Path("dataset-notext") if args.no_text else DEFAULT_DATASET)
-    build_dataset(args.seeds, args.annotations, out, with_text=not args.no_text)
+    out = args.out or (DEFAULT_TEXT_FREE if args.no_text else DEFAULT_DATASET)
+    build_dataset(
+        args.seeds, args.annotations, out, with_text=not args.no_text, datasheet=args.datasheet
+    )
     return 0
 
 
@@ -67,8 +89,13 @@ def _rehydrate(args: argparse.Namespace) -> int:
 def _push(args: argparse.Namespace) -> int:
     from migbench.dataset.publish import push_dataset
 
+    folder = args.dataset or (DEFAULT_DATASET if args.with_text else DEFAULT_TEXT_FREE)
     for line in push_dataset(
-        args.dataset, args.repo_id, private=args.private, dry_run=args.dry_run
+        folder,
+        args.repo_id,
+        with_text=args.with_text,
+        private=args.private,
+        dry_run=args.dry_run,
     ):
         print(line)
     return 0

@@ -9,6 +9,8 @@ from functools import partial
 from pathlib import Path
 
 from migbench import docs
+from migbench.annotation.store import read_annotators
+from migbench.citation import bibtex
 from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
 
@@ -50,6 +52,8 @@ def blocks(root: Path) -> dict:
         "labels": lambda: docs.labels_block(stats()),
         "agreement": lambda: docs.agreement_block(agreement()),
         "sample": lambda: docs.sample_block(agreement()),
+        "annotators": lambda: docs.annotators_block(read_annotators(root / "annotations")),
+        "citation": lambda: f"```bibtex\n{bibtex()}\n```",
         "results": lambda: docs.section(_read(root / "baselines" / "RESULTS.md"), "Test split"),
         "performance": lambda: docs.performance_block(
             _read(root / "benchmarks" / "bench_scorer.txt"),

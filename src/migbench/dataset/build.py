@@ -17,13 +17,15 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotation.store import load_annotated_units
+from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
 from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
 from migbench.corpus.units import context_of, load_units
-from migbench.dataset.card import body, card, front_matter
+from migbench.dataset.card import LICENSE_NAME, body, card, front_matter, license_text
+from migbench.dataset.croissant import CROISSANT_NAME, croissant, rai_fields
+from migbench.dataset.descriptions import GENRE_SUFFIX
 from migbench.dataset.plots import write_plots
 from migbench.dataset.splits import (
     SplitRecord,
@@ -49,6 +51,7 @@ DATA_DIR = "data"
 STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
+DATASHEET_NAME = "DATASHEET.md"
 DOCUMENTS_SPLIT = "documents"
 
 _SPAN = {"start": Value("int32"), "end": Value("int32")}
@@ -97,7 +100,6 @@ DOCUMENT_FEATURES = Features(
         "text": Value("string"),
     }
 )
-GENRE_SUFFIX = "_genre"
 
 
 @dataclass(frozen=True)
@@ -255,19 +257,41 @@ def write_json(path: Path, data) -> None:
 
 
 def build_dataset(
-    seeds_dir: Path, annotations_dir: Path, out: Path, *, with_text: bool = True
+    seeds_dir: Path,
+    annotations_dir: Path,
+    out: Path,
+    *,
+    with_text: bool = True,
+    datasheet: Path | None = None,
 ) -> dict:
     """Build the dataset folder from verified seeds and exports; return its statistics.
 
-    The folder is assembled beside ``out`` and swapped in only when complete, so a failed build
-    leaves the previous dataset untouched.
+    Besides the data, the folder gets the card, a byte-identical copy of the datasheet, the
+    licence file and the Croissant metadata. The folder is assembled beside ``out`` and swapped in
+    only when complete, so a failed build leaves the previous dataset untouched.
+
+    Args:
+        seeds_dir: The seeds folder.
+        annotations_dir: The annotations folder (exports, ``annotators.json``, ``agreement.json``).
+        out: The dataset folder to write.
+        with_text: False for the text-free variant.
+        datasheet: The datasheet to copy; by default ``DATASHEET.md`` beside ``annotations_dir``,
+            as in the repository.
     """
+    datasheet = datasheet or annotations_dir.parent / DATASHEET_NAME
+    try:
+        datasheet_bytes = datasheet.read_bytes()
+    except OSError as exc:
+        raise MigbenchError(f"{datasheet}: cannot read the datasheet ({exc})") from None
     documents, units = load_units(seeds_dir)
     rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
+    annotators = read_annotators(annotations_dir)
+    agreement = read_agreement(annotations_dir)
     assembled = assemble(documents, rows)
     stats = dataset_stats(rows, assembled.official, assembled.genre, assembled.folds)
-    document_table = document_rows(documents, units)
+    full_documents = document_rows(documents, units)
     configs = assembled.configs
+    document_table = full_documents
     if not with_text:
         configs = [
             BuiltConfig(
@@ -277,24 +301,59 @@ def build_dataset(
             )
             for c in configs
         ]
-        document_table = [strip_document(row) for row in document_table]
+        document_table = [strip_document(row) for row in full_documents]
     staging = out.with_name(f".{out.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     write_configs(staging, configs, document_table)
     write_json(staging / STATS_NAME, stats)
     plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
+    # The card, licence and Croissant file describe both variants, so they are written from the
+    # full rows: a rehydrated text-free folder equals a full build byte for byte.
+    features = {c.name: c.features for c in assembled.configs} | {"documents": DOCUMENT_FEATURES}
+    card_body = body(
+        stats,
+        full_documents,
+        plots,
+        features=features,
+        example=example_row(assembled.configs),
+        agreement=agreement,
+        annotators=annotators,
+    )
+    split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
     write_atomic(
-        staging / CARD_NAME, dataset_card(configs, stats, document_rows(documents, units), plots)
+        staging / CARD_NAME, card(front_matter(split_files, features, len(rows)), card_body)
+    )
+    write_atomic(staging / DATASHEET_NAME, datasheet_bytes)
+    write_atomic(staging / LICENSE_NAME, license_text(full_documents))
+    write_json(
+        staging / CROISSANT_NAME,
+        croissant(
+            features,
+            data_dir=DATA_DIR,
+            description=section_of(card_body, "### Dataset summary"),
+            rai=rai_fields(stats, agreement, annotators),
+        ),
     )
     replace_dir(staging, out)
     log.info("built %s: %d units, %d configs", out, len(rows), len(configs) + 1)
     return stats
 
 
-def dataset_card(
-    configs: Sequence[BuiltConfig], stats: dict, documents: list[dict], plots: list[str]
-) -> str:
-    """Return the dataset card for the built configs."""
-    split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
-    features = {c.name: c.features for c in configs} | {"documents": DOCUMENT_FEATURES}
-    return card(front_matter(split_files, features), body(stats, documents, plots))
+def example_row(configs: Sequence[BuiltConfig]) -> tuple[str, dict]:
+    """Return the split and row of ``all`` shown in the card: the shortest train sentence (with
+    its context) that has an entity, its class labels as ids."""
+    config = next(c for c in configs if c.name == "all")
+    candidates = [
+        row for row in config.splits["train"] if row["entities"] and row["unit_type"] == "sentence"
+    ]
+    row = min(
+        candidates,
+        key=lambda r: sum(len(r[k] or "") for k in ("text", "prev_text", "next_text")),
+    )
+    return "train", config.features.encode_example(row)
+
+
+def section_of(markdown: str, heading: str) -> str:
+    """Return the paragraphs under ``heading`` up to the next heading, joined into one line each."""
+    text = markdown.split(heading + "\n", 1)[1].split("\n#", 1)[0].strip()
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))

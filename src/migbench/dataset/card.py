@@ -1,51 +1,66 @@
-"""The dataset card (``dataset/README.md``): YAML front matter for the Hub and a generated body."""
+"""The dataset card (``dataset/README.md``) and licence file: Hub YAML and a generated body.
+
+The body follows the Hugging Face dataset card template; every number in it is read from the
+statistics, the agreement report, the annotator list or the data itself.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
 
 import yaml
-from datasets import DatasetInfo, Features
+from datasets import ClassLabel, DatasetInfo, Features, List
 
-from migbench.schema import DATASET_VERSION, SCHEMA_VERSION
+from migbench import docs
+from migbench.annotation.store import Annotator
+from migbench.citation import TITLE, bibtex
+from migbench.dataset.descriptions import (
+    config_description,
+    field_description,
+    flat_features,
+    type_name,
+)
+from migbench.schema import DATASET_VERSION, SCHEMA_VERSION, SPLITS
 
-LICENSE = "cc-by-4.0"
-PRETTY_NAME = "migbench: stance, framing and entities in writing on India-US irregular migration"
+LICENSE_NAME = "LICENSE"
+#: The Hub's id for a licence outside its list: annotations CC BY 4.0, texts not licensed.
+LICENSE_ID = "migbench-annotations-cc-by-4.0-texts-not-licensed"
 DEFAULT_CONFIG = "all"
-GENRE_CONFIGS = ("stance", "framing", "ner", "all")
 
-CONFIG_DESCRIPTIONS = {
-    "stance": "stance toward enforcement against irregular migration (favor / against / none)",
-    "framing": "security-versus-rights frame and Media Frames Corpus primary dimension",
-    "ner": "named entities: `tokens` + IOB2 `ner_tags` (like conll2003) and char-offset `entities`",
-    "all": "every layer of every unit",
-    "documents": "the cleaned documents with their provenance (one split, `documents`)",
-}
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < limit:
+            return name
+    return "n>100K"
 
 
 def front_matter(
-    split_files: Mapping[str, Sequence[str]],
-    features: Mapping[str, Features],
+    split_files: Mapping[str, Sequence[str]], features: Mapping[str, Features], n_units: int
 ) -> dict:
     """Return the card's YAML metadata.
 
     Args:
         split_files: Config → its split names (files are ``data/<config>/<split>.parquet``).
         features: Config → its features.
+        n_units: Units in the dataset, for the size category.
     """
     return {
-        "pretty_name": PRETTY_NAME,
-        "license": LICENSE,
+        "pretty_name": TITLE,
+        "license": "other",
+        "license_name": LICENSE_ID,
+        "license_link": LICENSE_NAME,
         "language": ["en"],
         "multilinguality": ["monolingual"],
-        "annotations_creators": ["expert-generated"],
+        "annotations_creators": ["machine-generated"],
         "language_creators": ["found"],
         "source_datasets": ["original"],
-        "size_categories": ["n<1K"],
+        "size_categories": [_size_category(n_units)],
         "task_categories": ["text-classification", "token-classification"],
         "task_ids": ["multi-class-classification", "named-entity-recognition"],
-        "tags": ["stance-detection", "framing", "migration", "media-frames"],
+        "tags": ["stance-detection", "framing", "migration", "media-frames", "croissant"],
         "configs": [
             {
                 "config_name": config,
@@ -77,27 +92,91 @@ def _label_table(counts: Mapping[str, Mapping[str, int]]) -> str:
     )
 
 
-def body(stats: dict, documents: Sequence[Mapping], plots: Sequence[str]) -> str:
-    """Return the card's Markdown body, every number taken from ``stats``."""
+def field_table(features: Mapping[str, Features]) -> str:
+    """One row per feature of any config: name, type (class labels with ids), configs, meaning."""
+    seen: dict[str, tuple[object, list[str]]] = {}
+    for config, config_features in features.items():
+        for name, feature in flat_features(config_features):
+            seen.setdefault(name, (feature, []))[1].append(config)
+    rows = [
+        [
+            f"`{name}`",
+            type_name(feature),
+            _configs(configs, list(features)),
+            field_description(name),
+        ]
+        for name, (feature, configs) in seen.items()
+    ]
+    return _table(["field", "type", "configs", "meaning"], rows)
+
+
+def _configs(configs: list[str], every: list[str]) -> str:
+    if configs == every:
+        return "all"
+    if configs == [c for c in every if c != "documents"]:
+        return "every unit config"
+    return ", ".join(f"`{c}`" for c in configs)
+
+
+def example_instance(row: Mapping, features: Features) -> str:
+    """Return a row as JSON, one field per line, then the names of its class label ids."""
+    lines = ",\n".join(
+        f"  {json.dumps(name)}: {json.dumps(row[name], ensure_ascii=False)}" for name in features
+    )
+    names = []
+    for name, feature in features.items():
+        inner = feature.feature if isinstance(feature, List) else feature
+        if isinstance(inner, ClassLabel):
+            ids = row[name] if isinstance(feature, List) else [row[name]]
+            pairs = ", ".join(f"{i} = {inner.int2str(i)}" for i in sorted(set(ids)))
+            names.append(f"`{name}` {pairs}")
+    return "```json\n{\n" + lines + "\n}\n```\n\nClass label ids: " + "; ".join(names) + "."
+
+
+def body(
+    stats: dict,
+    documents: Sequence[Mapping],
+    plots: Sequence[str],
+    *,
+    features: Mapping[str, Features],
+    example: tuple[str, Mapping],
+    agreement: Mapping,
+    annotators: Mapping[int, Annotator],
+) -> str:
+    """Return the card's Markdown body.
+
+    Args:
+        stats: The dataset statistics (``stats.json``).
+        documents: The document rows.
+        plots: File names under ``plots/``.
+        features: Config → its features, in card order.
+        example: The split and the (label-id) row of ``all`` shown as the example instance.
+        agreement: The agreement report (``annotations/agreement.json``).
+        annotators: The annotator list (``annotations/annotators.json``).
+    """
     splits = stats["splits"]
-    configs = [[f"`{c}`", d] for c, d in CONFIG_DESCRIPTIONS.items()]
-    configs += [[f"`{c}_genre`", f"as `{c}`, genre-transfer split"] for c in GENRE_CONFIGS]
     template = (
         resources.files("migbench.dataset").joinpath("templates/dataset_card.md").read_text("utf-8")
     )
+    example_split, example_row = example
     return template.format(
-        pretty_name=PRETTY_NAME,
+        pretty_name=TITLE,
         dataset_version=DATASET_VERSION,
         schema_version=SCHEMA_VERSION,
         units=stats["units"],
         n_documents=len(documents),
         entity_mentions=stats["entity_mentions"],
-        config_table=_table(["config", "content"], configs),
+        config_table=_table(
+            ["config", "content"], [[f"`{c}`", config_description(c)] for c in features]
+        ),
+        example_split=example_split,
+        example=example_instance(example_row, features[DEFAULT_CONFIG]),
+        field_table=field_table(features),
         split_table=_table(
-            ["scheme", "train", "validation", "test"],
+            ["scheme", *SPLITS],
             [
-                ["official", *splits["official"].values()],
-                ["genre transfer", *splits["genre_transfer"].values()],
+                ["official", *(splits["official"][s] for s in SPLITS)],
+                ["genre transfer", *(splits["genre_transfer"][s] for s in SPLITS)],
             ],
         ),
         fold_sizes=", ".join(str(n) for n in splits["folds"].values()),
@@ -106,14 +185,39 @@ def body(stats: dict, documents: Sequence[Mapping], plots: Sequence[str]) -> str
         mfc_table=_label_table(stats["labels"]["mfc"]),
         entity_table=_label_table(stats["entities"]),
         document_table=_table(
-            ["doc_id", "genre", "outlet", "date", "words (raw)", "units"],
+            ["doc_id", "genre", "outlet", "author", "date", "title", "words (raw)", "units"],
             [
-                [d["doc_id"], d["genre"], d["outlet"], d["date"], d["words"], d["n_units"]]
+                [
+                    d["doc_id"],
+                    d["genre"],
+                    d["outlet"],
+                    d["author"],
+                    d["date"],
+                    d["title"],
+                    d["words"],
+                    d["n_units"],
+                ]
                 for d in documents
             ],
         ),
         plots="\n\n".join(f"![{name}](plots/{name})" for name in plots),
+        annotators=docs.annotators_block(annotators),
+        agreement=docs.agreement_block(agreement),
+        bibtex=bibtex(),
     )
+
+
+def license_text(documents: Sequence[Mapping]) -> str:
+    """Return the dataset folder's ``LICENSE``: the terms of each part, each source listed."""
+    template = (
+        resources.files("migbench.dataset").joinpath("templates/LICENSE.txt").read_text("utf-8")
+    )
+    listed = "\n".join(
+        f"   - {d['doc_id']} ({d['file']}): outlet {d['outlet']}, author {d['author']}, "
+        f"date {d['date']}, title {d['title']}"
+        for d in documents
+    )
+    return template.format(dataset_version=DATASET_VERSION, documents="   Sources:\n" + listed)
 
 
 def card(metadata: dict, markdown: str) -> str:

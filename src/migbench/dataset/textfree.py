@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
 #: Unit columns that hold source text; ``text_sha256`` and ``ranges`` stay.
 UNIT_TEXT_COLUMNS = ("text", "prev_text", "next_text", "tokens")
 
@@ -17,3 +21,13 @@ def strip_unit_row(row: dict) -> dict:
 def strip_document(row: dict) -> dict:
     """Return a copy of a document row without its text."""
     return {**row, "text": None}
+
+
+def holds_text(folder: Path) -> bool:
+    """Whether any parquet file of a dataset folder has a source text in its ``text`` column."""
+    for path in sorted(folder.glob("data/*/*.parquet")):
+        if "text" in pq.read_schema(path).names:
+            column = pq.read_table(path, columns=["text"]).column("text")
+            if column.null_count < len(column):
+                return True
+    return False
