@@ -15,7 +15,14 @@ from migbench.cli import main
 from migbench.dataset.build import build_dataset, features_of
 from migbench.dataset.rehydrate import rehydrate
 from migbench.errors import MigbenchError
-from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
+from migbench.schema import (
+    ENTITY_TYPES,
+    FRAME_LABELS,
+    IOB2_TAGS,
+    MFC_LABELS,
+    STANCE_LABELS,
+    UNIT_TYPES,
+)
 
 from .conftest import REPO, SEEDS
 
@@ -64,6 +71,7 @@ def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
     assert {split: len(rows) for split, rows in dataset.items()} == stats["splits"][scheme]
     features = dataset["train"].features
     assert features == features_of(config)
+    assert features["unit_type"].names == list(UNIT_TYPES)
     if "stance" in features:
         assert features["stance"] == ClassLabel(names=list(STANCE_LABELS))
     if "frame" in features:
@@ -71,13 +79,16 @@ def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
         assert features["mfc"].names == list(MFC_LABELS)
     if "ner_tags" in features:
         assert features["ner_tags"].feature.names == list(IOB2_TAGS)
-        row = dataset["train"][0]
-        assert len(row["tokens"]) == len(row["ner_tags"])
+        assert features["entities"].feature["label"].names == list(ENTITY_TYPES)
+        for row in dataset["train"]:
+            assert len(row["tokens"]) == len(row["ner_tags"]) == len(row["token_offsets"])
+            assert [row["text"][s:e] for s, e in row["token_offsets"]] == row["tokens"]
 
 
-def test_documents_config_loads(tmp_path):
+def test_documents_config_has_one_train_split(tmp_path):
     dataset = load_dataset(str(DATASET), "documents", cache_dir=str(tmp_path / "cache"))
-    documents = dataset["documents"]
+    assert list(dataset) == ["train"]
+    documents = dataset["train"]
     assert documents["doc_id"] == ["repatriation", "rubio-meeting", "mp-letter", "dhankhar-report"]
     assert all("Your support" not in text for text in documents["text"])
 

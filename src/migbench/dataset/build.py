@@ -36,11 +36,13 @@ from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.errors import MigbenchError
 from migbench.fileio import replace_dir, write_atomic
 from migbench.schema import (
+    ENTITY_TYPES,
     FRAME_LABELS,
     IOB2_TAGS,
     MFC_LABELS,
     SPLITS,
     STANCE_LABELS,
+    UNIT_TYPES,
 )
 
 log = logging.getLogger("migbench")
@@ -49,13 +51,14 @@ DATA_DIR = "data"
 STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
-DOCUMENTS_SPLIT = "documents"
+#: The documents config is not divided; the Hub names the one split of such data ``train``.
+DOCUMENTS_SPLIT = "train"
 
 _SPAN = {"start": Value("int32"), "end": Value("int32")}
 BASE_FEATURES = {
     "id": Value("string"),
     "doc_id": Value("string"),
-    "unit_type": Value("string"),
+    "unit_type": ClassLabel(names=list(UNIT_TYPES)),
     "paragraph": Value("int32"),
     "text": Value("string"),
     "prev_text": Value("string"),
@@ -72,8 +75,12 @@ LAYER_FEATURES = {
     },
     "ner": {
         "tokens": SequenceFeature(Value("string")),
+        # [start, end) of each token in ``text``, like a tokenizer's offset mapping.
+        "token_offsets": SequenceFeature(SequenceFeature(Value("int32"), length=2)),
         "ner_tags": SequenceFeature(ClassLabel(names=list(IOB2_TAGS))),
-        "entities": [{**_SPAN, "label": Value("string"), "text": Value("string")}],
+        "entities": [
+            {**_SPAN, "label": ClassLabel(names=list(ENTITY_TYPES)), "text": Value("string")}
+        ],
     },
 }
 UNIT_CONFIGS: dict[str, tuple[str, ...]] = {
@@ -129,8 +136,9 @@ def unit_rows(
         if gold is None:
             raise MigbenchError(f"unit {unit.id}: no gold annotation in the exports")
         spans = [(s.start, s.end, s.label) for s in gold.spans]
+        offsets = tokenize(unit.text)
         try:
-            tags = spans_to_iob2(unit.text, spans)
+            tags = spans_to_iob2(unit.text, spans, tokens=offsets)
         except SpanAlignmentError as exc:
             raise MigbenchError(f"unit {unit.id}: {exc}") from None
         rows.append(
@@ -147,7 +155,8 @@ def unit_rows(
                 "stance": gold.choices["stance"],
                 "frame": gold.choices["frame"],
                 "mfc": gold.choices["mfc"],
-                "tokens": [unit.text[start:end] for start, end in tokenize(unit.text)],
+                "tokens": [unit.text[start:end] for start, end in offsets],
+                "token_offsets": [[start, end] for start, end in offsets],
                 "ner_tags": tags,
                 "entities": [
                     {"start": s.start, "end": s.end, "label": s.label, "text": s.text}

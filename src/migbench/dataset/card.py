@@ -18,9 +18,12 @@ GENRE_CONFIGS = ("stance", "framing", "ner", "all")
 CONFIG_DESCRIPTIONS = {
     "stance": "stance toward enforcement against irregular migration (favor / against / none)",
     "framing": "security-versus-rights frame and Media Frames Corpus primary dimension",
-    "ner": "named entities: `tokens` + IOB2 `ner_tags` (like conll2003) and char-offset `entities`",
+    "ner": (
+        "named entities: `tokens` with their `token_offsets`, IOB2 `ner_tags` (like conll2003) "
+        "and char-offset `entities`"
+    ),
     "all": "every layer of every unit",
-    "documents": "the cleaned documents with their provenance (one split, `documents`)",
+    "documents": "the cleaned documents with their provenance (one split, `train`)",
 }
 
 
