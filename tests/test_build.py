@@ -13,8 +13,6 @@ from datasets import ClassLabel, load_dataset
 from migbench.annotation.store import EXPORTS
 from migbench.cli import main
 from migbench.dataset.build import build_dataset, features_of
-from migbench.dataset.rehydrate import rehydrate
-from migbench.errors import MigbenchError
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
@@ -165,34 +163,6 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert (out / "keep.txt").read_text(encoding="utf-8") == "previous build"
-
-
-def test_text_free_variant_has_no_text_and_rehydrates_to_the_full_dataset(built, tmp_path):
-    notext = tmp_path / "notext"
-    build_dataset(SEEDS, ANNOTATIONS, notext, with_text=False)
-    table = pq.read_table(notext / "data" / "all" / "test.parquet")
-    assert set(table.column("text").to_pylist()) == {None}
-    assert None not in table.column("text_sha256").to_pylist()
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    for path in SEEDS.glob("*.txt"):
-        shutil.copy(path, sources / path.name)
-    restored = tmp_path / "restored"
-    rehydrate(notext, sources, restored)
-    for name in files_of(built):
-        assert (restored / name).read_bytes() == (built / name).read_bytes(), name
-
-
-def test_rehydrate_refuses_a_modified_source(tmp_path):
-    notext = tmp_path / "notext"
-    build_dataset(SEEDS, ANNOTATIONS, notext, with_text=False)
-    sources = tmp_path / "sources"
-    shutil.copytree(SEEDS, sources)
-    changed = next(sources.glob("001_*"))
-    changed.write_bytes(changed.read_bytes().replace(b"Rubio", b"Rubia"))
-    with pytest.raises(MigbenchError, match=f"{changed.name}: sha256"):
-        rehydrate(notext, sources, tmp_path / "restored")
-    assert not (tmp_path / "restored").exists()
 
 
 def test_push_dry_run_lists_files_without_a_token(capsys, monkeypatch):
