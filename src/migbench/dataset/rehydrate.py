@@ -311,8 +311,8 @@ def read_unit_keys(dataset: Path) -> list[UnitKey]:
                     f"the dataset ({', '.join(doc_ids)})"
                 )
             offsets = tuple(tuple(pair) for pair in row["token_offsets"] or ())
-            if not offsets:
-                raise MigbenchError(f"{path}: unit {row['id']} has no token_offsets")
+            if not offsets or not row["text_sha256"]:
+                raise MigbenchError(f"{path}: unit {row['id']} lacks token_offsets or text_sha256")
             keys.append(UnitKey(row["id"], row["doc_id"], row["text_sha256"], offsets))
     if not keys:
         raise MigbenchError(
