@@ -88,6 +88,7 @@ def test_documents_config_has_one_train_split(tmp_path):
     assert list(dataset) == ["train"]
     documents = dataset["train"]
     assert documents["doc_id"] == ["repatriation", "rubio-meeting", "mp-letter", "dhankhar-report"]
+    assert documents["location"] == ["unknown", "New Delhi", "unknown", "unknown"]
     assert all("Your support" not in text for text in documents["text"])
 
 
