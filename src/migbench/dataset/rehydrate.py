@@ -53,6 +53,11 @@ class UnitKey:
     def length(self) -> int:
         return self.token_offsets[-1][1]
 
+    def shape(self, first: int = 0, stop: int | None = None) -> tuple[int, int, int, int]:
+        """Return the token count, length and first and last token lengths of a token run."""
+        run = self.token_offsets[first:stop]
+        return len(run), run[-1][1] - run[0][0], run[0][1] - run[0][0], run[-1][1] - run[-1][0]
+
     def splits(self) -> Iterable[tuple[int, int]]:
         """Yield (tokens before, characters before) for each space between two tokens."""
         for index in range(1, len(self.token_offsets)):
@@ -84,17 +89,23 @@ class _Copy:
         self.flat = " ".join(text.split())
         offsets = np.array(tokenize(self.flat), dtype=np.int64).reshape(-1, 2)
         self.starts, self.ends = offsets[:, 0], offsets[:, 1]
+        self.lengths = self.ends - self.starts
 
-    def windows(self, n_tokens: int, length: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
-        """Return the first-token indices of the runs of ``n_tokens`` tokens ``length`` long.
+    def windows(
+        self, shape: tuple[int, int, int, int], lo: int = 0, hi: int | None = None
+    ) -> np.ndarray:
+        """Return the first-token indices of the token runs of a :meth:`UnitKey.shape`.
 
         Only runs inside the characters ``lo:hi`` count.
         """
+        n_tokens, length, first, last = shape
         if n_tokens > len(self.starts):
             return np.empty(0, dtype=np.int64)
-        starts = self.starts[: len(self.starts) - n_tokens + 1]
+        count = len(self.starts) - n_tokens + 1
+        starts = self.starts[:count]
         ends = self.ends[n_tokens - 1 :]
         keep = (ends - starts == length) & (starts >= lo)
+        keep &= (self.lengths[:count] == first) & (self.lengths[n_tokens - 1 :] == last)
         if hi is not None:
             keep &= ends <= hi
         return np.flatnonzero(keep)
@@ -121,12 +132,13 @@ def find_units(units: Sequence[UnitKey], copies: Mapping[str, str]) -> dict[str,
     """
     prepared = [_Copy(name, text) for name, text in sorted(copies.items())]
     places: dict[str, dict[str, list[Found]]] = defaultdict(dict)  # unit id → copy → hits
-    by_shape: dict[tuple[int, int], dict[str, list[UnitKey]]] = defaultdict(dict)
+    by_shape: dict[tuple[int, int, int, int], dict[str, list[UnitKey]]] = defaultdict(dict)
     for unit in units:
-        by_shape[len(unit.token_offsets), unit.length].setdefault(unit.sha256, []).append(unit)
+        by_shape[unit.shape()].setdefault(unit.sha256, []).append(unit)
     for copy in prepared:
-        for (n_tokens, length), hashes in by_shape.items():
-            for token in copy.windows(n_tokens, length):
+        for shape, hashes in by_shape.items():
+            length = shape[1]
+            for token in copy.windows(shape):
                 text = copy.text_at(token, length)
                 start = int(copy.starts[token])
                 hit = Found(text, copy.name, start, start + length)
@@ -179,16 +191,16 @@ def _region(
 def _find_interrupted(unit: UnitKey, copy: _Copy, lo: int, hi: int) -> Found | None:
     """Return the unit's text from two runs of ``copy[lo:hi]`` with furniture between them."""
     for n_before, before in unit.splits():
-        n_after, after = len(unit.token_offsets) - n_before, unit.length - before - 1
-        heads = copy.windows(n_before, before, lo, hi)
+        after = unit.length - before - 1
+        heads = copy.windows(unit.shape(0, n_before), lo, hi)
         if not heads.size:
             continue
-        tails = copy.windows(n_after, after, lo, hi)
+        tails = copy.windows(unit.shape(n_before), lo, hi)
         tail_starts = copy.starts[tails]
-        for head in heads:
-            head_end = copy.ends[head + n_before - 1]
-            first = np.searchsorted(tail_starts, head_end, side="right")
-            last = np.searchsorted(tail_starts, head_end + MAX_GAP, side="right")
+        head_ends = copy.ends[heads + n_before - 1]
+        firsts = np.searchsorted(tail_starts, head_ends, side="right")
+        lasts = np.searchsorted(tail_starts, head_ends + MAX_GAP, side="right")
+        for head, first, last in zip(heads, firsts, lasts, strict=True):
             for tail in tails[first:last]:
                 text = copy.text_at(head, before) + " " + copy.text_at(tail, after)
                 if _sha256(text) == unit.sha256:
