@@ -13,9 +13,14 @@ from datasets import ClassLabel, load_dataset
 from migbench.annotation.store import EXPORTS
 from migbench.cli import main
 from migbench.dataset.build import build_dataset, features_of
-from migbench.dataset.rehydrate import rehydrate
-from migbench.errors import MigbenchError
-from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
+from migbench.schema import (
+    ENTITY_TYPES,
+    FRAME_LABELS,
+    IOB2_TAGS,
+    MFC_LABELS,
+    STANCE_LABELS,
+    UNIT_TYPES,
+)
 
 from .conftest import REPO, SEEDS
 
@@ -65,6 +70,7 @@ def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
     assert {split: len(rows) for split, rows in dataset.items()} == stats["splits"][scheme]
     features = dataset["train"].features
     assert features == features_of(config)
+    assert features["unit_type"].names == list(UNIT_TYPES)
     if "stance" in features:
         assert features["stance"] == ClassLabel(names=list(STANCE_LABELS))
     if "frame" in features:
@@ -72,14 +78,18 @@ def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
         assert features["mfc"].names == list(MFC_LABELS)
     if "ner_tags" in features:
         assert features["ner_tags"].feature.names == list(IOB2_TAGS)
-        row = dataset["train"][0]
-        assert len(row["tokens"]) == len(row["ner_tags"])
+        assert features["entities"].feature["label"].names == list(ENTITY_TYPES)
+        for row in dataset["train"]:
+            assert len(row["tokens"]) == len(row["ner_tags"]) == len(row["token_offsets"])
+            assert [row["text"][s:e] for s, e in row["token_offsets"]] == row["tokens"]
 
 
-def test_documents_config_loads(tmp_path):
+def test_documents_config_has_one_train_split(tmp_path):
     dataset = load_dataset(str(DATASET), "documents", cache_dir=str(tmp_path / "cache"))
-    documents = dataset["documents"]
+    assert list(dataset) == ["train"]
+    documents = dataset["train"]
     assert documents["doc_id"] == ["repatriation", "rubio-meeting", "mp-letter", "dhankhar-report"]
+    assert documents["location"] == ["unknown", "New Delhi", "unknown", "unknown"]
     assert all("Your support" not in text for text in documents["text"])
 
 
@@ -158,34 +168,6 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     assert (out / "keep.txt").read_text(encoding="utf-8") == "previous build"
 
 
-def test_text_free_variant_has_no_text_and_rehydrates_to_the_full_dataset(built, tmp_path):
-    notext = tmp_path / "notext"
-    build_dataset(SEEDS, ANNOTATIONS, notext, with_text=False)
-    table = pq.read_table(notext / "data" / "all" / "test.parquet")
-    assert set(table.column("text").to_pylist()) == {None}
-    assert None not in table.column("text_sha256").to_pylist()
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    for path in SEEDS.glob("*.txt"):
-        shutil.copy(path, sources / path.name)
-    restored = tmp_path / "restored"
-    rehydrate(notext, sources, restored)
-    for name in files_of(built):
-        assert (restored / name).read_bytes() == (built / name).read_bytes(), name
-
-
-def test_rehydrate_refuses_a_modified_source(tmp_path):
-    notext = tmp_path / "notext"
-    build_dataset(SEEDS, ANNOTATIONS, notext, with_text=False)
-    sources = tmp_path / "sources"
-    shutil.copytree(SEEDS, sources)
-    changed = next(sources.glob("001_*"))
-    changed.write_bytes(changed.read_bytes().replace(b"Rubio", b"Rubia"))
-    with pytest.raises(MigbenchError, match=f"{changed.name}: sha256"):
-        rehydrate(notext, sources, tmp_path / "restored")
-    assert not (tmp_path / "restored").exists()
-
-
 @pytest.fixture(scope="module")
 def notext(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("notext") / "dataset-notext"
@@ -211,7 +193,7 @@ def test_push_refuses_the_source_texts_without_with_text(capsys, monkeypatch):
     args = ["push", "--repo-id", "org/migbench", "--dataset", str(DATASET), "--dry-run"]
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert "holds the source texts" in err and "--with-text" in err and "Traceback" not in err
+    assert "holds the source texts" in err and "--with-text" in err and "migbench: error: " in err
     assert main([*args, "--with-text"]) == 0
     assert "source texts included" in capsys.readouterr().out
 

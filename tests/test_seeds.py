@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from migbench.cli import main
 from migbench.corpus.seeds import (
     CLEANING_NAME,
     MANIFEST_NAME,
+    PROVENANCE_FIELDS,
+    UNKNOWN,
     ingest,
     load_documents,
     read_manifest,
@@ -29,9 +32,46 @@ def test_manifest_lists_every_seed_file_with_its_checksum():
 
 def test_unknown_provenance_is_marked_unknown_not_guessed():
     entries = {e.doc_id: e for e in read_manifest(SEEDS)}
-    assert entries["repatriation"].date == "2025-01-22"
-    assert entries["rubio-meeting"].outlet == "unknown"
+    known = {
+        doc_id: {
+            name: getattr(e, name) for name in PROVENANCE_FIELDS if getattr(e, name) != UNKNOWN
+        }
+        for doc_id, e in entries.items()
+    }
+    assert known == {
+        "repatriation": {"outlet": "The Independent", "date": "2025-01-22"},
+        "rubio-meeting": {"location": "New Delhi"},
+        "mp-letter": {},
+        "dhankhar-report": {
+            "author": "Leena Dhankhar",
+            "title": "Tackling Illegal Immigration in India: Causes, Implications, and Solutions",
+        },
+    }
     assert entries["dhankhar-report"].genre == "report"
+
+
+def test_every_known_provenance_field_quotes_the_text_that_states_it():
+    for document in load_documents(SEEDS):
+        entry = document.entry
+        filled = {name for name in PROVENANCE_FIELDS if getattr(entry, name) != UNKNOWN}
+        assert set(entry.evidence) == filled, entry.doc_id
+        for name in filled:
+            quote = entry.evidence[name]
+            assert quote in document.raw, (entry.doc_id, name)
+            assert getattr(entry, name).casefold() in quote.casefold(), (entry.doc_id, name)
+
+
+def test_evidence_that_is_not_in_the_text_is_refused(seeds_copy: Path):
+    path = seeds_copy / MANIFEST_NAME
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows[1]["evidence"] = {"location": "WASHINGTON:"}
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match="rubio-meeting: the evidence for location.*WASHINGTON"):
+        load_documents(seeds_copy)
+    rows[1]["evidence"] = {"publisher": "NEW DELHI:"}
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match="evidence for 'publisher'; valid: outlet"):
+        load_documents(seeds_copy)
 
 
 def test_modified_seed_is_refused_naming_the_file(seeds_copy: Path):
@@ -96,6 +136,33 @@ def test_ingest_refuses_clashes(tmp_path, tiny_seeds, doc_id, name, content, mes
     with pytest.raises(MigbenchError, match=message):
         ingest(source, tiny_seeds, doc_id=doc_id, genre="news")
     assert (tiny_seeds / MANIFEST_NAME).read_bytes() == before
+
+
+def test_ingest_records_provenance_with_its_evidence(tmp_path, tiny_seeds):
+    source = tmp_path / "dated.txt"
+    source.write_text("LONDON: Published 6 February 2025. A sentence.\n", encoding="utf-8")
+    args = ["ingest", str(source), "--doc-id", "dated", "--genre", "news", "--seeds"]
+    args += [str(tiny_seeds), "--location", "London", "--evidence", "location=LONDON:"]
+    assert main(args) == 0
+    entry = {e.doc_id: e for e in read_manifest(tiny_seeds)}["dated"]
+    assert (entry.location, entry.evidence, entry.date) == (
+        "London",
+        {"location": "LONDON:"},
+        UNKNOWN,
+    )
+
+
+def test_ingest_refuses_evidence_the_text_lacks(tmp_path, tiny_seeds, capsys):
+    source = tmp_path / "dated.txt"
+    source.write_text("A sentence.\n", encoding="utf-8")
+    before = (tiny_seeds / MANIFEST_NAME).read_bytes()
+    with pytest.raises(MigbenchError, match="evidence for date.*not in dated.txt"):
+        ingest(source, tiny_seeds, doc_id="dated", genre="news", evidence={"date": "6 Feb"})
+    assert (tiny_seeds / MANIFEST_NAME).read_bytes() == before
+    assert not (tiny_seeds / "dated.txt").exists()
+    args = ["ingest", str(source), "--doc-id", "dated", "--genre", "news", "--evidence", "x"]
+    assert main(args) == 2
+    assert "FIELD=QUOTE" in capsys.readouterr().err
 
 
 def test_ingest_refuses_non_utf8(tmp_path, tiny_seeds):

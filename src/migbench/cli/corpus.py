@@ -8,7 +8,7 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
-from migbench.corpus.seeds import UNKNOWN, ingest
+from migbench.corpus.seeds import PROVENANCE_FIELDS, UNKNOWN, ingest
 from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
 from migbench.labelstudio import config as labelstudio_config
@@ -30,10 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path, help="UTF-8 text file of the document")
     parser.add_argument("--doc-id", required=True, help="short readable slug, e.g. 'rubio-meeting'")
     parser.add_argument("--genre", required=True, choices=GENRES)
-    for field in ("outlet", "author", "date", "title"):
+    for field in PROVENANCE_FIELDS:
         parser.add_argument(
-            f"--{field}", default=UNKNOWN, help=f"as the text tells (default {UNKNOWN})"
+            f"--{field}", default=UNKNOWN, help=f"as the text states it (default {UNKNOWN})"
         )
+    parser.add_argument(
+        "--evidence",
+        action="append",
+        default=[],
+        type=_evidence_pair,
+        metavar="FIELD=QUOTE",
+        help="the words of the text that state a provenance field, verbatim (repeatable)",
+    )
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder")
     parser.set_defaults(func=_ingest, extra="corpus")
 
@@ -50,6 +58,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_ls_tasks, extra="corpus")
 
 
+def _evidence_pair(text: str) -> tuple[str, str]:
+    name, sep, quote = text.partition("=")
+    if not sep or name not in PROVENANCE_FIELDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected FIELD=QUOTE with FIELD one of {', '.join(PROVENANCE_FIELDS)}"
+        )
+    return name, quote
+
+
 def _ingest(args: argparse.Namespace) -> int:
     entry = ingest(
         args.file,
@@ -60,6 +77,9 @@ def _ingest(args: argparse.Namespace) -> int:
         author=args.author,
         date=args.date,
         title=args.title,
+        location=args.location,
+        url=args.url,
+        evidence=dict(args.evidence),
     )
     log.info("ingested %s as %s (sha256 %s)", entry.file, entry.doc_id, entry.sha256)
     return 0

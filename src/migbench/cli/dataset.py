@@ -39,7 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "rehydrate", help="restore the text of a text-free dataset from your copies of the sources"
     )
-    parser.add_argument("--sources", type=Path, required=True, help="folder with the source files")
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        required=True,
+        help="folder with your copies of the sources as UTF-8 text, any file names: each unit is "
+        "found by its text, whatever the line ends, line wrapping or page furniture",
+    )
     parser.add_argument(
         "--dataset", type=Path, default=Path("dataset-notext"), help="text-free dataset"
     )

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,12 +22,21 @@ from migbench.schema import GENRES, UNIT_TYPES
 MANIFEST_NAME = "manifest.json"
 CLEANING_NAME = "cleaning.json"
 UNKNOWN = "unknown"
+#: Manifest fields that describe where a document comes from; each is ``unknown`` unless the
+#: text itself states it, and then the manifest quotes the statement under ``evidence``.
+PROVENANCE_FIELDS = ("outlet", "author", "date", "title", "location", "url")
 _DOC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
 class SeedEntry:
-    """One row of the manifest: provenance of one source document."""
+    """One row of the manifest: provenance of one source document.
+
+    Attributes:
+        location: The place the text says it was written or filed from (a dateline).
+        url: The address the text gives for itself.
+        evidence: Provenance field → the words of the text that state it, verbatim.
+    """
 
     doc_id: str
     file: str
@@ -36,7 +46,10 @@ class SeedEntry:
     author: str = UNKNOWN
     date: str = UNKNOWN
     title: str = UNKNOWN
+    location: str = UNKNOWN
+    url: str = UNKNOWN
     words: int = 0
+    evidence: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,7 @@ def _load_document(seeds_dir: Path, entry: SeedEntry, rules: CleaningRules) -> D
     raw = path.read_bytes().decode("utf-8")
     if not raw.strip():
         raise MigbenchError(f"{path}: seed is empty")
+    check_evidence(entry, raw, where=str(seeds_dir / MANIFEST_NAME))
     for rule in (*rules.removals, *rules.regions):
         if not (0 <= rule.start < rule.end <= len(raw)) or not raw[
             rule.start : rule.end
@@ -178,6 +192,27 @@ def _load_document(seeds_dir: Path, entry: SeedEntry, rules: CleaningRules) -> D
     return Document(entry=entry, raw=raw, rules=rules)
 
 
+def check_evidence(entry: SeedEntry, raw: str, *, where: str) -> None:
+    """Check that every quote under ``evidence`` names a provenance field and is in the text.
+
+    Raises:
+        MigbenchError: A quote is for another field or is not in the text, naming ``where``.
+    """
+    if not isinstance(entry.evidence, Mapping):
+        raise MigbenchError(f"{where}: {entry.doc_id}: evidence must be an object")
+    for name, quote in entry.evidence.items():
+        if name not in PROVENANCE_FIELDS:
+            raise MigbenchError(
+                f"{where}: {entry.doc_id}: evidence for {name!r}; "
+                f"valid: {', '.join(PROVENANCE_FIELDS)}"
+            )
+        if not isinstance(quote, str) or not quote.strip() or quote not in raw:
+            raise MigbenchError(
+                f"{where}: {entry.doc_id}: the evidence for {name} ({quote!r}) "
+                f"is not in {entry.file}"
+            )
+
+
 def ingest(
     source: Path,
     seeds_dir: Path,
@@ -188,12 +223,19 @@ def ingest(
     author: str = UNKNOWN,
     date: str = UNKNOWN,
     title: str = UNKNOWN,
+    location: str = UNKNOWN,
+    url: str = UNKNOWN,
+    evidence: Mapping[str, str] | None = None,
 ) -> SeedEntry:
     """Copy a new source document into the seeds folder and add its manifest row.
 
+    The provenance fields are those of :class:`SeedEntry`; ``evidence`` maps each one the text
+    states to the words that state it.
+
     Raises:
         MigbenchError: The file is unreadable, empty or not UTF-8, the doc id is malformed or
-            taken, the file name is taken, or the same bytes are already a seed.
+            taken, the file name is taken, the same bytes are already a seed, or an evidence
+            quote is not in the text.
     """
     if not source.is_file():
         raise MigbenchError(f"{source}: not a readable file")
@@ -226,8 +268,12 @@ def ingest(
         author=author,
         date=date,
         title=title,
+        location=location,
+        url=url,
         words=len(text.split()),
+        evidence=dict(evidence or {}),
     )
+    check_evidence(entry, text, where=str(source))
     shutil.copyfile(source, seeds_dir / source.name)
     write_manifest(seeds_dir, [*entries, entry])
     return entry

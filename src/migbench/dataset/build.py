@@ -38,11 +38,13 @@ from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.errors import MigbenchError
 from migbench.fileio import replace_dir, write_atomic
 from migbench.schema import (
+    ENTITY_TYPES,
     FRAME_LABELS,
     IOB2_TAGS,
     MFC_LABELS,
     SPLITS,
     STANCE_LABELS,
+    UNIT_TYPES,
 )
 
 log = logging.getLogger("migbench")
@@ -52,13 +54,14 @@ STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
-DOCUMENTS_SPLIT = "documents"
+#: The documents config is not divided; the Hub names the one split of such data ``train``.
+DOCUMENTS_SPLIT = "train"
 
 _SPAN = {"start": Value("int32"), "end": Value("int32")}
 BASE_FEATURES = {
     "id": Value("string"),
     "doc_id": Value("string"),
-    "unit_type": Value("string"),
+    "unit_type": ClassLabel(names=list(UNIT_TYPES)),
     "paragraph": Value("int32"),
     "text": Value("string"),
     "prev_text": Value("string"),
@@ -75,8 +78,12 @@ LAYER_FEATURES = {
     },
     "ner": {
         "tokens": SequenceFeature(Value("string")),
+        # [start, end) of each token in ``text``, like a tokenizer's offset mapping.
+        "token_offsets": SequenceFeature(SequenceFeature(Value("int32"), length=2)),
         "ner_tags": SequenceFeature(ClassLabel(names=list(IOB2_TAGS))),
-        "entities": [{**_SPAN, "label": Value("string"), "text": Value("string")}],
+        "entities": [
+            {**_SPAN, "label": ClassLabel(names=list(ENTITY_TYPES)), "text": Value("string")}
+        ],
     },
 }
 UNIT_CONFIGS: dict[str, tuple[str, ...]] = {
@@ -95,6 +102,8 @@ DOCUMENT_FEATURES = Features(
         "author": Value("string"),
         "date": Value("string"),
         "title": Value("string"),
+        "location": Value("string"),
+        "url": Value("string"),
         "words": Value("int32"),
         "n_units": Value("int32"),
         "text": Value("string"),
@@ -131,8 +140,9 @@ def unit_rows(
         if gold is None:
             raise MigbenchError(f"unit {unit.id}: no gold annotation in the exports")
         spans = [(s.start, s.end, s.label) for s in gold.spans]
+        offsets = tokenize(unit.text)
         try:
-            tags = spans_to_iob2(unit.text, spans)
+            tags = spans_to_iob2(unit.text, spans, tokens=offsets)
         except SpanAlignmentError as exc:
             raise MigbenchError(f"unit {unit.id}: {exc}") from None
         rows.append(
@@ -149,7 +159,8 @@ def unit_rows(
                 "stance": gold.choices["stance"],
                 "frame": gold.choices["frame"],
                 "mfc": gold.choices["mfc"],
-                "tokens": [unit.text[start:end] for start, end in tokenize(unit.text)],
+                "tokens": [unit.text[start:end] for start, end in offsets],
+                "token_offsets": [[start, end] for start, end in offsets],
                 "ner_tags": tags,
                 "entities": [
                     {"start": s.start, "end": s.end, "label": s.label, "text": s.text}
@@ -176,6 +187,8 @@ def document_rows(documents: Sequence[Document], units: Sequence[Unit]) -> list[
                 "author": entry.author,
                 "date": entry.date,
                 "title": entry.title,
+                "location": entry.location,
+                "url": entry.url,
                 "words": entry.words,
                 "n_units": len(own),
                 "text": join_document([(u.paragraph, u.text) for u in own]),

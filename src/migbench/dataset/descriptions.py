@@ -9,9 +9,12 @@ from migbench.errors import MigbenchError
 CONFIG_DESCRIPTIONS = {
     "stance": "stance toward enforcement against irregular migration (favor / against / none)",
     "framing": "security-versus-rights frame and Media Frames Corpus primary dimension",
-    "ner": "named entities: `tokens` + IOB2 `ner_tags` (like conll2003) and char-offset `entities`",
+    "ner": (
+        "named entities: `tokens` with their `token_offsets`, IOB2 `ner_tags` (like conll2003) "
+        "and char-offset `entities`"
+    ),
     "all": "every layer of every unit",
-    "documents": "the cleaned documents with their provenance",
+    "documents": "the cleaned documents with their provenance (one split, `train`)",
 }
 GENRE_SUFFIX = "_genre"
 
@@ -33,6 +36,7 @@ FIELD_DESCRIPTIONS = {
     "frame": "security-versus-rights frame",
     "mfc": "Media Frames Corpus primary dimension (Card et al. 2015)",
     "tokens": "the unit's tokens (null in the text-free variant)",
+    "token_offsets": "each token's [start, end) character offsets in `text` (kept when text-free)",
     "ner_tags": "one IOB2 tag per token",
     "entities": "entity mentions as character spans of `text`",
     "entities.start": "first character of the mention in `text`",
@@ -46,6 +50,8 @@ FIELD_DESCRIPTIONS = {
     "author": "author as the text states it; `unknown` where it does not",
     "date": "publication date as the text or its page states it; `unknown` otherwise",
     "title": "title as the text states it; `unknown` where it does not",
+    "location": "place the text says it was filed from; `unknown` where it does not",
+    "url": "address the text gives for itself; `unknown` where it gives none",
     "words": "words in the raw file",
     "n_units": "units of the document in the dataset",
 }

@@ -1,67 +1,361 @@
-"""Restore the text of a text-free dataset from the user's own copies of the sources."""
+"""Restore the text of a text-free dataset from the user's own copies of the sources.
+
+A copy is any UTF-8 text file under the sources folder, whatever its name. Each unit is looked up
+in every copy by its text with whitespace runs collapsed, as the build collapses them, so line
+ends, line wrapping and page furniture (banners, date lines, running heads) between units do not
+matter. A unit's ``token_offsets`` give the length and the number of tokens to look for; a
+candidate is taken only when its sha256 equals the unit's ``text_sha256``, so every restored text
+is byte-identical to the full dataset's. A unit that furniture interrupts in the copy (a figure or
+a running head inside a sentence, up to :data:`MAX_GAP` characters) is found as two runs around
+it, split where the unit has a space, between the units found before and after it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pyarrow.parquet as pq
 from datasets import Features
 
-from migbench.corpus.segment import normalise
-from migbench.corpus.tokenize import token_texts
+from migbench.corpus.tokenize import token_texts, tokenize
 from migbench.corpus.units import context_of
 from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.errors import MigbenchError
 from migbench.fileio import replace_dir
 
+log = logging.getLogger("migbench")
+
+#: The most characters of furniture (after whitespace collapsing) looked for inside one unit.
+MAX_GAP = 2000
+#: A document with more units missing than this is reported in one line.
+MAX_UNIT_LINES = 10
+_UNIT_COLUMNS = ("id", "doc_id", "text_sha256", "token_offsets")
+
+
+@dataclass(frozen=True)
+class UnitKey:
+    """What a text-free row tells of its unit's text: its hash and its token layout."""
+
+    id: str
+    doc_id: str
+    sha256: str
+    token_offsets: tuple[tuple[int, int], ...]
+
+    @property
+    def length(self) -> int:
+        return self.token_offsets[-1][1]
+
+    def shape(self, first: int = 0, stop: int | None = None) -> tuple[int, int, int, int]:
+        """Return the token count, length and first and last token lengths of a token run."""
+        run = self.token_offsets[first:stop]
+        return len(run), run[-1][1] - run[0][0], run[0][1] - run[0][0], run[-1][1] - run[-1][0]
+
+    def splits(self) -> Iterable[tuple[int, int]]:
+        """Yield (tokens before, characters before) for each space between two tokens."""
+        for index in range(1, len(self.token_offsets)):
+            end = self.token_offsets[index - 1][1]
+            if self.token_offsets[index][0] == end + 1:
+                yield index, end
+
+
+@dataclass(frozen=True)
+class Found:
+    """A unit's text, the copy it was found in and where (offsets in the collapsed copy)."""
+
+    text: str
+    copy: str
+    start: int
+    end: int
+
+    @property
+    def interruption(self) -> int:
+        """Characters of the copy skipped inside the unit (0 when it is one run)."""
+        return self.end - self.start - len(self.text)
+
+
+class _Copy:
+    """One copy, whitespace-collapsed, with the offsets of its tokens."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.flat = " ".join(text.split())
+        offsets = np.array(tokenize(self.flat), dtype=np.int64).reshape(-1, 2)
+        self.starts, self.ends = offsets[:, 0], offsets[:, 1]
+        self.lengths = self.ends - self.starts
+
+    def windows(
+        self, shape: tuple[int, int, int, int], lo: int = 0, hi: int | None = None
+    ) -> np.ndarray:
+        """Return the first-token indices of the token runs of a :meth:`UnitKey.shape`.
+
+        Only runs inside the characters ``lo:hi`` count.
+        """
+        n_tokens, length, first, last = shape
+        if n_tokens > len(self.starts):
+            return np.empty(0, dtype=np.int64)
+        count = len(self.starts) - n_tokens + 1
+        starts = self.starts[:count]
+        ends = self.ends[n_tokens - 1 :]
+        keep = (ends - starts == length) & (starts >= lo)
+        keep &= (self.lengths[:count] == first) & (self.lengths[n_tokens - 1 :] == last)
+        if hi is not None:
+            keep &= ends <= hi
+        return np.flatnonzero(keep)
+
+    def text_at(self, token: int, length: int) -> str:
+        start = int(self.starts[token])
+        return self.flat[start : start + length]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def find_units(units: Sequence[UnitKey], copies: Mapping[str, str]) -> dict[str, Found]:
+    """Find the text of each unit in the copies; return unit id → where it was found.
+
+    A unit is first looked for as one run of a copy. A unit not found so is then looked for in
+    two runs, between the places where the units before and after it were found in the same
+    copy, so that it is never pieced together from other passages.
+
+    Args:
+        units: The units to restore, in reading order within each document.
+        copies: Copy name → its text.
+    """
+    prepared = [_Copy(name, text) for name, text in sorted(copies.items())]
+    places: dict[str, dict[str, list[Found]]] = defaultdict(dict)  # unit id → copy → hits
+    by_shape: dict[tuple[int, int, int, int], dict[str, list[UnitKey]]] = defaultdict(dict)
+    for unit in units:
+        by_shape[unit.shape()].setdefault(unit.sha256, []).append(unit)
+    for copy in prepared:
+        for shape, hashes in by_shape.items():
+            length = shape[1]
+            for token in copy.windows(shape):
+                text = copy.text_at(token, length)
+                start = int(copy.starts[token])
+                hit = Found(text, copy.name, start, start + length)
+                for unit in hashes.get(_sha256(text), ()):
+                    places[unit.id].setdefault(copy.name, []).append(hit)
+    by_doc: dict[str, list[UnitKey]] = defaultdict(list)
+    for unit in units:
+        by_doc[unit.doc_id].append(unit)
+    for own in by_doc.values():
+        for index, unit in enumerate(own):
+            if unit.id in places:
+                continue
+            for copy in prepared:
+                region = _region(own, index, copy.name, len(copy.flat), places)
+                if region is not None and (hit := _find_interrupted(unit, copy, *region)):
+                    places[unit.id][copy.name] = [hit]
+                    break
+    found: dict[str, Found] = {}
+    for own in by_doc.values():
+        counts = Counter(name for unit in own for name in places.get(unit.id, ()))
+        ranked = sorted(counts, key=lambda name: (-counts[name], name))
+        for unit in own:
+            name = next((name for name in ranked if name in places.get(unit.id, ())), None)
+            if name is not None:
+                found[unit.id] = places[unit.id][name][0]
+    return found
+
+
+def _region(
+    own: Sequence[UnitKey],
+    index: int,
+    copy: str,
+    size: int,
+    places: Mapping[str, Mapping[str, list[Found]]],
+) -> tuple[int, int] | None:
+    """Return the characters of a copy between the nearest found units around ``own[index]``."""
+    hits = [places.get(unit.id, {}).get(copy) for unit in own]
+    before = next((h for h in reversed(hits[:index]) if h), None)
+    after = next((h for h in hits[index + 1 :] if h), None)
+    if before is None and after is None:
+        return None
+    if after is None:
+        return min(hit.end for hit in before), size
+    if before is None:
+        return 0, max(hit.start for hit in after)
+    pairs = [(b.end, a.start) for b in before for a in after if b.end <= a.start]
+    return min(pairs, key=lambda pair: pair[1] - pair[0]) if pairs else None
+
+
+def _find_interrupted(unit: UnitKey, copy: _Copy, lo: int, hi: int) -> Found | None:
+    """Return the unit's text from two runs of ``copy[lo:hi]`` with furniture between them."""
+    for n_before, before in unit.splits():
+        after = unit.length - before - 1
+        heads = copy.windows(unit.shape(0, n_before), lo, hi)
+        if not heads.size:
+            continue
+        tails = copy.windows(unit.shape(n_before), lo, hi)
+        tail_starts = copy.starts[tails]
+        head_ends = copy.ends[heads + n_before - 1]
+        firsts = np.searchsorted(tail_starts, head_ends, side="right")
+        lasts = np.searchsorted(tail_starts, head_ends + MAX_GAP, side="right")
+        for head, first, last in zip(heads, firsts, lasts, strict=True):
+            for tail in tails[first:last]:
+                text = copy.text_at(head, before) + " " + copy.text_at(tail, after)
+                if _sha256(text) == unit.sha256:
+                    start = int(copy.starts[head])
+                    return Found(text, copy.name, start, int(copy.starts[tail]) + after)
+    return None
+
+
+def read_copies(sources: Path) -> tuple[dict[str, str], list[str]]:
+    """Read every UTF-8 text file under ``sources``; return name → text and the skipped files.
+
+    Hidden files and folders are left out; a byte-order mark is dropped.
+
+    Raises:
+        MigbenchError: ``sources`` is not a folder or holds no readable text file.
+    """
+    if not sources.is_dir():
+        raise MigbenchError(
+            f"{sources}: not a folder; pass the folder with your copies of the sources"
+        )
+    copies, skipped = {}, []
+    for path in sorted(sources.rglob("*")):
+        relative = path.relative_to(sources)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        name = relative.as_posix()
+        try:
+            copies[name] = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            skipped.append(f"{name} ({exc.__class__.__name__}: not readable as UTF-8 text)")
+    if not copies:
+        raise MigbenchError(f"{sources}: no UTF-8 text file to restore the text from")
+    return copies, skipped
+
+
+def copy_of_documents(units: Sequence[UnitKey], found: Mapping[str, Found]) -> dict[str, str]:
+    """Return doc id → the copy most of its found units come from (first name on a tie)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for unit in units:
+        if unit.id in found:
+            counts[unit.doc_id][found[unit.id].copy] += 1
+    return {doc: min(c, key=lambda name: (-c[name], name)) for doc, c in counts.items()}
+
+
+def missing_report(
+    units: Sequence[UnitKey], found: Mapping[str, Found], sources: Path
+) -> list[str]:
+    """Return why units were not found: one line per unit, or per document when many are."""
+    copy_of = copy_of_documents(units, found)
+    by_doc: dict[str, list[UnitKey]] = defaultdict(list)
+    for unit in units:
+        by_doc[unit.doc_id].append(unit)
+    lines = []
+    for doc_id, own in by_doc.items():
+        missing = [unit.id for unit in own if unit.id not in found]
+        if not missing:
+            continue
+        if doc_id not in copy_of:
+            lines.append(f"{doc_id}: none of its {len(own)} units is in any file of {sources}")
+        elif len(missing) <= MAX_UNIT_LINES:
+            lines += [
+                f"{uid}: text not found in copy {copy_of[doc_id]} (edited?)" for uid in missing
+            ]
+        else:
+            lines.append(
+                f"{doc_id}: {len(missing)} of {len(own)} units not found in copy "
+                f"{copy_of[doc_id]}, the file with most of its units (another text?): "
+                + _id_ranges(own, found)
+            )
+    return lines
+
+
+def _id_ranges(own: Sequence[UnitKey], found: Mapping[str, Found]) -> str:
+    """Return the missing units of one document as runs of ids, e.g. ``0003-0004, 0006``."""
+    runs: list[list[str]] = []
+    previous_missing = False
+    for unit in own:
+        missing = unit.id not in found
+        suffix = unit.id.removeprefix(f"{unit.doc_id}-")
+        if missing and previous_missing:
+            runs[-1][1:] = [suffix]
+        elif missing:
+            runs.append([suffix])
+        previous_missing = missing
+    return ", ".join("-".join(run) for run in runs)
+
 
 def _read_rows(path: Path) -> tuple[list[dict], Features]:
-    table = pq.read_table(path)
-    return table.to_pylist(), Features.from_arrow_schema(table.schema)
+    try:
+        table = pq.read_table(path)
+        features = Features.from_arrow_schema(table.schema)
+    except Exception as exc:  # pyarrow and datasets raise many kinds for a damaged file
+        raise MigbenchError(f"{path}: not a readable dataset file ({exc})") from None
+    return table.to_pylist(), features
 
 
-def _source_texts(documents: list[dict], sources: Path) -> dict[str, str]:
-    texts = {}
-    for doc in documents:
-        path = sources / doc["file"]
-        if not path.is_file():
-            raise MigbenchError(f"{path}: source of {doc['doc_id']} not found in {sources}")
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != doc["sha256"]:
+def read_unit_keys(dataset: Path) -> list[UnitKey]:
+    """Read what a dataset tells of its units' texts, from its ``all`` and ``documents`` configs.
+
+    Raises:
+        MigbenchError: A file is missing, damaged, lacks a column or names an unknown document.
+    """
+    documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
+    if not documents_path.is_file():
+        raise MigbenchError(f"{documents_path}: not found; is {dataset} a migbench dataset?")
+    doc_ids = [row["doc_id"] for row in _read_rows(documents_path)[0]]
+    keys = []
+    for path in sorted((dataset / DATA_DIR / "all").glob("*.parquet")):
+        rows, features = _read_rows(path)
+        missing = [column for column in _UNIT_COLUMNS if column not in features]
+        if missing:
             raise MigbenchError(
-                f"{path}: sha256 {digest} differs from the dataset's {doc['sha256']}; "
-                "only the exact source files can restore the text"
+                f"{path}: lacks {', '.join(missing)}; rebuild the text-free dataset with "
+                "`migbench build --no-text`"
             )
-        texts[doc["doc_id"]] = data.decode("utf-8")
-    return texts
+        for row in rows:
+            if row["doc_id"] not in doc_ids:
+                raise MigbenchError(
+                    f"{path}: unit {row['id']} has doc id {row['doc_id']!r}, not a document of "
+                    f"the dataset ({', '.join(doc_ids)})"
+                )
+            offsets = tuple(tuple(pair) for pair in row["token_offsets"] or ())
+            if not offsets or not row["text_sha256"]:
+                raise MigbenchError(f"{path}: unit {row['id']} lacks token_offsets or text_sha256")
+            keys.append(UnitKey(row["id"], row["doc_id"], row["text_sha256"], offsets))
+    if not keys:
+        raise MigbenchError(
+            f"{dataset / DATA_DIR / 'all'}: no units; is {dataset} a migbench dataset?"
+        )
+    return sorted(keys, key=lambda key: key.id)
 
 
-def _unit_texts(
-    dataset: Path, raws: dict[str, str]
-) -> tuple[dict[str, str], dict[str, tuple[str, str]], dict]:
-    """Return unit id → text, unit id → (previous, next) text, and doc id → (paragraph, text)."""
+def _check_ids(dataset: Path, known: Mapping[str, str], documents_path: Path) -> None:
+    """Refuse a parquet file with a unit the ``all`` config lacks, before anything is written."""
+    for path in sorted((dataset / DATA_DIR).glob("*/*.parquet")):
+        if path == documents_path:
+            continue
+        for row in _read_rows(path)[0]:
+            if row.get("id") not in known:
+                raise MigbenchError(f"{path}: unit {row.get('id')!r} is not in the all config")
+
+
+def _unit_texts(dataset: Path, texts: dict[str, str]) -> tuple[dict, dict]:
+    """Return unit id → (previous, next) text and doc id → [(paragraph, text)]."""
     rows = []
     for path in sorted((dataset / DATA_DIR / "all").glob("*.parquet")):
         rows.extend(_read_rows(path)[0])
     rows.sort(key=lambda row: row["id"])
-    texts: dict[str, str] = {}
-    for row in rows:
-        text = normalise(raws[row["doc_id"]], [(r["start"], r["end"]) for r in row["ranges"]])
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != row["text_sha256"]:
-            raise MigbenchError(f"unit {row['id']}: restored text does not match its text_sha256")
-        texts[row["id"]] = text
     context = context_of(
         [SimpleNamespace(id=r["id"], doc_id=r["doc_id"], text=texts[r["id"]]) for r in rows]
     )
     paragraphs = defaultdict(list)
     for row in rows:
         paragraphs[row["doc_id"]].append((row["paragraph"], texts[row["id"]]))
-    return texts, context, paragraphs
+    return context, paragraphs
 
 
 def _restore_unit(row: dict, texts: dict, context: dict) -> dict:
@@ -79,19 +373,42 @@ def _restore_unit(row: dict, texts: dict, context: dict) -> dict:
     return restored
 
 
-def rehydrate(dataset: Path, sources: Path, out: Path) -> None:
-    """Write a copy of a text-free dataset with every text column restored.
+def rehydrate(dataset: Path, sources: Path, out: Path) -> dict[str, str]:
+    """Write a copy of a text-free dataset with every text column restored from ``sources``.
+
+    Returns:
+        Doc id → the copy most of its units were found in.
 
     Raises:
-        MigbenchError: A source file is missing or differs from the dataset's sha256, or a restored
-            unit text does not match its hash.
+        MigbenchError: A dataset file is damaged or inconsistent, ``sources`` holds no text, or a
+            unit's text is in no copy; the message names every such unit, and nothing is written.
     """
+    units = read_unit_keys(dataset)
     documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
-    if not documents_path.is_file():
-        raise MigbenchError(f"{documents_path}: not found; is {dataset} a migbench dataset?")
     documents, document_features = _read_rows(documents_path)
-    raws = _source_texts(documents, sources)
-    texts, context, paragraphs = _unit_texts(dataset, raws)
+    copies, skipped = read_copies(sources)
+    for line in skipped:
+        log.warning("skipped %s", line)
+    found = find_units(units, copies)
+    problems = missing_report(units, found, sources)
+    if problems:
+        problems += [f"skipped {line}" for line in skipped]
+        raise MigbenchError(
+            f"{len(units) - len(found)} of {len(units)} units could not be restored from the "
+            f"copies in {sources}; nothing was written:\n  " + "\n  ".join(problems)
+        )
+    copy_of = copy_of_documents(units, found)
+    for doc_id, copy in copy_of.items():
+        log.info("%s: restored from %s", doc_id, copy)
+    for unit in units:
+        hit = found[unit.id]
+        if hit.copy != copy_of[unit.doc_id]:
+            log.info("%s: found in %s", unit.id, hit.copy)
+        if hit.interruption:
+            log.info("%s: found in two parts, %d characters apart", unit.id, hit.interruption)
+    texts = {unit_id: hit.text for unit_id, hit in found.items()}
+    _check_ids(dataset, texts, documents_path)
+    context, paragraphs = _unit_texts(dataset, texts)
     staging = out.with_name(f".{out.name}.rehydrating")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(dataset, staging, ignore=shutil.ignore_patterns("*.parquet"))
@@ -104,3 +421,4 @@ def rehydrate(dataset: Path, sources: Path, out: Path) -> None:
         rows, features = _read_rows(path)
         write_parquet(target, [_restore_unit(row, texts, context) for row in rows], features)
     replace_dir(staging, out)
+    return copy_of

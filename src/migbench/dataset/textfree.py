@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-#: Unit columns that hold source text; ``text_sha256`` and ``ranges`` stay.
+#: Unit columns that hold source text. ``text_sha256``, ``ranges`` and ``token_offsets`` stay:
+#: they are not text, and rehydration finds each unit's text in a user's copy by them.
 UNIT_TEXT_COLUMNS = ("text", "prev_text", "next_text", "tokens")
 
 
