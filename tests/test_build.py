@@ -15,6 +15,7 @@ from migbench.cli import main
 from migbench.dataset.build import build_dataset, features_of
 from migbench.dataset.rehydrate import rehydrate
 from migbench.errors import MigbenchError
+from migbench.fileio import MARKER_NAME
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
 
 from .conftest import REPO, SEEDS
@@ -148,6 +149,7 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     out = tmp_path / "dataset"
     out.mkdir()
     (out / "keep.txt").write_text("previous build", encoding="utf-8")
+    (out / MARKER_NAME).write_text(json.dumps({"files": ["keep.txt"]}), encoding="utf-8")
     corrupt(seeds, annotations)
     args = ["build", "--seeds", str(seeds), "--annotations", str(annotations), "--out", str(out)]
     assert main(args) == 1

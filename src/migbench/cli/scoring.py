@@ -13,13 +13,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic
+from migbench.cli.options import bounded
+from migbench.fileio import check_output_file, write_atomic
 from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
 from migbench.scoring.gold import DEFAULT_DATA_DIR, SPLITS
 from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
 
 log = logging.getLogger("migbench")
+
+#: Most bootstrap resamples: enough for any interval, small enough to fit in memory.
+MAX_RESAMPLES = 100_000
+#: Largest bootstrap seed (numpy takes any, a 32-bit one is enough).
+MAX_SEED = 2**32 - 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,25 +57,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             parser.add_argument("--out", type=Path, help="also write the result to this file")
             parser.add_argument(
                 "--bootstrap",
-                type=_non_negative,
+                type=bounded(MAX_RESAMPLES),
                 default=DEFAULT_RESAMPLES,
                 metavar="N",
-                help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no interval)",
+                help=f"bootstrap resamples, at most {MAX_RESAMPLES} "
+                f"(default {DEFAULT_RESAMPLES}; 0: no interval)",
             )
             parser.add_argument(
-                "--seed", type=_non_negative, default=DEFAULT_SEED, help="bootstrap seed"
+                "--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED, help="bootstrap seed"
             )
         parser.set_defaults(func=_score if name == "score" else _validate)
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
 
 
 def _common(args: argparse.Namespace) -> dict[str, Any]:
@@ -81,6 +77,11 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "tagset": args.tagset,
         "allow_missing": args.allow_missing,
     }
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    gold = args.gold or args.data_dir / f"{args.split or 'test'}.parquet"
+    return [args.submission, gold]
 
 
 def _usage_error(args: argparse.Namespace) -> bool:
@@ -95,15 +96,14 @@ def _usage_error(args: argparse.Namespace) -> bool:
 def _score(args: argparse.Namespace) -> int:
     if _usage_error(args):
         return 2
+    if args.out is not None:
+        check_output_file(args.out, inputs=_inputs(args))  # before scoring, not after
     result = score(
         args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **_common(args)
     )
     output = format_text(result) if args.format == "text" else json.dumps(result, indent=2)
     if args.out is not None:
-        try:
-            write_atomic(args.out, output + "\n")
-        except OSError as exc:
-            raise MigbenchError(f"cannot write {args.out}: {exc.strerror}") from exc
+        write_atomic(args.out, output + "\n", inputs=_inputs(args))
         log.info("wrote %s", args.out)
     print(output)
     return 0

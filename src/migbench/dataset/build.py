@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from migbench.dataset.splits import (
 from migbench.dataset.stats import dataset_stats
 from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.errors import MigbenchError
-from migbench.fileio import replace_dir, write_atomic
+from migbench.fileio import check_output_dir, output_dir, write_atomic
 from migbench.schema import (
     FRAME_LABELS,
     IOB2_TAGS,
@@ -260,8 +259,9 @@ def build_dataset(
     """Build the dataset folder from verified seeds and exports; return its statistics.
 
     The folder is assembled beside ``out`` and swapped in only when complete, so a failed build
-    leaves the previous dataset untouched.
+    leaves the previous dataset untouched. ``out`` must be new, empty or a folder migbench wrote.
     """
+    check_output_dir(out, inputs=(seeds_dir, annotations_dir))  # before the work, not after
     documents, units = load_units(seeds_dir)
     rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     assembled = assemble(documents, rows)
@@ -278,15 +278,12 @@ def build_dataset(
             for c in configs
         ]
         document_table = [strip_document(row) for row in document_table]
-    staging = out.with_name(f".{out.name}.building")
-    shutil.rmtree(staging, ignore_errors=True)
-    write_configs(staging, configs, document_table)
-    write_json(staging / STATS_NAME, stats)
-    plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
-    write_atomic(
-        staging / CARD_NAME, dataset_card(configs, stats, document_rows(documents, units), plots)
-    )
-    replace_dir(staging, out)
+    with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
+        write_configs(staging, configs, document_table)
+        write_json(staging / STATS_NAME, stats)
+        plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
+        card_text = dataset_card(configs, stats, document_rows(documents, units), plots)
+        write_atomic(staging / CARD_NAME, card_text)
     log.info("built %s: %d units, %d configs", out, len(rows), len(configs) + 1)
     return stats
 

@@ -16,11 +16,15 @@ from migbench.corpus.tokenize import token_texts
 from migbench.corpus.units import context_of
 from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.errors import MigbenchError
-from migbench.fileio import replace_dir
+from migbench.fileio import check_output_dir, output_dir
+from migbench.jsonio import clip, quote
 
 
 def _read_rows(path: Path) -> tuple[list[dict], Features]:
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises many kinds for a damaged file
+        raise MigbenchError(f"{path}: not a readable parquet file ({clip(str(exc))})") from None
     return table.to_pylist(), Features.from_arrow_schema(table.schema)
 
 
@@ -51,6 +55,8 @@ def _unit_texts(
     rows.sort(key=lambda row: row["id"])
     texts: dict[str, str] = {}
     for row in rows:
+        if row["doc_id"] not in raws:
+            raise MigbenchError(f"unit {quote(row['id'])}: doc id {quote(row['doc_id'])} unknown")
         text = normalise(raws[row["doc_id"]], [(r["start"], r["end"]) for r in row["ranges"]])
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != row["text_sha256"]:
             raise MigbenchError(f"unit {row['id']}: restored text does not match its text_sha256")
@@ -86,21 +92,22 @@ def rehydrate(dataset: Path, sources: Path, out: Path) -> None:
         MigbenchError: A source file is missing or differs from the dataset's sha256, or a restored
             unit text does not match its hash.
     """
+    check_output_dir(out, inputs=(dataset, sources))
     documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
     if not documents_path.is_file():
         raise MigbenchError(f"{documents_path}: not found; is {dataset} a migbench dataset?")
     documents, document_features = _read_rows(documents_path)
     raws = _source_texts(documents, sources)
     texts, context, paragraphs = _unit_texts(dataset, raws)
-    staging = out.with_name(f".{out.name}.rehydrating")
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(dataset, staging, ignore=shutil.ignore_patterns("*.parquet"))
-    for path in sorted((dataset / DATA_DIR).glob("*/*.parquet")):
-        target = staging / path.relative_to(dataset)
-        if path == documents_path:
-            rows = [{**d, "text": join_document(paragraphs[d["doc_id"]])} for d in documents]
-            write_parquet(target, rows, document_features)
-            continue
-        rows, features = _read_rows(path)
-        write_parquet(target, [_restore_unit(row, texts, context) for row in rows], features)
-    replace_dir(staging, out)
+    with output_dir(out, inputs=(dataset, sources)) as staging:
+        shutil.copytree(
+            dataset, staging, ignore=shutil.ignore_patterns("*.parquet"), dirs_exist_ok=True
+        )
+        for path in sorted((dataset / DATA_DIR).glob("*/*.parquet")):
+            target = staging / path.relative_to(dataset)
+            if path == documents_path:
+                rows = [{**d, "text": join_document(paragraphs[d["doc_id"]])} for d in documents]
+                write_parquet(target, rows, document_features)
+                continue
+            rows, features = _read_rows(path)
+            write_parquet(target, [_restore_unit(row, texts, context) for row in rows], features)
