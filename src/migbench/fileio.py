@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from migbench.errors import MigbenchError
-from migbench.jsonio import InputError, read_json
+from migbench.jsonio import InputError, file_kind, read_json
 
 #: Marker of a folder migbench wrote: the sorted list of the files it wrote there.
 MARKER_NAME = ".migbench-output"
@@ -44,20 +44,6 @@ def _absolute(path: Path) -> Path:
     return absolute.parent.resolve() / absolute.name if absolute.name else absolute
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symlink"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a regular file"
-
-
 def _lstat(path: Path) -> os.stat_result | None:
     try:
         return os.lstat(path)
@@ -75,7 +61,7 @@ def check_output_file(path: Path, *, inputs: Iterable[Path | None] = ()) -> None
     """
     status = _lstat(path)
     if status is not None and not stat.S_ISREG(status.st_mode):
-        raise OutputError(f"{path}: is {_kind(status.st_mode)}; an output replaces only a file")
+        raise OutputError(f"{path}: is {file_kind(status.st_mode)}; an output replaces only a file")
     target = _absolute(path)
     if target == _PACKAGE or _PACKAGE in target.parents:
         raise OutputError(f"{path}: lies inside the migbench package; write elsewhere")
@@ -186,7 +172,7 @@ def check_output_dir(out: Path, *, inputs: Iterable[Path | None] = ()) -> None:
         return
     if not stat.S_ISDIR(status.st_mode):
         raise OutputError(
-            f"{out}: is {_kind(status.st_mode)}; the output must be a new or empty folder, "
+            f"{out}: is {file_kind(status.st_mode)}; the output must be a new or empty folder, "
             "or one migbench wrote"
         )
     present = _files_below(out)

@@ -7,11 +7,13 @@ nesting is bounded, and every value quoted in a message is shortened.
 
 orjson does the parsing. It keeps the last of repeated keys silently, so a value is re-read with
 the standard library, which reports them, only when the number of ``:`` in its text differs from
-the number of keys orjson returned: a cheap test that never misses a repeated key.
+the number in the value re-encoded (one per kept key, plus those inside strings): a cheap test
+that never misses a repeated key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -44,6 +46,48 @@ def quote(value: Any) -> str:
     return clip(repr(value))
 
 
+def as_record(cls: type, row: Any, where: str) -> Any:
+    """Build a dataclass whose fields are ``str`` or ``int`` from a JSON object.
+
+    Every key must be a field, every field without a default present, and every value of its
+    field's type (``true`` and ``false`` are not integers).
+
+    Raises:
+        InputError: Naming ``where``, the field and the value received.
+    """
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: expected a JSON object, got {quote(row)}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [quote(key) for key in row if key not in fields]
+    missing = [n for n, f in fields.items() if n not in row and f.default is dataclasses.MISSING]
+    if unknown or missing:
+        raise InputError(
+            f"{where}: unknown keys {', '.join(unknown) or 'none'}, missing keys "
+            f"{', '.join(missing) or 'none'}; expected {', '.join(fields)}"
+        )
+    for name, value in row.items():
+        expected = int if fields[name].type in (int, "int") else str
+        if type(value) is not expected:  # also refuses true/false as integers
+            kind = "an integer" if expected is int else "a string"
+            raise InputError(f"{where}: {name} must be {kind}, got {quote(value)}")
+    return cls(**row)
+
+
+def file_kind(mode: int) -> str:
+    """Name the kind of file an ``st_mode`` describes: a regular file, a folder, a FIFO..."""
+    if stat.S_ISLNK(mode):
+        return "a symlink"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a regular file"
+
+
 def read_bytes(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     """Return the bytes of a regular file of at most ``max_bytes`` bytes.
 
@@ -52,15 +96,17 @@ def read_bytes(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
             socket) or larger than ``max_bytes``.
     """
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise InputError(f"{path}: not a regular file")
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{path}: is {file_kind(mode)}, not a regular file")
         # O_NONBLOCK: should the path become a FIFO after the check, open() must not wait.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError(f"{path}: not a regular file")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{path}: is {file_kind(mode)}, not a regular file")
         try:
             data = handle.read(max_bytes + 1)
         except OSError as exc:
@@ -110,19 +156,19 @@ def structure_problem(raw: bytes, value: Any) -> str | None:
 
     The policy: nesting at most :data:`MAX_DEPTH` deep, and no object with a repeated key.
     """
-    colons = raw.count(b":")
-    if (
-        isinstance(value, dict)
-        and colons == len(value)
-        and raw.count(b"{") == 1
-        and raw.count(b"[") < MAX_DEPTH
-    ):
-        return None  # a flat object, every colon one of its keys: the usual JSONL line
-    keys, depth = _shape(value)
-    if depth > MAX_DEPTH:
+    objects = raw.count(b"{")
+    if objects + raw.count(b"[") > MAX_DEPTH and _shape(value)[1] > MAX_DEPTH:
         return f"nested deeper than {MAX_DEPTH} levels"
-    if colons != keys:
-        return _repeated_key(raw)
+    colons = raw.count(b":")
+    if isinstance(value, dict) and objects == 1:
+        expected = len(value)  # a flat object, the usual JSONL line: one colon per key
+    elif b"\\u" not in raw:
+        # Re-encoded, each kept key gives one colon and the strings hold the colons they held.
+        expected = orjson.dumps(value).count(b":")
+    else:  # an escaped colon (\u003a) would count in the re-encoding only
+        expected = _shape(value)[0]
+    if colons != expected:
+        return _repeated_key(raw)  # or colons inside strings: None
     return None
 
 
@@ -140,8 +186,6 @@ def _shape(value: Any) -> tuple[int, int]:
         else:
             continue
         depth = max(depth, level)
-        if depth > MAX_DEPTH:
-            break
         stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return keys, depth
 

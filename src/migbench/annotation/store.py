@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
@@ -28,11 +28,16 @@ class Annotator:
 def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
     """Read ``annotators.json``: who annotated in which pass."""
     path = annotations_dir / ANNOTATORS_NAME
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        return {row["id"]: Annotator(**row) for row in rows}
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
+    rows = jsonio.read_json(path)
+    if not isinstance(rows, list):
+        raise MigbenchError(f"{path}: expected a JSON list of annotators")
+    annotators: dict[int, Annotator] = {}
+    for number, row in enumerate(rows, 1):
+        annotator = jsonio.as_record(Annotator, row, f"{path}, entry {number}")
+        if annotator.id in annotators:
+            raise MigbenchError(f"{path}, entry {number}: annotator id {annotator.id} repeated")
+        annotators[annotator.id] = annotator
+    return annotators
 
 
 def load_annotated_units(

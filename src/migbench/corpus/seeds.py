@@ -7,14 +7,12 @@ removals per document plus the regions whose unit type the text alone does not r
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from migbench import jsonio
 from migbench.errors import MigbenchError
@@ -95,26 +93,6 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(jsonio.read_bytes(path, max_bytes=MAX_SEED_BYTES)).hexdigest()
 
 
-def _record(cls: type, row: Any, where: str) -> Any:
-    """Build a dataclass of ``str`` and ``int`` fields from a JSON object, checking every field."""
-    if not isinstance(row, dict):
-        raise MigbenchError(f"{where}: expected a JSON object, got {jsonio.quote(row)}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = [jsonio.quote(key) for key in row if key not in fields]
-    missing = [n for n, f in fields.items() if n not in row and f.default is dataclasses.MISSING]
-    if unknown or missing:
-        raise MigbenchError(
-            f"{where}: unknown keys {', '.join(unknown) or 'none'}, missing keys "
-            f"{', '.join(missing) or 'none'}; expected {', '.join(fields)}"
-        )
-    for name, value in row.items():
-        expected = int if fields[name].type == "int" else str
-        if type(value) is not expected:  # also refuses true/false as integers
-            kind = "an integer" if expected is int else "a string"
-            raise MigbenchError(f"{where}: {name} must be {kind}, got {jsonio.quote(value)}")
-    return cls(**row)
-
-
 def _check_entry(entry: SeedEntry, where: str) -> None:
     if not _DOC_ID.fullmatch(entry.doc_id):
         raise MigbenchError(f"{where}: doc id {jsonio.quote(entry.doc_id)} is not a slug")
@@ -144,7 +122,7 @@ def read_manifest(seeds_dir: Path) -> list[SeedEntry]:
         raise MigbenchError(f"{path}: expected a JSON list of documents")
     entries = []
     for number, row in enumerate(rows, 1):
-        entry = _record(SeedEntry, row, f"{path}, entry {number}")
+        entry = jsonio.as_record(SeedEntry, row, f"{path}, entry {number}")
         _check_entry(entry, f"{path}, entry {number}")
         entries.append(entry)
     for key in ("doc_id", "file"):
@@ -183,7 +161,8 @@ def read_cleaning_rules(seeds_dir: Path) -> dict[str, CleaningRules]:
             if not isinstance(items, list):
                 raise MigbenchError(f"{where}: {key} must be a list")
             lists[key] = tuple(
-                _record(cls, item, f"{where}, {key} {n}") for n, item in enumerate(items, 1)
+                jsonio.as_record(cls, item, f"{where}, {key} {n}")
+                for n, item in enumerate(items, 1)
             )
         rules[doc_id] = CleaningRules(**lists)
     return rules
@@ -202,7 +181,8 @@ def load_documents(seeds_dir: Path, doc_ids: list[str] | None = None) -> list[Do
         unknown = [doc_id for doc_id in doc_ids if doc_id not in by_id]
         if unknown:
             raise MigbenchError(
-                f"unknown doc id(s) {', '.join(unknown)}; known: {', '.join(sorted(by_id))}"
+                f"unknown doc id(s) {', '.join(map(jsonio.quote, unknown))}; "
+                f"known: {', '.join(sorted(by_id))}"
             )
         entries = [by_id[doc_id] for doc_id in doc_ids]
     rules = read_cleaning_rules(seeds_dir)
@@ -244,7 +224,8 @@ def _load_document(seeds_dir: Path, entry: SeedEntry, rules: CleaningRules) -> D
             )
         if isinstance(rule, Region) and rule.unit_type not in UNIT_TYPES:
             raise MigbenchError(
-                f"{seeds_dir / CLEANING_NAME}: unit type {rule.unit_type!r} for {entry.doc_id}; "
+                f"{seeds_dir / CLEANING_NAME}: unit type {jsonio.quote(rule.unit_type)} "
+                f"for {entry.doc_id}; "
                 f"valid: {', '.join(UNIT_TYPES)}"
             )
     return Document(entry=entry, raw=raw, rules=rules)
