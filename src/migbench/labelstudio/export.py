@@ -89,6 +89,8 @@ def parse_export(
     Raises:
         ExportError: Listing every problem with its task id and reason.
     """
+    if not isinstance(data, list):
+        raise ExportError([f"{source}: an export is a JSON list of tasks, not {quote(data)}"])
     collector = _Collector(source)
     tasks: list[AnnotatedUnit] = []
     seen_units: dict[str, int] = {}
