@@ -23,9 +23,11 @@ PLOTS = REPO / "baselines" / "plots"
 _METADATA = {"Software": None}
 
 
-def confusion_plot(results: Results, task: str, out: Path) -> Path:
-    """Plot the test confusion matrix of the best baseline on ``task``."""
+def confusion_plot(results: Results, task: str, out: Path) -> Path | None:
+    """Plot the test confusion matrix of the best baseline on ``task``; None without one."""
     baseline = best_baseline(scores(results), task)
+    if baseline is None:
+        return None
     tests = runs(results, "official", baseline, task, "test")
     labels = tests[0]["metrics"]["confusion_matrix"]["labels"]
     matrix = sum(np.array(result["metrics"]["confusion_matrix"]["matrix"]) for result in tests)
@@ -51,19 +53,24 @@ def confusion_plot(results: Results, task: str, out: Path) -> Path:
     return path
 
 
-def ner_plot(results: Results, out: Path) -> Path:
-    """Plot the test F1 per entity type of every NER baseline that finds entities."""
+def ner_plot(results: Results, out: Path) -> Path | None:
+    """Plot the test F1 per entity type of every NER baseline that finds entities; None if none."""
     baselines = sorted(
         {name.baseline for name in results if (name.scheme, name.task) == ("official", "ner")}
     )
-    per_type = {}
+    per_type, support = {}, {}
     for baseline in baselines:
-        tests = runs(results, "official", baseline, "ner", "test")
-        table = [result["metrics"]["per_label"] for result in tests]
+        table = [
+            r["metrics"]["per_label"] for r in runs(results, "official", baseline, "ner", "test")
+        ]
+        if not table:
+            continue
         f1 = {label: np.mean([rows[label]["f1"] for rows in table]) for label in table[0]}
         if any(f1.values()):
             per_type[baseline] = f1
-    support = {label: row["support"] for label, row in table[0].items() if row["support"]}
+            support = {label: row["support"] for label, row in table[0].items() if row["support"]}
+    if not per_type:
+        return None
     fig, ax = plt.subplots(figsize=(7, 3.5))
     width = 0.8 / len(per_type)
     for k, (baseline, f1) in enumerate(per_type.items()):

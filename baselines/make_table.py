@@ -42,7 +42,7 @@ def table(summary: Summary, metrics: dict[str, str], scheme: str, split: str) ->
     """Return a Markdown table of the main scores: one row per baseline, one column per task."""
     present = {key[1] for key in summary if key[0] == scheme and key[3] == split}
     baselines = sorted(present, key=lambda b: (ORDER.index(b) if b in ORDER else len(ORDER), b))
-    header = ["baseline", *(f"{task} ({metrics[task]})" for task in TASKS)]
+    header = ["baseline", *(f"{task} ({metrics.get(task, 'no results')})" for task in TASKS)]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for baseline in baselines:
         row = [cell(summary.get((scheme, baseline, task, split))) for task in TASKS]
@@ -181,7 +181,7 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         *(
             f"![{task}: {best_baseline(summary, task)}](plots/confusion_{task}.png)"
             for task in CLASSIFICATION
-            if task in tested
+            if best_baseline(summary, task) is not None
         ),
         *(["![ner per type](plots/ner_per_type.png)"] if "ner" in tested else []),
     ]

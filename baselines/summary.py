@@ -78,16 +78,16 @@ def scores(results: Results) -> dict[tuple[str, str, str, str], Score]:
     return summary
 
 
-def best_baseline(summary: dict[tuple[str, str, str, str], Score], task: str) -> str:
+def best_baseline(summary: dict[tuple[str, str, str, str], Score], task: str) -> str | None:
     """Return the baseline with the best mean official validation score on ``task``.
 
-    Chosen on validation, not test, so that the plots show a choice made without the test set.
+    Chosen on validation, not test, so that the plots show a choice made without the test set;
+    only baselines with official test results compete. None when no baseline has both.
     """
+    tested = {key[1] for key in summary if (key[0], key[2], key[3]) == ("official", task, "test")}
     candidates = {
         baseline: score.mean
         for (scheme, baseline, name, split), score in summary.items()
-        if (scheme, name, split) == ("official", task, "validation")
+        if (scheme, name, split) == ("official", task, "validation") and baseline in tested
     }
-    if not candidates:
-        raise ValueError(f"no official validation results for task {task!r}")
-    return max(candidates, key=candidates.__getitem__)
+    return max(candidates, key=candidates.__getitem__) if candidates else None

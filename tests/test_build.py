@@ -13,6 +13,7 @@ from datasets import ClassLabel, load_dataset
 from migbench.annotation.store import EXPORTS
 from migbench.cli import main
 from migbench.dataset.build import build_dataset, features_of
+from migbench.fileio import MARKER_NAME
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
@@ -38,7 +39,11 @@ def built(tmp_path_factory) -> Path:
 
 
 def files_of(folder: Path) -> list[Path]:
-    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    return sorted(
+        p.relative_to(folder)
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
@@ -160,6 +165,7 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     out = tmp_path / "dataset"
     out.mkdir()
     (out / "keep.txt").write_text("previous build", encoding="utf-8")
+    (out / MARKER_NAME).write_text(json.dumps({"files": ["keep.txt"]}), encoding="utf-8")
     corrupt(seeds, annotations)
     args = ["build", "--seeds", str(seeds), "--annotations", str(annotations), "--out", str(out)]
     assert main(args) == 1

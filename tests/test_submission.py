@@ -494,12 +494,12 @@ def test_in_memory_rows_of_other_python_types_are_reported(rows, fragment):
 
 
 def test_a_directory_is_not_a_submission(tmp_path):
-    with pytest.raises(SubmissionError, match="is a directory, not a JSONL file"):
+    with pytest.raises(SubmissionError, match="is a folder, not a regular file"):
         read_submission(tmp_path)
 
 
 def test_a_missing_file_cannot_be_read(tmp_path):
-    with pytest.raises(SubmissionError, match="cannot be read: No such file or directory"):
+    with pytest.raises(SubmissionError, match=r"cannot be read \(No such file or directory\)"):
         read_submission(tmp_path / "absent.jsonl")
 
 

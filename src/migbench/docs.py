@@ -13,11 +13,14 @@ from collections.abc import Callable, Mapping
 from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
 from migbench.annotation.store import Annotator
 from migbench.errors import MigbenchError
+from migbench.jsonio import clip
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
 
 _BLOCK = re.compile(
     r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S
 )
+_OPEN = re.compile(r"<!-- generated:([\w-]+) -->")
+_CLOSE = re.compile(r"<!-- /generated:([\w-]+) -->")
 
 
 def _table(header: list[str], rows: list[list]) -> str:
@@ -127,8 +130,17 @@ def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -
     """Return ``text`` with every generated block rewritten.
 
     Raises:
-        MigbenchError: A block names no known generator.
+        MigbenchError: The markers do not pair up, a block names no known generator, or a
+            generator's input lacks what it needs.
     """
+    opening, closing = _OPEN.findall(text), _CLOSE.findall(text)
+    paired = [match.group("name") for match in _BLOCK.finditer(text)]
+    if not opening == closing == paired:
+        raise MigbenchError(
+            f"{source}: generated markers do not pair up (opening {', '.join(opening) or 'none'}; "
+            f"closing {', '.join(closing) or 'none'}); each '<!-- generated:NAME -->' line needs "
+            "a '<!-- /generated:NAME -->' after it, with no other marker between"
+        )
 
     def replace(match: re.Match) -> str:
         name = match.group("name")
@@ -136,7 +148,14 @@ def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -
             raise MigbenchError(
                 f"{source}: unknown generated block {name!r}; known: {', '.join(blocks)}"
             )
-        return f"{match.group(1)}{blocks[name]().rstrip()}\n{match.group(4)}"
+        try:
+            body = blocks[name]()
+        except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
+            raise MigbenchError(
+                f"{source}: block {name!r} cannot be generated: its input lacks or mistypes "
+                f"{clip(str(exc))}; regenerate that input"
+            ) from None
+        return f"{match.group(1)}{body.rstrip()}\n{match.group(4)}"
 
     return _BLOCK.sub(replace, text)
 

@@ -11,9 +11,10 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-from migbench.annotation.store import Annotator
+from migbench.annotation.store import ANNOTATORS_NAME, Annotator
 from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.corpus.tokenize import spans_to_iob2
+from migbench.errors import MigbenchError
 from migbench.schema import CHOICE_LAYERS
 
 
@@ -85,10 +86,19 @@ def entity_agreement(pairs: list[tuple[AnnotatedUnit, Annotation, Annotation]]) 
 def agreement_report(
     tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]
 ) -> dict:
-    """Return the full agreement report between the two passes."""
+    """Return the full agreement report between the two passes.
+
+    Raises:
+        MigbenchError: No unit has an annotation from both passes, or a pass's annotation has
+            no choice on a layer.
+    """
+    check_complete(tasks, annotators)
     pairs = paired_annotations(tasks, annotators)
     if not pairs:
-        return {"n_units": 0, "layers": {}, "entities": {}}
+        raise MigbenchError(
+            "no unit has an annotation from both passes (pass 1 and pass 2 in "
+            f"{ANNOTATORS_NAME}); agreement needs at least one"
+        )
     layers = {
         layer: choice_agreement(
             [a.choices[layer] for _, a, _ in pairs], [b.choices[layer] for _, _, b in pairs], labels
@@ -103,12 +113,35 @@ def agreement_report(
     }
 
 
+def check_complete(tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]) -> None:
+    """Refuse a first- or second-pass annotation without a choice on every layer.
+
+    Raises:
+        MigbenchError: Naming the unit, the annotator and the layers missing.
+    """
+    for task in tasks.values():
+        for annotation in task.annotations:
+            annotator = annotators.get(annotation.annotator)
+            if annotator is None or annotator.annotation_pass not in (1, 2):
+                continue
+            if missing := [layer for layer in CHOICE_LAYERS if layer not in annotation.choices]:
+                raise MigbenchError(
+                    f"unit {task.unit_id}: the pass-{annotator.annotation_pass} annotation by "
+                    f"annotator {annotator.id} has no choice for {', '.join(missing)}"
+                )
+
+
 def gold_changes(tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]) -> dict:
     """Count, per layer, the units whose adjudicated gold differs from the first pass."""
     changes = dict.fromkeys([*CHOICE_LAYERS, "entities"], 0)
     for task in tasks.values():
         first = next(
-            (a for a in task.annotations if annotators[a.annotator].annotation_pass == 1), None
+            (
+                a
+                for a in task.annotations
+                if getattr(annotators.get(a.annotator), "annotation_pass", None) == 1
+            ),
+            None,
         )
         if first is None or task.gold is None:
             continue
@@ -130,6 +163,7 @@ def disagreements(
     tasks: Mapping[str, AnnotatedUnit], annotators: Mapping[int, Annotator]
 ) -> list[dict]:
     """Return one row per doubly annotated unit whose passes differ on any layer."""
+    check_complete(tasks, annotators)
     rows = []
     for task, first, second in paired_annotations(tasks, annotators):
         layers = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
@@ -77,11 +77,21 @@ def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
         MigbenchError: The file is missing or malformed, naming the annotator id at fault.
     """
     path = annotations_dir / ANNOTATORS_NAME
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        return {row["id"]: _annotator(row) for row in rows}
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
+    rows = jsonio.read_json(path)
+    if not isinstance(rows, list):
+        raise MigbenchError(f"{path}: expected a JSON list of annotators")
+    annotators: dict[int, Annotator] = {}
+    for number, row in enumerate(rows, 1):
+        try:
+            if not isinstance(row, dict) or type(row.get("id")) is not int:
+                raise ValueError(f"entry {number}: expected an object with an integer id")
+            annotator = _annotator(row)
+        except ValueError as exc:
+            raise MigbenchError(f"{path}: not a valid annotator list ({exc})") from None
+        if annotator.id in annotators:
+            raise MigbenchError(f"{path}, entry {number}: annotator id {annotator.id} repeated")
+        annotators[annotator.id] = annotator
+    return annotators
 
 
 def read_agreement(annotations_dir: Path) -> dict:
@@ -91,10 +101,9 @@ def read_agreement(annotations_dir: Path) -> dict:
         MigbenchError: The file is missing or not JSON; run ``migbench agreement``.
     """
     path = annotations_dir / AGREEMENT_NAME
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MigbenchError(f"{path}: cannot read ({exc}); run `migbench agreement`") from None
+    if not path.is_file():
+        raise MigbenchError(f"{path}: no agreement report; run `migbench agreement`")
+    return jsonio.read_json(path)
 
 
 def load_annotated_units(

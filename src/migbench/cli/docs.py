@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from functools import partial
 from pathlib import Path
 
-from migbench import docs
+from migbench import docs, jsonio
 from migbench.annotation.store import read_annotators
 from migbench.citation import bibtex
-from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
 
 log = logging.getLogger("migbench")
@@ -30,17 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MigbenchError(f"{path}: cannot read ({exc})") from None
+    return jsonio.read_json(path)
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MigbenchError(f"{path}: cannot read ({exc})") from None
+    return jsonio.read_text(path)
 
 
 def blocks(root: Path) -> dict:
@@ -67,7 +59,7 @@ def _docs(args: argparse.Namespace) -> int:
     stale = []
     for name in DOCUMENTS:
         path = args.root / name
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         rendered = docs.render(text, generators, source=str(path))
         if rendered != text:
             stale.append(str(path))

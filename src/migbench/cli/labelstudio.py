@@ -10,8 +10,9 @@ from pathlib import Path
 
 from migbench.annotation.store import DEFAULT_ANNOTATIONS, load_annotated_units
 from migbench.cli.corpus import DEFAULT_SEEDS
+from migbench.cli.options import bounded
 from migbench.corpus.units import load_units
-from migbench.fileio import write_atomic
+from migbench.fileio import check_output_file, write_atomic
 from migbench.labelstudio.config import import_tasks
 from migbench.labelstudio.export import parse_export
 from migbench.schema import SCHEMA_VERSION
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "pull", help="download a project's JSON export, validate it and write it atomically"
     )
     _add_server(pull)
-    pull.add_argument("--project", type=int, required=True, help="project id")
+    pull.add_argument("--project", type=bounded(2**31 - 1, 1), required=True, help="project id")
     pull.add_argument("--out", type=Path, required=True, help="export file to write")
     pull.set_defaults(func=_pull, extra="annotation")
 
@@ -111,6 +112,7 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
+    check_output_file(args.out)  # before the download, not after
     _, units = load_units(args.seeds)
     server = _connect(args)
     server.check_project(args.project)

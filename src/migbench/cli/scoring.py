@@ -10,12 +10,11 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic
+from migbench.cli.options import bounded
+from migbench.fileio import check_output_file, write_atomic
 from migbench.schema import EVALUATION_SPLITS
 from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
 from migbench.scoring.evaluation import MAX_RESAMPLES
@@ -23,6 +22,9 @@ from migbench.scoring.gold import DEFAULT_DATA_DIR
 from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
 
 log = logging.getLogger("migbench")
+
+#: Largest bootstrap seed (numpy takes any, a 32-bit one is enough).
+MAX_SEED = 2**32 - 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,32 +57,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             parser.add_argument("--out", type=Path, help="also write the result to this file")
             parser.add_argument(
                 "--bootstrap",
-                type=_bounded(MAX_RESAMPLES),
+                type=bounded(MAX_RESAMPLES),
                 default=DEFAULT_RESAMPLES,
                 metavar="N",
-                help=f"bootstrap resamples (default {DEFAULT_RESAMPLES}; 0: no interval)",
+                help=f"bootstrap resamples, at most {MAX_RESAMPLES} "
+                f"(default {DEFAULT_RESAMPLES}; 0: no interval)",
             )
             parser.add_argument(
-                "--seed", type=_bounded(2**63 - 1), default=DEFAULT_SEED, help="bootstrap seed"
+                "--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED, help="bootstrap seed"
             )
         parser.set_defaults(func=_score if name == "score" else _validate)
-
-
-def _bounded(maximum: int) -> Callable[[str], int]:
-    """Return an argparse type: an integer from 0 to ``maximum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = -1
-        if not 0 <= value <= maximum:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer from 0 to {maximum:,}, got {text[:40]!r}"
-            )
-        return value
-
-    return parse
 
 
 def _common(args: argparse.Namespace) -> dict[str, Any]:
@@ -91,6 +77,11 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "tagset": args.tagset,
         "allow_missing": args.allow_missing,
     }
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    gold = args.gold or args.data_dir / f"{args.split or 'test'}.parquet"
+    return [args.submission, gold]
 
 
 def _usage_error(args: argparse.Namespace) -> bool:
@@ -105,15 +96,14 @@ def _usage_error(args: argparse.Namespace) -> bool:
 def _score(args: argparse.Namespace) -> int:
     if _usage_error(args):
         return 2
+    if args.out is not None:
+        check_output_file(args.out, inputs=_inputs(args))  # before scoring, not after
     result = score(
         args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **_common(args)
     )
     output = format_text(result) if args.format == "text" else json.dumps(result, indent=2)
     if args.out is not None:
-        try:
-            write_atomic(args.out, output + "\n")
-        except OSError as exc:
-            raise MigbenchError(f"cannot write {args.out}: {exc.strerror}") from exc
+        write_atomic(args.out, output + "\n", inputs=_inputs(args))
         log.info("wrote %s", args.out)
     print(output)
     return 0

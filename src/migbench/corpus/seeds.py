@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from migbench import jsonio
 from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic
+from migbench.fileio import write_atomic, write_new
 from migbench.schema import GENRES, UNIT_TYPES
 
 MANIFEST_NAME = "manifest.json"
@@ -25,7 +26,14 @@ UNKNOWN = "unknown"
 #: Manifest fields that describe where a document comes from; each is ``unknown`` unless the
 #: text itself states it, and then the manifest quotes the statement under ``evidence``.
 PROVENANCE_FIELDS = ("outlet", "author", "date", "title", "location", "url")
-_DOC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+#: Largest seed document read, in bytes.
+MAX_SEED_BYTES = 16 * 1024 * 1024
+#: Largest manifest or cleaning rules file read, in bytes.
+MAX_RULES_BYTES = 16 * 1024 * 1024
+#: Longest file name or metadata value of a seed, in characters.
+MAX_FIELD_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -95,19 +103,46 @@ class Document:
 
 def sha256_of(path: Path) -> str:
     """Return the hex sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(jsonio.read_bytes(path, max_bytes=MAX_SEED_BYTES)).hexdigest()
+
+
+def _check_entry(entry: SeedEntry, where: str) -> None:
+    if not _DOC_ID.fullmatch(entry.doc_id):
+        raise MigbenchError(f"{where}: doc id {jsonio.quote(entry.doc_id)} is not a slug")
+    if entry.genre not in GENRES:
+        raise MigbenchError(
+            f"{where}: genre {jsonio.quote(entry.genre)}; valid genres are {', '.join(GENRES)}"
+        )
+    if _file_name_problem(entry.file):
+        raise MigbenchError(
+            f"{where}: file {jsonio.quote(entry.file)}: {_file_name_problem(entry.file)}"
+        )
+    if not _SHA256.fullmatch(entry.sha256):
+        raise MigbenchError(f"{where}: sha256 {jsonio.quote(entry.sha256)} is not 64 hex digits")
 
 
 def read_manifest(seeds_dir: Path) -> list[SeedEntry]:
-    """Read ``manifest.json`` of a seeds folder."""
+    """Read ``manifest.json`` of a seeds folder.
+
+    Raises:
+        MigbenchError: The manifest is missing, not strict JSON, or a row is malformed.
+    """
     path = seeds_dir / MANIFEST_NAME
-    if not path.is_file():
+    if not path.exists():
         raise MigbenchError(f"{path}: manifest not found")
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        return [SeedEntry(**row) for row in rows]
-    except (ValueError, TypeError) as exc:
-        raise MigbenchError(f"{path}: not a valid manifest ({exc})") from None
+    rows = jsonio.read_json(path, max_bytes=MAX_RULES_BYTES)
+    if not isinstance(rows, list):
+        raise MigbenchError(f"{path}: expected a JSON list of documents")
+    entries = []
+    for number, row in enumerate(rows, 1):
+        entry = jsonio.as_record(SeedEntry, row, f"{path}, entry {number}")
+        _check_entry(entry, f"{path}, entry {number}")
+        entries.append(entry)
+    for key in ("doc_id", "file"):
+        values = [getattr(entry, key) for entry in entries]
+        if repeated := sorted({v for v in values if values.count(v) > 1}):
+            raise MigbenchError(f"{path}: {key} repeated: {', '.join(map(jsonio.quote, repeated))}")
+    return entries
 
 
 def write_manifest(seeds_dir: Path, entries: list[SeedEntry]) -> None:
@@ -117,21 +152,33 @@ def write_manifest(seeds_dir: Path, entries: list[SeedEntry]) -> None:
 
 
 def read_cleaning_rules(seeds_dir: Path) -> dict[str, CleaningRules]:
-    """Read ``cleaning.json``: doc id → declared removals and regions."""
+    """Read ``cleaning.json``: doc id → declared removals and regions.
+
+    Raises:
+        MigbenchError: The file is not strict JSON or a rule is malformed.
+    """
     path = seeds_dir / CLEANING_NAME
-    if not path.is_file():
+    if not path.exists():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            doc_id: CleaningRules(
-                removals=tuple(Removal(**r) for r in rules.get("removals", [])),
-                regions=tuple(Region(**r) for r in rules.get("regions", [])),
+    data = jsonio.read_json(path, max_bytes=MAX_RULES_BYTES)
+    if not isinstance(data, dict):
+        raise MigbenchError(f"{path}: expected a JSON object of doc id → rules")
+    rules = {}
+    for doc_id, given in data.items():
+        where = f"{path}, {jsonio.quote(doc_id)}"
+        if not isinstance(given, dict) or not set(given) <= {"removals", "regions"}:
+            raise MigbenchError(f"{where}: expected an object with removals and regions lists")
+        lists = {}
+        for key, cls in (("removals", Removal), ("regions", Region)):
+            items = given.get(key, [])
+            if not isinstance(items, list):
+                raise MigbenchError(f"{where}: {key} must be a list")
+            lists[key] = tuple(
+                jsonio.as_record(cls, item, f"{where}, {key} {n}")
+                for n, item in enumerate(items, 1)
             )
-            for doc_id, rules in data.items()
-        }
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise MigbenchError(f"{path}: not valid cleaning rules ({exc})") from None
+        rules[doc_id] = CleaningRules(**lists)
+    return rules
 
 
 def load_documents(seeds_dir: Path, doc_ids: list[str] | None = None) -> list[Document]:
@@ -147,7 +194,8 @@ def load_documents(seeds_dir: Path, doc_ids: list[str] | None = None) -> list[Do
         unknown = [doc_id for doc_id in doc_ids if doc_id not in by_id]
         if unknown:
             raise MigbenchError(
-                f"unknown doc id(s) {', '.join(unknown)}; known: {', '.join(sorted(by_id))}"
+                f"unknown doc id(s) {', '.join(map(jsonio.quote, unknown))}; "
+                f"known: {', '.join(sorted(by_id))}"
             )
         entries = [by_id[doc_id] for doc_id in doc_ids]
     rules = read_cleaning_rules(seeds_dir)
@@ -162,17 +210,21 @@ def load_documents(seeds_dir: Path, doc_ids: list[str] | None = None) -> list[Do
 
 def _load_document(seeds_dir: Path, entry: SeedEntry, rules: CleaningRules) -> Document:
     path = seeds_dir / entry.file
-    if not path.is_file():
+    if not path.exists():
         raise MigbenchError(
             f"{path}: seed file is missing (listed in the manifest as {entry.doc_id})"
         )
-    actual = sha256_of(path)
+    data = jsonio.read_bytes(path, max_bytes=MAX_SEED_BYTES)
+    actual = hashlib.sha256(data).hexdigest()
     if actual != entry.sha256:
         raise MigbenchError(
             f"{path}: sha256 {actual} differs from the manifest's {entry.sha256}; "
             "seeds must stay byte-identical to their sources"
         )
-    raw = path.read_bytes().decode("utf-8")
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MigbenchError(f"{path}: not UTF-8 (byte {exc.start})") from None
     if not raw.strip():
         raise MigbenchError(f"{path}: seed is empty")
     check_evidence(entry, raw, where=str(seeds_dir / MANIFEST_NAME))
@@ -186,7 +238,8 @@ def _load_document(seeds_dir: Path, entry: SeedEntry, rules: CleaningRules) -> D
             )
         if isinstance(rule, Region) and rule.unit_type not in UNIT_TYPES:
             raise MigbenchError(
-                f"{seeds_dir / CLEANING_NAME}: unit type {rule.unit_type!r} for {entry.doc_id}; "
+                f"{seeds_dir / CLEANING_NAME}: unit type {jsonio.quote(rule.unit_type)} "
+                f"for {entry.doc_id}; "
                 f"valid: {', '.join(UNIT_TYPES)}"
             )
     return Document(entry=entry, raw=raw, rules=rules)
@@ -230,26 +283,38 @@ def ingest(
     """Copy a new source document into the seeds folder and add its manifest row.
 
     The provenance fields are those of :class:`SeedEntry`; ``evidence`` maps each one the text
-    states to the words that state it.
+    states to the words that state it. Everything is checked before anything is written; the
+    seed file is created (never replacing anything) and the manifest rewritten together: if the
+    manifest cannot be written, the new seed file is removed again.
 
     Raises:
-        MigbenchError: The file is unreadable, empty or not UTF-8, the doc id is malformed or
-            taken, the file name is taken, the same bytes are already a seed, or an evidence
-            quote is not in the text.
+        MigbenchError: The file is not a readable UTF-8 regular file or yields no unit, its name
+            is reserved, hidden, not UTF-8 or already in the seeds folder, the doc id is
+            malformed or taken, the same bytes are already a seed, or an evidence quote is not
+            in the text.
     """
-    if not source.is_file():
-        raise MigbenchError(f"{source}: not a readable file")
-    data = source.read_bytes()
+    # Imported here: segmentation imports this module.
+    from migbench.corpus.segment import segment_document
+
+    if not _DOC_ID.fullmatch(doc_id):
+        raise MigbenchError(
+            f"doc id {jsonio.quote(doc_id)}: use lower-case letters, digits and single hyphens"
+        )
+    if genre not in GENRES:
+        raise MigbenchError(f"genre {jsonio.quote(genre)}: valid genres are {', '.join(GENRES)}")
+    for name, value in (("outlet", outlet), ("author", author), ("date", date), ("title", title)):
+        if len(value) > MAX_FIELD_CHARS or not value.isprintable():
+            raise MigbenchError(
+                f"{name} {jsonio.quote(value)}: one line of printable text, "
+                f"at most {MAX_FIELD_CHARS} characters"
+            )
+    if problem := _file_name_problem(source.name):
+        raise MigbenchError(f"{jsonio.quote(source.name)}: {problem}")
+    data = jsonio.read_bytes(source, max_bytes=MAX_SEED_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise MigbenchError(f"{source}: not UTF-8 ({exc})") from None
-    if not text.strip():
-        raise MigbenchError(f"{source}: document is empty")
-    if not _DOC_ID.match(doc_id):
-        raise MigbenchError(f"doc id {doc_id!r}: use lower-case letters, digits and single hyphens")
-    if genre not in GENRES:
-        raise MigbenchError(f"genre {genre!r}: valid genres are {', '.join(GENRES)}")
+        raise MigbenchError(f"{source}: not UTF-8 (byte {exc.start})") from None
     entries = read_manifest(seeds_dir)
     digest = hashlib.sha256(data).hexdigest()
     for entry in entries:
@@ -259,6 +324,11 @@ def ingest(
             raise MigbenchError(f"{source.name}: a seed of that name exists ({entry.doc_id})")
         if entry.sha256 == digest:
             raise MigbenchError(f"{source}: the same bytes are already seed {entry.doc_id}")
+    target = seeds_dir / source.name
+    if os.path.lexists(target):
+        raise MigbenchError(
+            f"{target}: a file of that name is already in the seeds folder; rename the source"
+        )
     entry = SeedEntry(
         doc_id=doc_id,
         file=source.name,
@@ -274,6 +344,27 @@ def ingest(
         evidence=dict(evidence or {}),
     )
     check_evidence(entry, text, where=str(source))
-    shutil.copyfile(source, seeds_dir / source.name)
-    write_manifest(seeds_dir, [*entries, entry])
+    if not text.strip() or not segment_document(Document(entry=entry, raw=text)):
+        raise MigbenchError(f"{source}: the document yields no unit (is it empty?)")
+    write_new(target, data)
+    try:
+        write_manifest(seeds_dir, [*entries, entry])
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return entry
+
+
+def _file_name_problem(name: str) -> str | None:
+    """Say why ``name`` cannot be a seed file's name; None if it can."""
+    if name in (MANIFEST_NAME, CLEANING_NAME):
+        return "reserved for the seeds folder's own files; rename the source"
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        return "a seed file needs a plain, visible file name"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not UTF-8; rename the source"
+    if not name.isprintable() or len(name) > MAX_FIELD_CHARS:
+        return f"the file name must be printable and at most {MAX_FIELD_CHARS} characters"
+    return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from migbench.dataset.splits import (
 from migbench.dataset.stats import dataset_stats
 from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.errors import MigbenchError
-from migbench.fileio import replace_dir, write_atomic
+from migbench.fileio import check_output_dir, output_dir, write_atomic
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
@@ -281,7 +280,8 @@ def build_dataset(
 
     Besides the data, the folder gets the card, a byte-identical copy of the datasheet, the
     licence file and the Croissant metadata. The folder is assembled beside ``out`` and swapped in
-    only when complete, so a failed build leaves the previous dataset untouched.
+    only when complete, so a failed build leaves the previous dataset untouched. ``out`` must
+    be new, empty or a folder migbench wrote.
 
     Args:
         seeds_dir: The seeds folder.
@@ -291,6 +291,7 @@ def build_dataset(
         datasheet: The datasheet to copy; by default ``DATASHEET.md`` beside ``annotations_dir``,
             as in the repository.
     """
+    check_output_dir(out, inputs=(seeds_dir, annotations_dir))  # before the work, not after
     datasheet = datasheet or annotations_dir.parent / DATASHEET_NAME
     try:
         datasheet_bytes = datasheet.read_bytes()
@@ -315,39 +316,39 @@ def build_dataset(
             for c in configs
         ]
         document_table = [strip_document(row) for row in full_documents]
-    staging = out.with_name(f".{out.name}.building")
-    shutil.rmtree(staging, ignore_errors=True)
-    write_configs(staging, configs, document_table)
-    write_json(staging / STATS_NAME, stats)
-    plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
-    # The card, licence and Croissant file describe both variants, so they are written from the
-    # full rows: a rehydrated text-free folder equals a full build byte for byte.
-    features = {c.name: c.features for c in assembled.configs} | {"documents": DOCUMENT_FEATURES}
-    card_body = body(
-        stats,
-        full_documents,
-        plots,
-        features=features,
-        example=example_row(assembled.configs),
-        agreement=agreement,
-        annotators=annotators,
-    )
-    split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
-    write_atomic(
-        staging / CARD_NAME, card(front_matter(split_files, features, len(rows)), card_body)
-    )
-    write_atomic(staging / DATASHEET_NAME, datasheet_bytes)
-    write_atomic(staging / LICENSE_NAME, license_text(full_documents))
-    write_json(
-        staging / CROISSANT_NAME,
-        croissant(
-            features,
-            data_dir=DATA_DIR,
-            description=section_of(card_body, "### Dataset summary"),
-            rai=rai_fields(stats, agreement, annotators),
-        ),
-    )
-    replace_dir(staging, out)
+    with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
+        write_configs(staging, configs, document_table)
+        write_json(staging / STATS_NAME, stats)
+        plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
+        # The card, licence and Croissant file describe both variants, so they are written from the
+        # full rows: a rehydrated text-free folder equals a full build byte for byte.
+        features = {c.name: c.features for c in assembled.configs} | {
+            "documents": DOCUMENT_FEATURES
+        }
+        card_body = body(
+            stats,
+            full_documents,
+            plots,
+            features=features,
+            example=example_row(assembled.configs),
+            agreement=agreement,
+            annotators=annotators,
+        )
+        split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
+        write_atomic(
+            staging / CARD_NAME, card(front_matter(split_files, features, len(rows)), card_body)
+        )
+        write_atomic(staging / DATASHEET_NAME, datasheet_bytes)
+        write_atomic(staging / LICENSE_NAME, license_text(full_documents))
+        write_json(
+            staging / CROISSANT_NAME,
+            croissant(
+                features,
+                data_dir=DATA_DIR,
+                description=section_of(card_body, "### Dataset summary"),
+                rai=rai_fields(stats, agreement, annotators),
+            ),
+        )
     log.info("built %s: %d units, %d configs", out, len(rows), len(configs) + 1)
     return stats
 

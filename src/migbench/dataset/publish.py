@@ -3,28 +3,70 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from migbench.dataset.textfree import holds_text
 from migbench.errors import MigbenchError
+from migbench.jsonio import quote
 
 TOKEN_VARIABLE = "HF_TOKEN"
 #: What a release uploads besides the data: card, datasheet, licence and Croissant metadata.
 RELEASE_FILES = ("README.md", "DATASHEET.md", "LICENSE", "croissant.json")
-_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+_REPO_ID_RULES = (
+    "expected ORG/NAME: letters, digits, '-', '_' and '.', at most 96 characters, "
+    "no '--' or '..', not ending in '.git'"
+)
+
+
+def check_repo_id(repo_id: str) -> None:
+    """Refuse a repo id that is not ``ORG/NAME`` by the Hub's rules.
+
+    Raises:
+        MigbenchError: Saying what a valid id looks like.
+    """
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        raise MigbenchError(f"repo id {quote(repo_id)}: {_REPO_ID_RULES}") from None
+    if repo_id.count("/") != 1:
+        raise MigbenchError(f"repo id {quote(repo_id)}: {_REPO_ID_RULES}")
 
 
 def dataset_files(folder: Path) -> list[Path]:
-    """Return the files to upload, relative to the folder, sorted."""
+    """Return the files to upload, relative to the folder, sorted.
+
+    Hidden files and folders (the output marker among them) are left out. A symlink could point
+    outside the folder, so one is refused rather than followed.
+
+    Raises:
+        MigbenchError: The folder lacks a release file, or holds a symlink.
+    """
     missing = [name for name in RELEASE_FILES if not (folder / name).is_file()]
     if missing:
         raise MigbenchError(f"{folder}: no {', '.join(missing)}; run `migbench build` first")
-    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    files, links = [], []
+    for root, folders, names in os.walk(folder):
+        base = Path(root)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in [*folders, *names]:
+            path = base / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                links.append(path.relative_to(folder).as_posix())
+            elif name in names and path.is_file():
+                files.append(path.relative_to(folder))
+    if links:
+        raise MigbenchError(
+            f"{folder}: holds symlinks ({', '.join(links[:5])}); "
+            "the upload takes regular files only, so replace them with the files"
+        )
+    return sorted(files)
 
 
 def push_dataset(
@@ -38,11 +80,11 @@ def push_dataset(
     """Upload the dataset folder as a Hub dataset repository; yield one line per step.
 
     A folder that holds source texts is refused unless ``with_text``: the texts belong to their
-    publishers, so the text-free variant is what goes out by default. The token is read from the
-    ``HF_TOKEN`` environment variable only, and never printed.
+    publishers, so the text-free variant is what goes out by default. Exactly the files
+    :func:`dataset_files` lists are uploaded. The token is read from the ``HF_TOKEN``
+    environment variable only, and never printed.
     """
-    if not _REPO_ID.match(repo_id):
-        raise MigbenchError(f"repo id {repo_id!r}: expected ORG/NAME")
+    check_repo_id(repo_id)
     files = dataset_files(folder)
     if holds_text(folder) and not with_text:
         raise MigbenchError(
@@ -63,9 +105,18 @@ def push_dataset(
     if not token:
         raise MigbenchError(f"set {TOKEN_VARIABLE} to a Hugging Face token with write access")
     api = HfApi(token=token)
+    operations = [
+        CommitOperationAdd(path_in_repo=f.as_posix(), path_or_fileobj=str(folder / f))
+        for f in files
+    ]
     try:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        commit = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset")
+        commit = api.create_commit(
+            repo_id,
+            operations,
+            commit_message="Upload the migbench dataset",
+            repo_type="dataset",
+        )
     except (HfHubHTTPError, OSError) as exc:
         raise MigbenchError(f"upload to datasets/{repo_id} failed: {exc}") from None
     yield f"uploaded {len(files)} files to {commit.commit_url}"

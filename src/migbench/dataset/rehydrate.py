@@ -29,7 +29,8 @@ from migbench.corpus.tokenize import token_texts, tokenize
 from migbench.corpus.units import context_of
 from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.errors import MigbenchError
-from migbench.fileio import replace_dir
+from migbench.fileio import check_output_dir, output_dir
+from migbench.jsonio import clip
 
 log = logging.getLogger("migbench")
 
@@ -293,7 +294,7 @@ def _read_rows(path: Path) -> tuple[list[dict], Features]:
         table = pq.read_table(path)
         features = Features.from_arrow_schema(table.schema)
     except Exception as exc:  # pyarrow and datasets raise many kinds for a damaged file
-        raise MigbenchError(f"{path}: not a readable dataset file ({exc})") from None
+        raise MigbenchError(f"{path}: not a readable dataset file ({clip(str(exc))})") from None
     return table.to_pylist(), features
 
 
@@ -383,6 +384,7 @@ def rehydrate(dataset: Path, sources: Path, out: Path) -> dict[str, str]:
         MigbenchError: A dataset file is damaged or inconsistent, ``sources`` holds no text, or a
             unit's text is in no copy; the message names every such unit, and nothing is written.
     """
+    check_output_dir(out, inputs=(dataset, sources))
     units = read_unit_keys(dataset)
     documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
     documents, document_features = _read_rows(documents_path)
@@ -409,16 +411,16 @@ def rehydrate(dataset: Path, sources: Path, out: Path) -> dict[str, str]:
     texts = {unit_id: hit.text for unit_id, hit in found.items()}
     _check_ids(dataset, texts, documents_path)
     context, paragraphs = _unit_texts(dataset, texts)
-    staging = out.with_name(f".{out.name}.rehydrating")
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(dataset, staging, ignore=shutil.ignore_patterns("*.parquet"))
-    for path in sorted((dataset / DATA_DIR).glob("*/*.parquet")):
-        target = staging / path.relative_to(dataset)
-        if path == documents_path:
-            rows = [{**d, "text": join_document(paragraphs[d["doc_id"]])} for d in documents]
-            write_parquet(target, rows, document_features)
-            continue
-        rows, features = _read_rows(path)
-        write_parquet(target, [_restore_unit(row, texts, context) for row in rows], features)
-    replace_dir(staging, out)
+    with output_dir(out, inputs=(dataset, sources)) as staging:
+        shutil.copytree(
+            dataset, staging, ignore=shutil.ignore_patterns("*.parquet"), dirs_exist_ok=True
+        )
+        for path in sorted((dataset / DATA_DIR).glob("*/*.parquet")):
+            target = staging / path.relative_to(dataset)
+            if path == documents_path:
+                rows = [{**d, "text": join_document(paragraphs[d["doc_id"]])} for d in documents]
+                write_parquet(target, rows, document_features)
+                continue
+            rows, features = _read_rows(path)
+            write_parquet(target, [_restore_unit(row, texts, context) for row in rows], features)
     return copy_of

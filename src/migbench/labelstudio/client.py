@@ -24,6 +24,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from label_studio_sdk.label_interface import LabelInterface
 
+from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit, Span
 from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import iob2_to_spans, token_texts
@@ -131,10 +132,7 @@ class Server:
                 project, export_type="JSON", download_all_tasks=True
             )
             raw = b"".join(chunks)
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise MigbenchError(f"project {project}: the export is not JSON ({exc})") from None
+        data = jsonio.loads(raw, source=f"project {project}: the export")
         if not isinstance(data, list):
             raise MigbenchError(f"project {project}: the export is not a list of tasks")
         return data
@@ -240,7 +238,7 @@ def restore_annotators(export: list, accounts: Mapping[int, int]) -> list:
     Raises:
         MigbenchError: Annotations by users that are not annotator accounts.
     """
-    strangers: dict[int, int] = {}
+    strangers: dict[str, int] = {}
     for task in export:
         annotations = task.get("annotations") if isinstance(task, dict) else None
         for annotation in annotations if isinstance(annotations, list) else []:
@@ -249,10 +247,10 @@ def restore_annotators(export: list, accounts: Mapping[int, int]) -> list:
             user = annotation.get("completed_by")
             if isinstance(user, dict):
                 user = user.get("id")
-            if user in accounts:
+            if isinstance(user, int) and not isinstance(user, bool) and user in accounts:
                 annotation["completed_by"] = accounts[user]
             else:
-                strangers[user] = strangers.get(user, 0) + 1
+                strangers[jsonio.quote(user)] = strangers.get(jsonio.quote(user), 0) + 1
     if strangers:
         listed = ", ".join(f"user {user} ({n} annotations)" for user, n in strangers.items())
         raise MigbenchError(

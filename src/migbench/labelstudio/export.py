@@ -11,19 +11,22 @@ ignored; several annotators per task are kept with their ids.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit, Annotation, Span
 from migbench.corpus.tokenize import tokenize
 from migbench.errors import MigbenchError
+from migbench.jsonio import clip, quote
 from migbench.labelstudio.config import NOTE_NAME, TEXT_NAME, labeling_config
 from migbench.schema import CHOICE_LAYERS, NER_LAYER
 
 MAX_REPORTED = 20
+#: Longest message of the SDK's validation quoted, in characters (it quotes the label given).
+MESSAGE_CHARS = 300
 
 
 class ExportError(MigbenchError):
@@ -55,11 +58,12 @@ def _interface():
 
 
 def read_export(path: Path) -> list:
-    """Read an export file's JSON, with clear errors for unreadable or malformed files."""
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise MigbenchError(f"{path}: not a readable JSON export ({exc})") from None
+    """Read an export file's JSON strictly (see :mod:`migbench.jsonio`).
+
+    Raises:
+        MigbenchError: The file is unreadable, too large, not strict JSON or not a list.
+    """
+    data = jsonio.read_json(path)
     if not isinstance(data, list):
         raise MigbenchError(f"{path}: an export is a JSON list of tasks, got {type(data).__name__}")
     return data
@@ -85,9 +89,12 @@ def parse_export(
     Raises:
         ExportError: Listing every problem with its task id and reason.
     """
+    if not isinstance(data, list):
+        raise ExportError([f"{source}: an export is a JSON list of tasks, not {quote(data)}"])
     collector = _Collector(source)
     tasks: list[AnnotatedUnit] = []
     seen_units: dict[str, int] = {}
+    seen_tasks: set[int] = set()
     for position, task in enumerate(data):
         parsed = _parse_task(task, position, collector, unit_texts, require_gold)
         if parsed is None:
@@ -95,11 +102,15 @@ def parse_export(
         if parsed.unit_id in seen_units:
             collector.add(
                 f"task {parsed.task_id}",
-                f"duplicate task for unit {parsed.unit_id} "
+                f"duplicate task for unit {clip(parsed.unit_id)} "
                 f"(also task {seen_units[parsed.unit_id]})",
             )
             continue
         seen_units[parsed.unit_id] = parsed.task_id
+        if parsed.task_id in seen_tasks:
+            collector.add(f"task {parsed.task_id}", "duplicate task id")
+            continue
+        seen_tasks.add(parsed.task_id)
         tasks.append(parsed)
     if collector.problems:
         raise ExportError(collector.problems)
@@ -110,13 +121,16 @@ def _parse_task(task, position, collector, unit_texts, require_gold) -> Annotate
     if not isinstance(task, dict):
         collector.add(f"item {position}", "a task must be a JSON object")
         return None
-    task_id = task.get("id", f"#{position}")
+    task_id = task.get("id")
+    if not _is_integer(task_id):
+        collector.add(f"item {position}", f"task id must be an integer, got {quote(task_id)}")
+        return None
     data = task.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("unit_id"), str):
         collector.add(f"task {task_id}", "missing data.unit_id")
         return None
     unit_id, text = data["unit_id"], data.get(TEXT_NAME)
-    where = f"task {task_id} ({unit_id})"
+    where = f"task {task_id} ({clip(unit_id)})"
     if not isinstance(text, str):
         collector.add(where, f"missing data.{TEXT_NAME}")
         return None
@@ -135,16 +149,19 @@ def _parse_task(task, position, collector, unit_texts, require_gold) -> Annotate
     for index, raw in enumerate(raw_annotations):
         if not isinstance(raw, dict):
             collector.add(where, f"annotation {index} is not an object")
-        elif not raw.get("was_cancelled", False):
-            annotation = _parse_annotation(
-                raw, text, f"{where} annotation {raw.get('id', index)}", collector
-            )
+            continue
+        name = f"{where} annotation {clip(str(raw.get('id', index)))}"
+        flags = [raw.get(flag, False) for flag in ("was_cancelled", "ground_truth")]
+        if not all(isinstance(flag, bool) for flag in flags):
+            collector.add(name, "was_cancelled and ground_truth must be true or false")
+        elif not flags[0]:
+            annotation = _parse_annotation(raw, text, name, collector)
             if annotation is not None:
                 annotations.append(annotation)
     if (
         raw_annotations
         and not annotations
-        and all(isinstance(a, dict) and a.get("was_cancelled") for a in raw_annotations)
+        and all(isinstance(a, dict) and a.get("was_cancelled") is True for a in raw_annotations)
     ):
         collector.add(where, "only cancelled annotations")
     golds = [a for a in annotations if a.ground_truth]
@@ -161,12 +178,12 @@ def _parse_annotation(raw: dict, text: str, where: str, collector: _Collector) -
     if isinstance(annotator, dict):  # some exports expand the user
         annotator = annotator.get("id")
     result = raw.get("result")
-    if not isinstance(annotator, int) or not isinstance(result, list):
+    if not _is_integer(annotator) or not isinstance(result, list):
         collector.add(where, "missing completed_by (user id) or result list")
         return None
     errors = _interface().validate_prediction({"result": result}, return_errors=True)
     for error in errors or []:
-        collector.add(where, str(error))
+        collector.add(where, clip(str(error), MESSAGE_CHARS))
     if errors:
         return None
     choices: dict[str, str] = {}
@@ -177,7 +194,7 @@ def _parse_annotation(raw: dict, text: str, where: str, collector: _Collector) -
         if name in CHOICE_LAYERS:
             picked = value.get("choices", [])
             if len(picked) != 1 or name in choices:
-                collector.add(where, f"{name} is single-choice, got {picked}")
+                collector.add(where, f"{name} is single-choice, got {quote(picked)}")
                 continue
             choices[name] = picked[0]
         elif name == NER_LAYER:
@@ -204,28 +221,36 @@ def _parse_annotation(raw: dict, text: str, where: str, collector: _Collector) -
 
 def _parse_span(value: dict, text: str, where: str, collector: _Collector) -> Span | None:
     start, end, labels = value.get("start"), value.get("end"), value.get("labels", [])
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+    if not (_is_integer(start) and _is_integer(end) and 0 <= start < end <= len(text)):
         collector.add(
-            where, f"span offsets {start}:{end} out of range for a text of {len(text)} characters"
+            where,
+            f"span offsets {quote(start)}:{quote(end)} out of range for a text of {len(text)} "
+            "characters (offsets are integers)",
         )
         return None
-    if len(labels) != 1:
-        collector.add(where, f"span {start}:{end} needs exactly one label, got {labels}")
+    if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+        collector.add(where, f"span {start}:{end} needs exactly one label, got {quote(labels)}")
         return None
     surface = text[start:end]
     if value.get("text") != surface:
         collector.add(
             where,
-            f"span {start}:{end} text {value.get('text')!r} differs from the task text {surface!r}",
+            f"span {start}:{end} text {quote(value.get('text'))} differs from the task text "
+            f"{quote(surface)}",
         )
         return None
     boundaries = tokenize(text)
     if start not in {s for s, _ in boundaries} or end not in {e for _, e in boundaries}:
         collector.add(
-            where, f"span {start}:{end} {surface!r} starts or ends inside a token or on whitespace"
+            where,
+            f"span {start}:{end} {quote(surface)} starts or ends inside a token or on whitespace",
         )
         return None
     return Span(start, end, labels[0], surface)
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def annotation_result(

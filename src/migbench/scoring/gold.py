@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, EVALUATION_SPLITS, IOB2_TAGS
@@ -23,6 +24,8 @@ from migbench.scoring.iob2 import iob2_problems
 
 #: Folder of the packaged dataset's parquet files, relative to the working directory.
 DEFAULT_DATA_DIR = Path("dataset/data/all")
+#: Largest gold file read, in bytes (100,000 units take about 80 MB).
+MAX_GOLD_BYTES = 512 * 1024 * 1024
 
 _TAGS = frozenset(IOB2_TAGS)
 _COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")
@@ -68,19 +71,23 @@ def load_gold_file(path: str | Path) -> list[GoldRecord]:
     """Load gold units from a JSONL file with one gold row (string labels) per line.
 
     Raises:
-        GoldError: The file cannot be read or a row does not follow the schema.
+        GoldError: The file is not a regular file of at most :data:`MAX_GOLD_BYTES` bytes, a line
+            is not strict JSON, or a row does not follow the schema.
     """
     try:
-        data = Path(path).read_bytes()
+        data = jsonio.read_bytes(path, max_bytes=MAX_GOLD_BYTES)
         data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GoldError(f"cannot read gold file {path}: {exc}") from exc
+    except (jsonio.InputError, UnicodeDecodeError) as exc:
+        raise GoldError(f"cannot read gold file {path}: {exc}") from None
     rows = []
     for number, line in enumerate(data.splitlines(), 1):
         try:
-            rows.append(orjson.loads(line))
+            row = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise GoldError(f"{path}, line {number}: invalid JSON: {exc}") from exc
+            raise GoldError(f"{path}, line {number}: invalid JSON: {exc}") from None
+        if (problem := jsonio.structure_problem(line, row)) is not None:
+            raise GoldError(f"{path}, line {number}: {problem}")
+        rows.append(row)
     return gold_from_rows(rows, source=str(path))
 
 
@@ -100,7 +107,7 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
     for number, row in enumerate(rows, 1):
         problem = _row_problem(row)
         if problem is None and row["id"] in seen:
-            problem = f"duplicate id {row['id']!r}"
+            problem = f"duplicate id {jsonio.quote(row['id'])}"
         if problem is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
@@ -134,7 +141,7 @@ def _row_problem(row: Any) -> str | None:
         return "id and text must be strings"
     for layer, labels in CHOICE_LAYERS.items():
         if row[layer] not in labels:
-            return f"{layer} {row[layer]!r} is not one of {', '.join(labels)}"
+            return f"{layer} {jsonio.quote(row[layer])} is not one of {', '.join(labels)}"
     tokens, tags = row["tokens"], row["ner_tags"]
     if not isinstance(tokens, list):
         return "tokens must be a list of strings"

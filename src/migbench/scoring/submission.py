@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import orjson
 
+from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
 from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
@@ -48,7 +49,7 @@ class Problem:
     def __str__(self) -> str:
         where = [f"line {self.line}"] if self.line is not None else []
         if self.unit_id is not None:
-            where.append(f"id {self.unit_id!r}")
+            where.append(f"id {jsonio.quote(self.unit_id)}")
         return f"{', '.join(where) or 'submission'}: {self.message}"
 
 
@@ -118,19 +119,13 @@ def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) 
     """Return the bytes of a submission file.
 
     Raises:
-        SubmissionError: The path is a directory, cannot be read, or holds more than
-            ``max_bytes`` bytes.
+        SubmissionError: The path is not a regular file (a folder, FIFO or device), cannot be
+            read, or holds more than ``max_bytes`` bytes.
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except IsADirectoryError:
-        raise SubmissionError([_file_problem(path, "is a directory, not a JSONL file")]) from None
-    except OSError as exc:
-        raise SubmissionError([_file_problem(path, f"cannot be read: {exc.strerror}")]) from None
-    if len(data) > max_bytes:
-        raise SubmissionError([_file_problem(path, f"is larger than the {max_bytes}-byte limit")])
-    return data
+        return jsonio.read_bytes(path, max_bytes=max_bytes)
+    except jsonio.InputError as exc:
+        raise SubmissionError([Problem(None, None, str(exc))]) from None
 
 
 @without_cyclic_gc
@@ -177,10 +172,6 @@ def validate_rows(
     return _check(task, numbered, gold, tagset, allow_missing, problems)
 
 
-def _file_problem(path: str | Path, message: str) -> Problem:
-    return Problem(None, None, f"{path} {message}")
-
-
 def _parse_lines(data: bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -193,9 +184,14 @@ def _parse_lines(data: bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
     rows = []
     for number, raw in enumerate(lines, 1):
         try:
-            rows.append((number, orjson.loads(raw)))
+            row = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             problems.append(Problem(number, None, _unreadable_line(raw, exc)))
+            continue
+        if (problem := jsonio.structure_problem(raw, row)) is not None:
+            problems.append(Problem(number, None, problem))
+        else:
+            rows.append((number, row))
     return rows
 
 
@@ -351,11 +347,11 @@ class _RowChecker:
         for key in row:
             if key in self.foreign:
                 messages.append(
-                    f"field {key!r} belongs to task {self.foreign[key]!r}; "
+                    f"field {jsonio.quote(key)} belongs to task {self.foreign[key]!r}; "
                     f"a {self.task.name} submission carries {' or '.join(map(repr, fields))}"
                 )
             elif key != "id" and key not in fields:
-                messages.append(f"unexpected field {key!r}")
+                messages.append(f"unexpected field {jsonio.quote(key)}")
         given = [field for field in fields if field in row]
         if not given:
             messages.append(f"missing field {' or '.join(map(repr, fields))}")
@@ -369,7 +365,7 @@ class _RowChecker:
             return None, [f"{name} must be a string label, not {_json_type(label)}"]
         if label not in self.task.labels:
             expected = ", ".join(self.task.labels)
-            return None, [f"unknown {name} label {label!r}; expected one of {expected}"]
+            return None, [f"unknown {name} label {jsonio.quote(label)}; expected one of {expected}"]
         return label, []
 
     def _sequence(
@@ -463,7 +459,9 @@ class _RowChecker:
         return (start, end, kind), []
 
     def _shape_messages(self, entity: dict[str, Any]) -> list[str]:
-        messages = [f"unexpected key {key!r}" for key in entity if key not in _SPAN_KEYS]
+        messages = [
+            f"unexpected key {jsonio.quote(key)}" for key in entity if key not in _SPAN_KEYS
+        ]
         for key in ("start", "end"):
             if key not in entity:
                 messages.append(f"missing key {key!r}")

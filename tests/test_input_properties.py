@@ -1,0 +1,217 @@
+"""Properties of the strict readers: any input ends in a value or a clean error, never another
+exception, and booleans never pass for numbers or ids.
+
+Covers the JSON policy itself (against the standard library), the Label Studio export parser,
+and the seeds' manifest and cleaning rules readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from migbench import jsonio
+from migbench.corpus.seeds import (
+    CLEANING_NAME,
+    MANIFEST_NAME,
+    load_documents,
+    read_cleaning_rules,
+    read_manifest,
+)
+from migbench.errors import MigbenchError
+from migbench.labelstudio.export import ExportError, parse_export
+
+from .conftest import SEEDS
+from .test_labelstudio_export import UNITS, make_export
+
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+keys = st.sampled_from(["a", "b", "start", "end", "id", ":", "a:b", "\u00e9"])
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+ESCAPED_COLON = "\\u003a"
+
+
+def _key_text(key: str, escape: bool) -> str:
+    return json.dumps(key).replace(":", ESCAPED_COLON) if escape else json.dumps(key)
+
+
+def _object_text(pairs: list[tuple[str, str, bool]]) -> str:
+    """An object's text, with a key's colons escaped where asked: escaped colons must not hide
+    a repeated key from the colon count."""
+    return (
+        "{" + ", ".join(f"{_key_text(key, escape)}: {value}" for key, value, escape in pairs) + "}"
+    )
+
+
+texts = st.recursive(
+    scalars.map(json.dumps),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+        st.lists(st.tuples(keys, inner, st.booleans()), max_size=4).map(_object_text),
+    ),
+    max_leaves=20,
+)
+
+
+class _Repeated(Exception):
+    pass
+
+
+def _stdlib_refuses_repeats(pairs):
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise _Repeated
+    return dict(pairs)
+
+
+@SETTINGS
+@given(text=texts)
+def test_loads_refuses_exactly_what_repeats_a_key(text):
+    """Differential: jsonio refuses a text iff the standard library sees a repeated key."""
+    raw = text.encode("utf-8")
+    try:
+        expected = json.loads(raw, object_pairs_hook=_stdlib_refuses_repeats)
+    except _Repeated:
+        expected = _Repeated
+    except ValueError:
+        return  # e.g. an integer too long for the standard library
+    try:
+        got = jsonio.loads(raw, source="x")
+    except jsonio.InputError as exc:
+        message = str(exc)
+        assert expected is _Repeated or any(
+            reason in message for reason in ("not valid JSON", "nested", "64-bit range")
+        )
+        return
+    assert expected is not _Repeated and got == expected
+
+
+def _paths(value, prefix=()):
+    """Every path (tuple of keys and indices) into a JSON value."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _paths(child, (*prefix, index))
+
+
+def _replace(value, path, new):
+    if not path:
+        return new
+    copied = copy.deepcopy(value)
+    holder = copied
+    for step in path[:-1]:
+        holder = holder[step]
+    holder[path[-1]] = new
+    return copied
+
+
+EXPORT = make_export()
+EXPORT_PATHS = list(_paths(EXPORT))
+
+
+@SETTINGS
+@given(
+    edits=st.lists(st.tuples(st.sampled_from(EXPORT_PATHS), values), min_size=1, max_size=3),
+    gold=st.booleans(),
+)
+def test_a_mutated_export_parses_or_fails_with_an_export_error(edits, gold):
+    export = EXPORT
+    for path, new in edits:
+        try:
+            export = _replace(export, path, new)
+        except (KeyError, IndexError, TypeError):  # an earlier edit removed the path
+            continue
+    try:
+        parse_export(export, source="x.json", unit_texts=UNITS, require_gold=gold)
+    except ExportError as exc:
+        assert all(len(problem) < 1000 for problem in exc.problems)
+
+
+def _get(value, path):
+    for step in path:
+        value = value[step]
+    return value
+
+
+INTEGER_PATHS = [
+    path
+    for path in EXPORT_PATHS
+    if path
+    and path[-1] in ("id", "completed_by", "start", "end")
+    and (path[-1] != "id" or len(path) == 2)  # task ids; annotation ids only name it in messages
+    and type(_get(EXPORT, path)) is int
+]
+
+
+@SETTINGS
+@given(path=st.sampled_from(INTEGER_PATHS), flag=st.booleans())
+def test_a_boolean_never_passes_for_an_offset_an_annotator_or_a_task_id(path, flag):
+    export = _replace(EXPORT, path, flag)
+    try:
+        parse_export(export, source="x.json", unit_texts=UNITS, require_gold=True)
+    except ExportError:
+        return
+    raise AssertionError(f"{path} = {flag} was accepted")
+
+
+MANIFEST = json.loads((SEEDS / MANIFEST_NAME).read_text(encoding="utf-8"))
+CLEANING = json.loads((SEEDS / CLEANING_NAME).read_text(encoding="utf-8"))
+
+
+def _read(name: str, data: bytes):
+    with tempfile.TemporaryDirectory() as folder:
+        seeds = Path(folder)
+        for path in SEEDS.iterdir():
+            (seeds / path.name).write_bytes(path.read_bytes())
+        (seeds / name).write_bytes(data)
+        reader = read_manifest if name == MANIFEST_NAME else read_cleaning_rules
+        reader(seeds)
+        load_documents(seeds)  # the rules must also apply without a TypeError
+
+
+@SETTINGS
+@given(
+    which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]),
+    edits=st.lists(st.tuples(st.integers(0, 10**6), values), min_size=1, max_size=3),
+)
+def test_a_mutated_manifest_or_cleaning_file_reads_or_fails_cleanly(which, edits):
+    data = MANIFEST if which == MANIFEST_NAME else CLEANING
+    paths = list(_paths(data))
+    for index, new in edits:
+        try:
+            data = _replace(data, paths[index % len(paths)], new)
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        _read(which, json.dumps(data).encode("utf-8"))
+    except MigbenchError as exc:
+        assert len(str(exc)) < 2000
+
+
+@SETTINGS
+@given(which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]), data=st.binary(max_size=60))
+def test_any_bytes_as_manifest_or_cleaning_file_fail_cleanly(which, data):
+    with contextlib.suppress(MigbenchError):
+        _read(which, data)

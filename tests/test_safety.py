@@ -1,0 +1,506 @@
+"""No command destroys what it did not create; bad input is a clean error with nothing changed.
+
+One section per class of docs/SECURITY.md: folder outputs, special files, outputs over inputs,
+ingest, strict readers, errors instead of tracebacks, bounded inputs, generated docs, Hub upload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+from pathlib import Path
+
+import pytest
+
+from migbench import jsonio
+from migbench.annotation.agreement import agreement_report
+from migbench.annotation.store import Annotator
+from migbench.annotation.types import AnnotatedUnit, Annotation
+from migbench.cli import main
+from migbench.corpus.seeds import MANIFEST_NAME, read_cleaning_rules, read_manifest
+from migbench.dataset.publish import RELEASE_FILES, check_repo_id, dataset_files, push_dataset
+from migbench.docs import render
+from migbench.errors import MigbenchError
+from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_atomic
+from migbench.labelstudio.client import restore_annotators
+from migbench.scoring.gold import load_gold_file
+
+from .conftest import REPO, SEEDS
+
+ANNOTATIONS = REPO / "annotations"
+GOLD = REPO / "tests/fixtures/gold.jsonl"
+STANCE = REPO / "examples/stance.jsonl"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` with its bytes (symlinks as their target)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[key] = os.readlink(path).encode()
+        elif path.is_file():
+            found[key] = path.read_bytes()
+    return found
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main([str(arg) for arg in argv])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+# --- 1. Folder outputs: only new, empty or migbench's own folders are replaced ---------------
+
+
+@pytest.fixture
+def user_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    return folder
+
+
+def test_build_refuses_its_own_seeds_folder(capsys, seeds_copy):
+    before = snapshot(seeds_copy)
+    code, err = run(capsys, "build", "--seeds", seeds_copy, "--annotations", ANNOTATIONS,
+                    "--out", seeds_copy)  # fmt: skip
+    assert code == 1 and "is, holds or lies inside the input" in err
+    assert snapshot(seeds_copy) == before
+
+
+@pytest.mark.parametrize("command", ["build", "rehydrate"])
+def test_a_users_folder_is_never_replaced(capsys, user_folder, tmp_path, command):
+    extra = (
+        ["--sources", tmp_path / "in", "--dataset", tmp_path / "none"]
+        if command == "rehydrate"
+        else []
+    )
+    code, err = run(capsys, command, *extra, "--out", user_folder)
+    assert code == 1 and "migbench did not write it" in err
+    assert snapshot(user_folder) == {"notes.txt": b"keep me"}
+
+
+@pytest.mark.parametrize("out", [".", "..", str(REPO), str(REPO / "src")])
+def test_the_current_folder_its_parents_and_the_clone_are_refused(
+    capsys, tmp_path, monkeypatch, out
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, err = run(capsys, "build", "--seeds", SEEDS, "--annotations", ANNOTATIONS, "--out", out)
+    assert code == 1 and "choose another output" in err
+
+
+def test_a_marked_folder_with_a_file_migbench_did_not_write_is_refused(tmp_path):
+    out = tmp_path / "dataset"
+    with output_dir(out) as staging:
+        (staging / "stats.json").write_text("{}", encoding="utf-8")
+    assert json.loads((out / MARKER_NAME).read_text())["files"] == ["stats.json"]
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"did not write \(mine.txt\)"), output_dir(out):
+        pass
+    assert (out / "mine.txt").read_text() == "mine"
+
+
+def test_a_failed_write_keeps_the_old_folder_and_leaves_no_staging(tmp_path):
+    out = tmp_path / "dataset"
+    with output_dir(out) as staging:
+        (staging / "a.txt").write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), output_dir(out) as staging:
+        (staging / "a.txt").write_text("new", encoding="utf-8")
+        raise RuntimeError("the build failed")
+    assert snapshot(tmp_path) == {"dataset/.migbench-output": (out / MARKER_NAME).read_bytes(),
+                                  "dataset/a.txt": b"old"}  # fmt: skip
+    with output_dir(out) as staging:  # its own output is replaced
+        (staging / "b.txt").write_text("new", encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == [MARKER_NAME, "b.txt"]
+    assert stat.S_IMODE(out.stat().st_mode) != 0o700  # not the private mode of a temporary
+
+
+def test_a_failed_build_leaves_no_staging_folder(capsys, tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    next(seeds.glob("002_*")).write_bytes(b"changed")
+    code, _ = run(capsys, "build", "--seeds", seeds, "--annotations", ANNOTATIONS,
+                  "--out", tmp_path / "dataset")  # fmt: skip
+    assert code == 1 and sorted(p.name for p in tmp_path.iterdir()) == ["seeds"]
+
+
+def test_the_committed_dataset_is_marked_as_migbench_output():
+    listed = json.loads((REPO / "dataset" / MARKER_NAME).read_text(encoding="utf-8"))["files"]
+    on_disk = sorted(
+        p.relative_to(REPO / "dataset").as_posix()
+        for p in (REPO / "dataset").rglob("*")
+        if p.is_file() and p.name != MARKER_NAME
+    )
+    assert listed == on_disk
+
+
+# --- 2. Special files: never replaced ----------------------------------------------------------
+
+
+def _special(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / kind
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink":
+        (tmp_path / "target.json").write_text("target", encoding="utf-8")
+        path.symlink_to(tmp_path / "target.json")
+    elif kind == "device":
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # like /dev/null
+        except PermissionError:
+            pytest.skip("creating a device needs root")
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "device", "folder"])
+def test_score_out_never_replaces_a_special_file(capsys, tmp_path, kind):
+    path = _special(tmp_path, kind)
+    before = os.lstat(path)
+    code, err = run(capsys, "score", "--task", "stance", STANCE, "--gold", GOLD, "--out", path)
+    assert code == 1 and "an output replaces only a file" in err
+    after = os.lstat(path)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    if kind == "symlink":
+        assert (tmp_path / "target.json").read_text() == "target"
+
+
+def test_ls_tasks_out_onto_a_file_is_a_clean_error(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep", encoding="utf-8")
+    code, err = run(capsys, "ls-tasks", "--out", blocker)
+    assert code == 1 and "cannot write" in err and blocker.read_text() == "keep"
+
+
+# --- 3. Outputs over inputs -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["submission", "gold"])
+def test_score_out_never_overwrites_an_input(capsys, tmp_path, which):
+    submission, gold = tmp_path / "sub.jsonl", tmp_path / "gold.jsonl"
+    shutil.copy(STANCE, submission)
+    shutil.copy(GOLD, gold)
+    target = submission if which == "submission" else gold
+    before = target.read_bytes()
+    code, err = run(capsys, "score", "--task", "stance", submission, "--gold", gold, "--out",
+                    target)  # fmt: skip
+    assert code == 1 and "is also an input" in err and target.read_bytes() == before
+
+
+def test_an_output_through_a_hard_link_to_an_input_is_refused(tmp_path):
+    source = tmp_path / "in.json"
+    source.write_text("input", encoding="utf-8")
+    os.link(source, tmp_path / "alias.json")
+    with pytest.raises(OutputError, match="is also an input"):
+        write_atomic(tmp_path / "alias.json", "output", inputs=[source])
+    assert source.read_text() == "input"
+
+
+# --- 4. Ingest checks everything before it writes ----------------------------------------------
+
+
+def _ingest(capsys, source: Path, seeds: Path, doc_id: str = "new-doc") -> tuple[int, str]:
+    return run(capsys, "ingest", source, "--doc-id", doc_id, "--genre", "news", "--seeds", seeds)
+
+
+@pytest.mark.parametrize("name", [MANIFEST_NAME, "cleaning.json", ".hidden.txt"])
+def test_ingest_refuses_reserved_and_hidden_names(capsys, seeds_copy, tmp_path, name):
+    source = tmp_path / "in" / name
+    source.parent.mkdir()
+    source.write_text("A new sentence about migration.\n", encoding="utf-8")
+    before = snapshot(seeds_copy)
+    code, err = _ingest(capsys, source, seeds_copy)
+    assert code == 1 and snapshot(seeds_copy) == before
+
+
+def test_ingest_never_overwrites_an_untracked_file_in_the_seeds(capsys, seeds_copy, tmp_path):
+    (seeds_copy / "new.txt").write_text("untracked, precious", encoding="utf-8")
+    source = tmp_path / "new.txt"
+    source.write_text("A new sentence about migration.\n", encoding="utf-8")
+    before = snapshot(seeds_copy)
+    code, err = _ingest(capsys, source, seeds_copy)
+    assert code == 1 and "already in the seeds folder" in err
+    assert snapshot(seeds_copy) == before
+    # A file already inside the seeds folder is the same case, not a SameFileError.
+    code, err = _ingest(capsys, seeds_copy / "new.txt", seeds_copy)
+    assert code == 1 and snapshot(seeds_copy) == before
+
+
+def test_ingest_refuses_a_file_name_that_is_not_utf8(capsys, seeds_copy, tmp_path):
+    source = Path(os.fsdecode(bytes(tmp_path) + b"/bad\xff.txt"))
+    source.write_text("A new sentence about migration.\n", encoding="utf-8")
+    before = snapshot(seeds_copy)
+    code, err = _ingest(capsys, source, seeds_copy)
+    assert code == 1 and "not UTF-8" in err and snapshot(seeds_copy) == before
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "text"),
+    [
+        ("new-doc\n", "A new sentence about migration.\n"),  # an id with a trailing newline
+        ("new-doc", "***\n"),  # no unit
+        ("new-doc", "\u00e9t\u00e9".encode("latin-1")),  # not UTF-8
+    ],
+    ids=["id with newline", "no unit", "not utf-8"],
+)
+def test_ingest_refuses_bad_ids_and_documents_without_units(
+    capsys, seeds_copy, tmp_path, doc_id, text
+):
+    source = tmp_path / "new.txt"
+    source.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    before = snapshot(seeds_copy)
+    code, _ = _ingest(capsys, source, seeds_copy, doc_id)
+    assert code == 1 and snapshot(seeds_copy) == before
+
+
+def test_ingest_refuses_a_fifo_without_blocking(capsys, seeds_copy, tmp_path):
+    source = tmp_path / "new.txt"
+    os.mkfifo(source)
+    with _deadline(10):
+        code, err = _ingest(capsys, source, seeds_copy)
+    assert code == 1 and "a FIFO, not a regular file" in err
+
+
+def test_ingest_adds_the_seed_and_its_manifest_row_together(capsys, seeds_copy, tmp_path):
+    source = tmp_path / "new.txt"
+    source.write_text("A new sentence about migration.\n", encoding="utf-8")
+    code, _ = _ingest(capsys, source, seeds_copy)
+    assert code == 0 and (seeds_copy / "new.txt").read_bytes() == source.read_bytes()
+    assert [e.doc_id for e in read_manifest(seeds_copy)].count("new-doc") == 1
+
+
+# --- 5. One strict JSON policy -----------------------------------------------------------------
+
+
+def test_a_repeated_key_is_refused_by_every_reader(tmp_path, capsys):
+    submission = tmp_path / "sub.jsonl"
+    lines = STANCE.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace('{"id"', '{"stance": "favor", "id"', 1)
+    submission.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
+    assert code == 1 and "line 1: an object repeats the key 'stance'" in err
+    gold = tmp_path / "gold.jsonl"
+    first, *rest = GOLD.read_text(encoding="utf-8").splitlines()
+    gold.write_text("\n".join([first.replace('{"id"', '{"text": "x", "id"', 1), *rest]))
+    with pytest.raises(MigbenchError, match="line 1: an object repeats the key 'text'"):
+        load_gold_file(gold)
+    manifest = json.loads((SEEDS / MANIFEST_NAME).read_text(encoding="utf-8"))
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    text = json.dumps(manifest).replace('"genre"', '"words": 1, "genre"', 1)
+    (seeds / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    with pytest.raises(MigbenchError, match="repeats the key 'words'"):
+        read_manifest(seeds)
+
+
+def test_a_repeated_key_hidden_by_escapes_is_still_found():
+    raw = b'{"a": "\\u003a\\u003a", "b": [{"c": 1, "c": 2}]}'
+    with pytest.raises(jsonio.InputError, match="repeats the key 'c'"):
+        jsonio.loads(raw, source="x")
+    assert jsonio.loads(b'{"a": ":", "b": [{"c": "::"}]}', source="x") == {
+        "a": ":",
+        "b": [{"c": "::"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"words": True}, "words must be an integer, got True"),
+        ({"words": "12"}, "words must be an integer"),
+        ({"genre": 3}, "genre must be a string"),
+        ({"file": "../outside.txt"}, "plain, visible file name"),
+        ({"extra": 1}, "unknown keys 'extra'"),
+    ],
+)
+def test_manifest_rows_are_type_checked(tmp_path, row, message):
+    rows = json.loads((SEEDS / MANIFEST_NAME).read_text(encoding="utf-8"))
+    rows[0].update(row)
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match=message):
+        read_manifest(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"d": {"removals": [{"start": "1", "end": 2, "reason": "", "begins": ""}]}}, "start"),
+        ({"d": {"regions": [{"start": 0, "end": True, "unit_type": "x", "begins": ""}]}}, "end"),
+        ({"d": {"removals": {}}}, "removals must be a list"),
+        ({"d": []}, "expected an object"),
+        ([], "expected a JSON object"),
+    ],
+)
+def test_cleaning_rules_are_type_checked(tmp_path, rules, message):
+    (tmp_path / "cleaning.json").write_text(json.dumps(rules), encoding="utf-8")
+    with pytest.raises(MigbenchError, match=message):
+        read_cleaning_rules(tmp_path)
+
+
+# --- 6. Errors instead of tracebacks ----------------------------------------------------------
+
+
+def test_deep_nesting_is_a_clean_error_in_exports_and_submissions(capsys, tmp_path):
+    deep = "[" * 5000 + "]" * 5000
+    submission = tmp_path / "sub.jsonl"
+    submission.write_text(f'{{"id": "fixture-0001", "stance": {deep}}}\n', encoding="utf-8")
+    code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
+    assert code == 1 and "line 1" in err
+    annotations = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS, annotations)
+    next((annotations / "labelstudio/exports").glob("*.json")).write_text(deep, encoding="utf-8")
+    code, err = run(capsys, "validate-annotations", "--annotations", annotations)
+    assert code == 1 and "not valid JSON" in err
+
+
+@pytest.mark.parametrize("value", ["100001", "-1", "1e9", "9" * 5000])
+def test_bootstrap_is_bounded(capsys, value):
+    code, err = run(capsys, "score", "--task", "stance", STANCE, "--gold", GOLD,
+                    "--bootstrap", value)  # fmt: skip
+    assert code == 2 and "expected an integer from 0 to 100000" in err and len(err) < 2000
+
+
+def _annotation(annotator: int, **choices: str) -> Annotation:
+    return Annotation(annotator=annotator, ground_truth=False, choices=choices, spans=())
+
+
+def test_agreement_without_pairs_or_with_a_missing_layer_is_a_clean_error():
+    agent = ("language-model annotation agent", "unknown", "unknown", "GUIDELINES.md v1.0")
+    annotators = {1: Annotator(1, 1, *agent, "first"), 2: Annotator(2, 2, *agent, "second")}
+    full = {"stance": "neutral", "frame": "neither", "mfc": "other"}
+    alone = {"u": AnnotatedUnit(1, "u", "Text.", (_annotation(1, **full),))}
+    with pytest.raises(MigbenchError, match="no unit has an annotation from both passes"):
+        agreement_report(alone, annotators)
+    partial = {"u": AnnotatedUnit(1, "u", "Text.", (_annotation(1, **full), _annotation(2)))}
+    with pytest.raises(MigbenchError, match="pass-2 annotation by annotator 2 has no choice"):
+        agreement_report(partial, annotators)
+
+
+def test_docs_without_readme_is_a_clean_error(capsys, tmp_path):
+    code, err = run(capsys, "docs", "--check", "--root", tmp_path)
+    assert code == 1 and "README.md: cannot be read" in err
+
+
+def test_rehydrate_of_a_damaged_parquet_is_a_clean_error(capsys, tmp_path):
+    dataset = tmp_path / "notext"
+    documents = dataset / "data" / "documents" / "train.parquet"
+    documents.parent.mkdir(parents=True)
+    documents.write_bytes(b"PAR1 not really parquet")
+    code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset,
+                    "--out", tmp_path / "out")  # fmt: skip
+    assert code == 1 and "not a readable dataset file" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notext"]
+
+
+def test_ls_pull_refuses_a_lone_surrogate_and_odd_annotators():
+    with pytest.raises(MigbenchError, match="not valid JSON"):
+        jsonio.loads(b'[{"data": {"text": "\\ud800"}}]', source="project 1: the export")
+    export = [{"annotations": [{"completed_by": [1]}, {"completed_by": True}]}]
+    with pytest.raises(MigbenchError, match=r"user \[1\] \(1 annotations\), user True"):
+        restore_annotators(export, {1: 1})
+
+
+# --- 7. Bounded inputs -------------------------------------------------------------------------
+
+
+class _deadline:
+    """Fail instead of hanging when a read blocks."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        signal.signal(signal.SIGALRM, self._fail)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc) -> None:
+        signal.alarm(0)
+
+    @staticmethod
+    def _fail(*_) -> None:
+        raise AssertionError("the read blocked")
+
+
+@pytest.mark.parametrize("argument", ["submission", "gold"])
+def test_a_fifo_input_is_refused_without_blocking(capsys, tmp_path, argument):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    submission, gold = (fifo, GOLD) if argument == "submission" else (STANCE, fifo)
+    with _deadline(10):
+        code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", gold)
+    assert code == 1 and "a FIFO, not a regular file" in err
+
+
+def test_gold_files_have_a_size_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr("migbench.scoring.gold.MAX_GOLD_BYTES", 100)
+    with pytest.raises(MigbenchError, match="larger than the 100-byte limit"):
+        load_gold_file(GOLD)
+
+
+def test_huge_ids_and_labels_are_shortened_in_messages(capsys, tmp_path):
+    submission = tmp_path / "sub.jsonl"
+    rows = [
+        {"id": "x" * 1_000_000, "stance": "y" * 1_000_000},
+        {"id": "fixture-0001", "s" * 10**6: 1},
+    ]
+    submission.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
+    assert code == 1 and len(err) < 10_000
+
+
+# --- 8. Generated docs -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!-- generated:corpus -->\nstale 12\n",
+        "<!-- generated:corpus -->\nold\n<!-- /generated:labels -->\n",
+        "<!-- generated:corpus --> no newline <!-- /generated:corpus -->\n",
+        "x\n<!-- /generated:corpus -->\n",
+    ],
+    ids=["no closing marker", "mismatched names", "opening not on its own line", "closing only"],
+)
+def test_unbalanced_generated_markers_are_an_error(text):
+    with pytest.raises(MigbenchError, match="generated markers do not pair up"):
+        render(text, {"corpus": lambda: "fresh", "labels": lambda: "fresh"}, source="README.md")
+
+
+# --- 9. Hub upload -----------------------------------------------------------------------------
+
+
+def test_the_upload_leaves_out_hidden_files_and_refuses_symlinks(tmp_path):
+    folder = tmp_path / "dataset"
+    (folder / "data").mkdir(parents=True)
+    for name in RELEASE_FILES:
+        (folder / name).write_text(name, encoding="utf-8")
+    (folder / "data" / "t.parquet").write_bytes(b"x")
+    (folder / ".env").write_text("HF_TOKEN=secret", encoding="utf-8")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("x", encoding="utf-8")
+    (folder / MARKER_NAME).write_text("{}", encoding="utf-8")
+    assert dataset_files(folder) == sorted([*map(Path, RELEASE_FILES), Path("data/t.parquet")])
+    (folder / "data" / "passwd").symlink_to("/etc/passwd")
+    with pytest.raises(MigbenchError, match=r"holds symlinks \(data/passwd\)"):
+        dataset_files(folder)
+    shutil.rmtree(folder / "data")
+    (folder / "data").symlink_to(tmp_path)
+    with pytest.raises(MigbenchError, match=r"holds symlinks \(data\)"):
+        list(push_dataset(folder, "org/name", dry_run=True))
+
+
+@pytest.mark.parametrize(
+    "repo_id", ["name", "a/b/c", "org/na me", "org/../x", "org/x.git", "org/" + "x" * 200, "ö/x"]
+)
+def test_the_repo_id_is_validated(repo_id):
+    with pytest.raises(MigbenchError, match="expected ORG/NAME"):
+        check_repo_id(repo_id)
+    check_repo_id("some-org/migbench_v1.0")
