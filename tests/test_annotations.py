@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
+from collections import Counter
 
 import pytest
 from sklearn.metrics import cohen_kappa_score
@@ -21,7 +23,7 @@ from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.errors import MigbenchError
 from migbench.labelstudio.export import ExportError
-from migbench.schema import CHOICE_LAYERS
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES
 
 from .conftest import REPO, SEEDS
 
@@ -157,3 +159,53 @@ def test_a_bad_annotator_row_is_refused_by_id(tmp_path, edit, message):
     with pytest.raises(MigbenchError, match="not a valid annotator list") as err:
         read_annotators(tmp_path)
     assert message in str(err.value)
+
+
+REVISION = re.compile(r"^v(?P<version>\d+\.\d+): (?P<layer>\w+) (?P<old>.+?) → (?P<new>.+?): \S")
+CHANGE_COUNT = re.compile(
+    r"^- (?P<version>\d+\.\d+):(?:(?!\n- ).)*?"
+    r"changed (?P<labels>\d+) gold labels\s+on (?P<units>\d+) units"
+    r" \(mfc (?P<mfc>\d+), stance (?P<stance>\d+), frame (?P<frame>\d+), entities (?P<ner>\d+)\)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _revisions():
+    """Yield (unit, version, layer, old, new) for every revision line of a gold note."""
+    for task in TASKS.values():
+        for line in task.gold.note.splitlines():
+            if match := REVISION.match(line):
+                yield task, match["version"], match["layer"], match["old"], match["new"]
+            else:
+                assert not re.match(r"v\d", line), f"{task.unit_id}: malformed revision {line!r}"
+
+
+def test_every_gold_revision_line_names_valid_labels_and_the_gold_has_the_new_one():
+    revisions = list(_revisions())
+    assert revisions
+    for task, _, layer, old, new in revisions:
+        if layer == "ner":
+            (old_text, old_label), (new_text, new_label) = (v.rsplit(" ", 1) for v in (old, new))
+            assert {old_label, new_label} <= set(ENTITY_TYPES), task.unit_id
+            spans = {(s.text, s.label) for s in task.gold.spans}
+            assert (new_text, new_label) in spans and (old_text, old_label) not in spans
+        else:
+            assert layer in CHOICE_LAYERS and {old, new} <= set(CHOICE_LAYERS[layer])
+            assert old != new and task.gold.choices[layer] == new, task.unit_id
+
+
+def test_the_change_log_counts_the_gold_revisions_of_each_version():
+    counted = {}
+    for task, version, layer, _, _ in _revisions():
+        counted.setdefault(version, {"units": set(), "layers": Counter()})
+        counted[version]["units"].add(task.unit_id)
+        counted[version]["layers"][layer] += 1
+    log = (ANNOTATIONS / "GUIDELINES.md").read_text(encoding="utf-8").split("## Change log")[1]
+    logged = {m["version"]: m for m in CHANGE_COUNT.finditer(log)}
+    assert set(logged) == set(counted)
+    for version, entry in logged.items():
+        layers = counted[version]["layers"]
+        assert int(entry["units"]) == len(counted[version]["units"]), version
+        assert int(entry["labels"]) == sum(layers.values()), version
+        for layer in ("mfc", "stance", "frame", "ner"):
+            assert int(entry[layer]) == layers[layer], (version, layer)

@@ -146,6 +146,13 @@ def _unknown_label(export):
     export[0]["annotations"][-1]["result"][0]["value"]["choices"] = ["neutral"]
 
 
+def _drop_split(seeds: Path, unit_id: str) -> None:
+    path = seeds / "splits.json"
+    assignment = json.loads(path.read_text(encoding="utf-8"))
+    del assignment[unit_id]
+    path.write_text(json.dumps(assignment), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("corrupt", "message"),
     [
@@ -155,8 +162,9 @@ def _unknown_label(export):
             lambda seeds, ann: _edit_export(ann, _unknown_label),
             "Invalid value for control 'stance'",
         ),
+        (lambda seeds, ann: _drop_split(seeds, "mp-letter-0003"), "unit mp-letter-0003: no split"),
     ],
-    ids=["modified seed", "stale export text", "label outside the schema"],
+    ids=["modified seed", "stale export text", "label outside the schema", "unit without a split"],
 )
 def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     tmp_path, corrupt, message, capsys
@@ -179,6 +187,27 @@ def notext(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("notext") / "dataset-notext"
     build_dataset(SEEDS, ANNOTATIONS, out, with_text=False)
     return out
+
+
+def test_a_corrected_label_moves_no_unit_between_splits(tmp_path):
+    def relabel(export):
+        for task in export:
+            gold = next(a for a in task["annotations"] if a["ground_truth"])
+            stance = next(r for r in gold["result"] if r["from_name"] == "stance")
+            stance["value"]["choices"] = ["favor"]
+
+    seeds, annotations = _copy_inputs(tmp_path)
+    _edit_export(annotations, relabel)
+    out = tmp_path / "dataset"
+    build_dataset(seeds, annotations, out)
+    for config in ("all", "all_genre"):
+        for split in ("train", "validation", "test"):
+            ours = pq.read_table(out / "data" / config / f"{split}.parquet", columns=["id", "fold"])
+            theirs = pq.read_table(
+                DATASET / "data" / config / f"{split}.parquet", columns=["id", "fold"]
+            )
+            assert ours.equals(theirs), (config, split)
+
 
 
 def test_push_dry_run_lists_exactly_the_text_free_files_without_a_token(

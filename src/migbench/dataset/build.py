@@ -27,10 +27,11 @@ from migbench.dataset.croissant import CROISSANT_NAME, croissant, rai_fields
 from migbench.dataset.descriptions import GENRE_SUFFIX
 from migbench.dataset.plots import write_plots
 from migbench.dataset.splits import (
+    SPLITS_NAME,
+    Assignment,
     SplitRecord,
-    genre_transfer_split,
-    official_split,
-    train_folds,
+    assign_splits,
+    read_assignment,
 )
 from migbench.dataset.stats import dataset_stats
 from migbench.dataset.textfree import strip_document, strip_unit_row
@@ -214,22 +215,31 @@ def join_document(units: Sequence[tuple[int, str]]) -> str:
     return "\n\n".join(" ".join(texts) for texts in paragraphs.values())
 
 
-def assemble(documents: Sequence[Document], rows: list[dict]) -> Assembled:
-    """Assign splits and folds and return every config of the dataset."""
+def split_assignment(
+    seeds_dir: Path, documents: Sequence[Document], rows: list[dict]
+) -> Assignment:
+    """Return the frozen assignment of ``seeds/splits.json``, or assign a corpus that has none."""
+    path = seeds_dir / SPLITS_NAME
+    if path.exists():
+        return read_assignment(path, [r["id"] for r in rows])
     genre_of = {d.doc_id: d.entry.genre for d in documents}
-    split_units = [
-        SplitRecord(
-            r["id"],
-            r["doc_id"],
-            r["paragraph"],
-            genre_of[r["doc_id"]],
-            f"{r['stance']}|{r['frame']}",
-        )
-        for r in rows
-    ]
-    official = official_split(split_units)
-    folds = train_folds(split_units, official)
-    genre = genre_transfer_split(split_units)
+    return assign_splits(
+        [
+            SplitRecord(
+                r["id"],
+                r["doc_id"],
+                r["paragraph"],
+                genre_of[r["doc_id"]],
+                f"{r['stance']}|{r['frame']}",
+            )
+            for r in rows
+        ]
+    )
+
+
+def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
+    """Cut every config of the dataset by the assigned splits and folds."""
+    official, folds, genre = assignment.official, assignment.folds, assignment.genre
     configs = []
     for scheme, suffix in ((official, ""), (genre, GENRE_SUFFIX)):
         for config in UNIT_CONFIGS:
@@ -301,7 +311,7 @@ def build_dataset(
     rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     annotators = read_annotators(annotations_dir)
     agreement = read_agreement(annotations_dir)
-    assembled = assemble(documents, rows)
+    assembled = assemble(rows, split_assignment(seeds_dir, documents, rows))
     stats = dataset_stats(rows, assembled.official, assembled.genre, assembled.folds)
     full_documents = document_rows(documents, units)
     configs = assembled.configs

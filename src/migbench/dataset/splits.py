@@ -1,20 +1,30 @@
 """Split schemes: the official split, grouped cross-validation folds and genre transfer.
 
 Units of one paragraph always stay together (they share context), and assignment is stratified on
-stance × frame as far as the groups allow. Every random step is seeded.
+stance × frame as far as the groups allow. Every random step is seeded. Because the strata are gold
+labels, a corrected label would move units between splits; the assignment of a released corpus is
+therefore frozen in ``seeds/splits.json`` and the algorithm only assigns a corpus that has none.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sklearn.model_selection import StratifiedGroupKFold
+
+from migbench.errors import MigbenchError
+from migbench.fileio import write_atomic
+from migbench.schema import SPLITS
 
 SPLIT_SEED = 13
 N_FOLDS = 5
 NO_FOLD = -1
+SPLITS_NAME = "splits.json"
+_MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -75,3 +85,75 @@ def genre_transfer_split(
         }
     )
     return split
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Each unit's official split, cross-validation fold and genre-transfer split."""
+
+    official: dict[str, str]
+    folds: dict[str, int]
+    genre: dict[str, str]
+
+
+def assign_splits(units: Sequence[SplitRecord], *, seed: int = SPLIT_SEED) -> Assignment:
+    """Assign every unit by the seeded, grouped and stratified schemes above."""
+    official = official_split(units, seed=seed)
+    return Assignment(
+        official, train_folds(units, official, seed=seed), genre_transfer_split(units, seed=seed)
+    )
+
+
+def write_assignment(path: Path, assignment: Assignment) -> None:
+    """Write an assignment as JSON, one unit a line in id order, atomically."""
+    lines = [
+        f"  {json.dumps(uid)}: "
+        + json.dumps(
+            {
+                "official": assignment.official[uid],
+                "fold": assignment.folds[uid],
+                "genre_transfer": assignment.genre[uid],
+            }
+        )
+        for uid in sorted(assignment.official)
+    ]
+    write_atomic(path, "{\n" + ",\n".join(lines) + "\n}\n")
+
+
+def read_assignment(path: Path, unit_ids: Sequence[str]) -> Assignment:
+    """Read a frozen assignment that must cover exactly ``unit_ids``.
+
+    Raises:
+        MigbenchError: Naming the file, every unit at fault and the valid values.
+    """
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MigbenchError(f"{path}: not a readable split assignment ({exc})") from None
+    if not isinstance(rows, dict):
+        raise MigbenchError(f"{path}: expected an object of unit id → split, got {type(rows)}")
+    problems = [f"unit {uid}: no split" for uid in unit_ids if uid not in rows]
+    problems += [
+        f"unit {uid}: not a unit of the seeds" for uid in sorted(set(rows) - set(unit_ids))
+    ]
+    folds = {NO_FOLD, *range(N_FOLDS)}
+    for uid, row in sorted(rows.items()):
+        row = row if isinstance(row, dict) else {}
+        official, fold, genre = row.get("official"), row.get("fold"), row.get("genre_transfer")
+        if official not in SPLITS or genre not in SPLITS:
+            problems.append(
+                f"unit {uid}: official and genre_transfer must each be one of {', '.join(SPLITS)}"
+            )
+        elif fold not in folds or (fold == NO_FOLD) != (official != "train"):
+            problems.append(
+                f"unit {uid}: fold must be 0-{N_FOLDS - 1} on train and {NO_FOLD} elsewhere"
+            )
+    if problems:
+        more = len(problems) - _MAX_LISTED
+        listed = problems[:_MAX_LISTED] + ([f"and {more} more"] if more > 0 else [])
+        raise MigbenchError(f"{path}: invalid split assignment:\n  " + "\n  ".join(listed))
+    return Assignment(
+        {uid: rows[uid]["official"] for uid in unit_ids},
+        {uid: rows[uid]["fold"] for uid in unit_ids},
+        {uid: rows[uid]["genre_transfer"] for uid in unit_ids},
+    )
