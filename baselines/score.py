@@ -19,7 +19,6 @@ from baselines.data import (
     DATASET,
     PREDICTIONS,
     RESULTS,
-    SCHEME_CONFIGS,
     PredictionName,
     cv_gold,
     parse_name,
@@ -30,7 +29,8 @@ def gold_source(name: PredictionName, *, dataset: Path = DATASET) -> dict[str, A
     """Return the keyword arguments of :func:`migbench.score` that select the file's gold."""
     if name.scheme == "cv":
         return {"gold": cv_gold(name.split, dataset=dataset)}
-    return {"split": name.split, "data_dir": dataset / "data" / SCHEME_CONFIGS[name.scheme]}
+    protocol = "split" if name.scheme == "official" else name.scheme
+    return {"protocol": protocol, "split": name.split, "dataset": dataset}
 
 
 def score_all(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from datasets import ClassLabel, load_dataset
 
-from migbench.annotation.store import EXPORTS
+from migbench.annotation.store import EXPORTS, load_annotated_units
 from migbench.cli import main
-from migbench.dataset.build import build_dataset, features_of
+from migbench.corpus.units import load_units
+from migbench.dataset.build import build_dataset, features_of, split_records, unit_rows
+from migbench.dataset.splits import N_FOLDS, SPLITS_NAME, corpus_folds, sections
 from migbench.fileio import MARKER_NAME
 from migbench.schema import (
     ENTITY_TYPES,
@@ -98,17 +101,33 @@ def test_documents_config_has_one_train_split(tmp_path):
     assert all("Your support" not in text for text in documents["text"])
 
 
-def test_splits_keep_paragraphs_together_and_folds_cover_train(tmp_path):
+def test_splits_keep_paragraphs_together_and_folds_keep_sections_together(tmp_path):
     dataset = load_dataset(str(DATASET), "all", cache_dir=str(tmp_path / "cache"))
-    split_of = {}
-    for split, rows in dataset.items():
-        for row in rows:
+    rows = sorted((row for split in dataset.values() for row in split), key=lambda r: r["id"])
+    split_of, fold_of = {}, {}
+    for split, part in dataset.items():
+        for row in part:
             key = (row["doc_id"], row["paragraph"])
             assert split_of.setdefault(key, split) == split, key
-            assert (row["fold"] in range(5)) == (split == "train")
+    unit_types = dataset["train"].features["unit_type"].names
+    section = sections([(r["doc_id"], unit_types[r["unit_type"]], r["paragraph"]) for r in rows])
+    for row, number in zip(rows, section, strict=True):
+        assert fold_of.setdefault((row["doc_id"], number), row["fold"]) == row["fold"], row["id"]
+    folds = Counter(row["fold"] for row in rows)
+    assert sorted(folds) == list(range(N_FOLDS)) and max(folds.values()) - min(folds.values()) < 10
+    against = Counter(row["fold"] for row in rows if row["stance"] == 1)
+    assert min(against[fold] for fold in range(N_FOLDS)) >= 2  # every fold tests `against`
     genre = load_dataset(str(DATASET), "all_genre", cache_dir=str(tmp_path / "cache"))
     assert set(genre["test"]["doc_id"]) == {"repatriation", "rubio-meeting", "mp-letter"}
     assert set(genre["train"]["doc_id"]) == {"dhankhar-report"}
+
+
+def test_the_frozen_folds_are_the_seeded_assignment_of_the_gold():
+    documents, units = load_units(SEEDS)
+    rows = unit_rows(documents, units, load_annotated_units(ANNOTATIONS, units))
+    frozen = json.loads((SEEDS / SPLITS_NAME).read_text(encoding="utf-8"))
+    assigned = corpus_folds(split_records(documents, rows))
+    assert assigned == {uid: entry["fold"] for uid, entry in frozen.items()}
 
 
 def test_stats_match_the_rows(tmp_path):
@@ -207,7 +226,6 @@ def test_a_corrected_label_moves_no_unit_between_splits(tmp_path):
                 DATASET / "data" / config / f"{split}.parquet", columns=["id", "fold"]
             )
             assert ours.equals(theirs), (config, split)
-
 
 
 def test_push_dry_run_lists_exactly_the_text_free_files_without_a_token(

@@ -9,7 +9,7 @@ import pytest
 
 import migbench
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
-from migbench.scoring.gold import GoldError, gold_from_rows, load_gold_file, load_split
+from migbench.scoring.gold import GoldError, gold_from_rows, load_gold_file, load_protocol
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests/fixtures/gold.jsonl"
@@ -61,41 +61,45 @@ def test_the_fixture_has_all_layers_and_every_label_of_stance_and_frame():
 
 
 def test_a_split_written_by_datasets_loads_as_the_same_units(tmp_path):
-    write_split(tmp_path, "test", ROWS)
-    assert load_split("test", data_dir=tmp_path) == load_gold_file(FIXTURE)
+    write_split(tmp_path / "data" / "all", "test", ROWS)
+    loaded = load_protocol("split", split="test", dataset=tmp_path)
+    assert [unit._replace(doc_id=None) for unit in loaded] == load_gold_file(FIXTURE)
+    assert {unit.doc_id for unit in loaded} == {"fixture"}
 
 
-def test_score_reads_the_split_from_the_data_dir(tmp_path):
-    write_split(tmp_path, "validation", ROWS)
+def test_score_reads_the_split_from_the_dataset_folder(tmp_path):
+    write_split(tmp_path / "data" / "all", "validation", ROWS)
     result = migbench.score(
-        "mfc", REPO / "examples/mfc.jsonl", split="validation", data_dir=tmp_path, n_resamples=0
+        "mfc", REPO / "examples/mfc.jsonl", split="validation", dataset=tmp_path, n_resamples=0
     )
-    assert (result["split"], result["gold_file"], result["n_units"]) == ("validation", None, 12)
+    source = (result["protocol"], result["split"], result["gold_file"], result["n_units"])
+    assert source == ("split", "validation", None, 12)
 
 
 def test_a_dataset_built_with_other_label_names_is_refused(tmp_path):
-    write_split(tmp_path, "test", ROWS, stance_names=("against", "favor", "none"))
+    write_split(tmp_path / "data" / "all", "test", ROWS, stance_names=("against", "favor", "none"))
     with pytest.raises(GoldError, match="ClassLabel names of stance are .* another schema"):
-        load_split("test", data_dir=tmp_path)
+        load_protocol("split", split="test", dataset=tmp_path)
 
 
 def test_a_missing_split_file_tells_how_to_get_one(tmp_path):
     with pytest.raises(GoldError) as caught:
-        load_split("test", data_dir=tmp_path)
+        load_protocol("split", split="test", dataset=tmp_path)
     message = str(caught.value)
-    assert str(tmp_path / "test.parquet") in message
-    assert "migbench build" in message and "--gold FILE" in message
+    assert str(tmp_path / "data" / "all" / "test.parquet") in message
+    assert "migbench build" in message and "--gold" in message
 
 
 def test_an_unknown_split_is_a_value_error():
     with pytest.raises(ValueError, match="unknown split 'train'; expected one of validation, test"):
-        load_split("train")
+        load_protocol("split", split="train")
 
 
 def test_a_corrupt_parquet_file_is_a_gold_error(tmp_path):
-    (tmp_path / "test.parquet").write_bytes(b"PAR1 not really")
+    (tmp_path / "data" / "all").mkdir(parents=True)
+    (tmp_path / "data" / "all" / "test.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(GoldError, match="cannot read"):
-        load_split("test", data_dir=tmp_path)
+        load_protocol("split", split="test", dataset=tmp_path)
 
 
 def broken(index: int, **changes) -> list[dict]:
@@ -143,11 +147,11 @@ def test_a_class_id_outside_the_names_is_refused(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = write_split(tmp_path, "test", ROWS)
+    path = write_split(tmp_path / "data" / "all", "test", ROWS)
     table = pq.read_table(path)
     ids = table.column("frame").to_pylist()
     ids[4] = len(FRAME_LABELS)  # one past the last name
     column = table.schema.get_field_index("frame")
     pq.write_table(table.set_column(column, "frame", pa.array(ids, pa.int64())), path)
     with pytest.raises(GoldError, match="row 5: frame None is not one of security"):
-        load_split("test", data_dir=tmp_path)
+        load_protocol("split", split="test", dataset=tmp_path)

@@ -189,14 +189,14 @@ def test_a_missing_dataset_names_the_path_and_the_way_out(capsys, tmp_path):
         "--task",
         "stance",
         str(EXAMPLES / "stance.jsonl"),
-        "--data-dir",
+        "--dataset",
         str(tmp_path),
         "--split",
         "validation",
     )
     assert (code, out) == (1, "")
-    assert str(tmp_path / "validation.parquet") in err
-    assert "run `migbench build`" in err and "--gold FILE" in err
+    assert str(tmp_path / "data" / "all" / "validation.parquet") in err
+    assert "`migbench build`" in err and "--gold" in err
 
 
 def test_validate_checks_without_scoring(capsys, caplog):
@@ -211,6 +211,7 @@ def test_validate_checks_without_scoring(capsys, caplog):
         "n_units": 12,
         "n_predictions": 12,
         "n_missing": 0,
+        "protocol": None,
         "split": None,
         "gold_file": str(GOLD),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from migbench import __version__
@@ -71,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # The reader of stdout went away (`migbench score ... | head`): stop quietly, as cat does.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (closed by the interpreter at exit)
+        return 1
     except MigbenchError as exc:
         print(f"migbench: error: {exc}", file=sys.stderr)
         return 1

@@ -18,7 +18,7 @@ from migbench.fileio import check_output_file, write_atomic
 from migbench.schema import EVALUATION_SPLITS
 from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
 from migbench.scoring.evaluation import MAX_RESAMPLES
-from migbench.scoring.gold import DEFAULT_DATA_DIR
+from migbench.scoring.gold import PROTOCOLS, protocol_files
 from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
 
 log = logging.getLogger("migbench")
@@ -36,15 +36,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         parser.add_argument("submission", type=Path, help="JSONL file, one object per unit id")
         parser.add_argument("--task", required=True, choices=TASKS)
-        source = parser.add_mutually_exclusive_group()
-        # No default here: argparse could not tell "--split test" from no --split next to --gold.
-        source.add_argument("--split", choices=EVALUATION_SPLITS, help="gold split (default test)")
-        source.add_argument("--gold", type=Path, help="gold JSONL file instead of a split")
+        # No defaults here: argparse could not tell "--split test" from no --split next to --gold.
         parser.add_argument(
-            "--data-dir",
-            type=Path,
-            default=DEFAULT_DATA_DIR,
-            help=f"folder of the dataset's parquet files (default {DEFAULT_DATA_DIR})",
+            "--protocol",
+            choices=PROTOCOLS,
+            help="split: the fixed split (default); genre: genre transfer; cv: full-corpus "
+            "cross-validation, out-of-fold predictions for every unit",
+        )
+        parser.add_argument(
+            "--split", choices=EVALUATION_SPLITS, help="split and genre: gold split (default test)"
+        )
+        parser.add_argument(
+            "--dataset",
+            help="dataset folder or Hub id (default: $MIGBENCH_DATASET, else the checkout's)",
+        )
+        parser.add_argument(
+            "--gold", type=Path, help="gold JSONL file instead of a protocol of the dataset"
         )
         parser.add_argument(
             "--tagset", choices=TAGSETS, default="iob2", help="ner: entity types scored"
@@ -71,26 +78,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _common(args: argparse.Namespace) -> dict[str, Any]:
     return {
+        "protocol": args.protocol or "split",
         "split": args.split or "test",
+        "dataset": args.dataset,
         "gold": args.gold,
-        "data_dir": args.data_dir,
         "tagset": args.tagset,
         "allow_missing": args.allow_missing,
     }
 
 
 def _inputs(args: argparse.Namespace) -> list[Path]:
-    gold = args.gold or args.data_dir / f"{args.split or 'test'}.parquet"
-    return [args.submission, gold]
+    if args.gold is not None:
+        return [args.submission, args.gold]
+    gold = protocol_files(
+        args.protocol or "split", split=args.split or "test", dataset=args.dataset
+    )
+    return [args.submission, *gold]
 
 
 def _usage_error(args: argparse.Namespace) -> bool:
+    problem = None
+    if args.gold is not None and (args.protocol or args.split or args.dataset):
+        problem = "--gold replaces --protocol, --split and --dataset; give one or the other"
+    elif args.protocol == "cv" and args.split:
+        problem = "--protocol cv scores every unit; --split applies to split and genre only"
     try:
         check_options(get_task(args.task), args.tagset)
     except ValueError as exc:
-        print(f"migbench: error: {exc}", file=sys.stderr)
-        return True
-    return False
+        problem = problem or str(exc)
+    if problem:
+        print(f"migbench: error: {problem}", file=sys.stderr)
+    return problem is not None
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -120,7 +138,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def format_text(result: dict[str, Any]) -> str:
     """Render a :func:`score` result as a small table, scores rounded to 4 decimals."""
-    gold = f"{result['split']} split" if result["split"] else result["gold_file"] or "gold rows"
+    if result["protocol"]:
+        gold = f"{result['protocol']} protocol" + (
+            f", {result['split']} split" if result["split"] else ", every unit"
+        )
+    else:
+        gold = result["gold_file"] or "gold rows"
     lines = [
         f"task      {result['task']} (main metric {result['main_metric']})",
         f"gold      {gold}; dataset {result['dataset_version']}, scorer {result['scorer_version']}",
@@ -136,6 +159,12 @@ def format_text(result: dict[str, Any]) -> str:
             lines[-1] += (
                 f"  95% CI [{ci['low']:.4f}, {ci['high']:.4f}], {ci['n_resamples']} resamples"
             )
+    if "folds" in result:
+        folds = result["folds"]
+        each = ", ".join(f"{row['main_score']:.4f}" for row in folds["per_fold"].values())
+        lines.append(f"{'per fold':<22}{folds['mean']:.4f} ± {folds['sd']:.4f} ({each})")
+    for document, row in result.get("per_document", {}).items():
+        lines.append(f"{document:<22}{row['main_score']:.4f} ({row['n_units']} units)")
     width = max(map(len, metrics["per_label"])) + 2
     lines += ["", f"{'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for label, row in metrics["per_label"].items():

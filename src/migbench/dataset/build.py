@@ -32,6 +32,7 @@ from migbench.dataset.splits import (
     SplitRecord,
     assign_splits,
     read_assignment,
+    sections,
 )
 from migbench.dataset.stats import dataset_stats
 from migbench.dataset.textfree import strip_document, strip_unit_row
@@ -222,19 +223,24 @@ def split_assignment(
     path = seeds_dir / SPLITS_NAME
     if path.exists():
         return read_assignment(path, [r["id"] for r in rows])
+    return assign_splits(split_records(documents, rows))
+
+
+def split_records(documents: Sequence[Document], rows: list[dict]) -> list[SplitRecord]:
+    """Return what the split schemes need of each unit row, rows in reading order."""
     genre_of = {d.doc_id: d.entry.genre for d in documents}
-    return assign_splits(
-        [
-            SplitRecord(
-                r["id"],
-                r["doc_id"],
-                r["paragraph"],
-                genre_of[r["doc_id"]],
-                f"{r['stance']}|{r['frame']}",
-            )
-            for r in rows
-        ]
-    )
+    section = sections([(r["doc_id"], r["unit_type"], r["paragraph"]) for r in rows])
+    return [
+        SplitRecord(
+            r["id"],
+            r["doc_id"],
+            r["paragraph"],
+            section[index],
+            genre_of[r["doc_id"]],
+            f"{r['stance']}|{r['frame']}",
+        )
+        for index, r in enumerate(rows)
+    ]
 
 
 def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
@@ -247,10 +253,8 @@ def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
             features = features_of(name)
             splits = {split: [] for split in SPLITS}
             for row in rows:
-                fold = folds[row["id"]] if scheme is official else -1
-                splits[scheme[row["id"]]].append(
-                    {key: row[key] for key in features if key != "fold"} | {"fold": fold}
-                )
+                unit = {key: row[key] for key in features if key != "fold"}
+                splits[scheme[row["id"]]].append(unit | {"fold": folds[row["id"]]})
             configs.append(BuiltConfig(name, features, splits))
     return Assembled(configs, official, genre, folds)
 

@@ -31,7 +31,7 @@ FIELD_DESCRIPTIONS = {
     "ranges": "the unit's character ranges in the raw source file (end-exclusive)",
     "ranges.start": "first character of the range",
     "ranges.end": "one past the last character of the range",
-    "fold": "cross-validation fold 0-4 within the official train split; -1 elsewhere",
+    "fold": "full-corpus cross-validation fold, 0-4 (grouped by section, or paragraph in the news)",
     "stance": "stance toward enforcement against irregular migration",
     "frame": "security-versus-rights frame",
     "mfc": "Media Frames Corpus primary dimension (Card et al. 2015)",

@@ -30,7 +30,7 @@ def dataset_stats(
         rows: One row per unit with string labels (``build.unit_rows``).
         official: Unit id → official split.
         genre: Unit id → genre-transfer split.
-        folds: Unit id → cross-validation fold (-1 outside train).
+        folds: Unit id → full-corpus cross-validation fold.
     """
     doc_ids = list(dict.fromkeys(r["doc_id"] for r in rows))
     by_split = {split: [r for r in rows if official[r["id"]] == split] for split in SPLITS}

@@ -6,8 +6,10 @@ Pure functions, no I/O: :func:`migbench.score` reads and validates the files, th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from migbench.scoring.metrics import metric_for
 from migbench.scoring.resampling import bootstrap_interval
@@ -25,6 +27,7 @@ def evaluate(
     tagset: str = "iob2",
     n_resamples: int,
     seed: int,
+    groups: Mapping[str, Sequence[Hashable]] | None = None,
 ) -> dict[str, Any]:
     """Score predictions against the gold, with a bootstrap interval of the main score.
 
@@ -37,10 +40,12 @@ def evaluate(
             CoNLL-2003's four types first.
         n_resamples: Bootstrap resamples, at most :data:`MAX_RESAMPLES`; 0 skips the interval.
         seed: Seed of the bootstrap.
+        groups: Breakdowns to report: name → the group of each unit (its document, its fold).
 
     Returns:
-        ``main_metric``, ``main_score``, ``metrics`` (every metric of the task) and ``ci``
-        (None when ``n_resamples`` is 0).
+        ``main_metric``, ``main_score``, ``metrics`` (every metric of the task), ``ci`` (None
+        when ``n_resamples`` is 0), and for each breakdown, group → ``n_units`` and
+        ``main_score`` of that group's units, groups in sorted order.
 
     Raises:
         ValueError: Inputs of different lengths, no units, an unknown label or tag, tags that
@@ -54,7 +59,19 @@ def evaluate(
     if n_resamples:
         ci = bootstrap_interval(metric, statistics, n_resamples=n_resamples, seed=seed)
     main = task.main_metric
-    return {"main_metric": main, "main_score": metrics[main], "metrics": metrics, "ci": ci}
+    result = {"main_metric": main, "main_score": metrics[main], "metrics": metrics, "ci": ci}
+    for name, keys in (groups or {}).items():
+        if len(keys) != len(gold):
+            raise ValueError(f"{name}: {len(keys)} groups for {len(gold)} units")
+        labels = np.asarray(keys, dtype=object)
+        result[name] = {}
+        for key in sorted(set(keys)):
+            subset = statistics.subset(labels == key)
+            result[name][key] = {
+                "n_units": len(subset.keys),
+                "main_score": float(metric.main_score(subset.total())),
+            }
+    return result
 
 
 def check_resampling(n_resamples: int, seed: int) -> None:

@@ -1,15 +1,21 @@
-"""Gold units for scoring: from the packaged dataset's parquet files or from a JSONL file.
+"""Gold units for scoring: a protocol of the dataset (a folder or a Hub id) or a JSONL file.
 
-A gold row carries ``id``, ``text``, ``tokens`` and the four layers ``stance``, ``frame``,
-``mfc`` and ``ner_tags`` (string labels; the parquet files store ClassLabel ids, decoded here
-with the names kept in their schema metadata). Other columns, ``entities`` included, are ignored:
-``ner_tags`` is the NER gold. Every row is checked against the label schema; ``tokens`` are
-taken to be the tokenizer's tokens of ``text``, as the dataset build guarantees (their number
-is checked where it matters, when a submission's entity spans are converted to tags).
+A protocol names the gold: ``split`` (the fixed split's validation or test units), ``genre`` (the
+genre-transfer split's) or ``cv`` (every unit, with its full-corpus cross-validation fold). The
+dataset is found by :func:`find_dataset`. A gold row carries ``id``, ``text``, ``tokens`` and the
+four layers ``stance``, ``frame``, ``mfc`` and ``ner_tags`` (string labels; the parquet files
+store ClassLabel ids, decoded here with the names kept in their schema metadata); ``doc_id`` and
+``fold``, where a row has them, give the per-document and per-fold breakdowns. Other columns,
+``entities`` included, are ignored: ``ner_tags`` is the NER gold. Every row is checked against
+the label schema; ``tokens`` are taken to be the tokenizer's tokens of ``text``, as the dataset
+build guarantees (their number is checked where it matters, when a submission's entity spans are
+converted to tags).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,16 +25,24 @@ import orjson
 from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
-from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, EVALUATION_SPLITS, IOB2_TAGS
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, EVALUATION_SPLITS, IOB2_TAGS, SPLITS
 from migbench.scoring.iob2 import iob2_problems
 
-#: Folder of the packaged dataset's parquet files, relative to the working directory.
-DEFAULT_DATA_DIR = Path("dataset/data/all")
+#: Each protocol's dataset config and the splits whose units it scores (None: the one asked for).
+PROTOCOLS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "split": ("all", None),
+    "genre": ("all_genre", None),
+    "cv": ("all", SPLITS),
+}
+#: Environment variable that names the dataset when no ``dataset`` argument does.
+DATASET_ENV = "MIGBENCH_DATASET"
 #: Largest gold file read, in bytes (100,000 units take about 80 MB).
 MAX_GOLD_BYTES = 512 * 1024 * 1024
 
 _TAGS = frozenset(IOB2_TAGS)
 _COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")
+_OPTIONAL_COLUMNS = ("doc_id", "fold")
+_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 
 
 class GoldError(MigbenchError):
@@ -45,25 +59,97 @@ class GoldRecord(NamedTuple):
     frame: str
     mfc: str
     ner_tags: tuple[str, ...]
+    doc_id: str | None = None
+    fold: int | None = None
+
+
+def find_dataset(dataset: str | os.PathLike[str] | None = None) -> Path | str:
+    """Return the dataset to score against: a folder, or a Hub id for ``datasets.load_dataset``.
+
+    Without ``dataset``: the folder or Hub id in ``$MIGBENCH_DATASET``, else the ``dataset/``
+    folder of the checkout this package runs from, else ``dataset/`` in the working directory.
+
+    Raises:
+        GoldError: Nothing is found; the message says how to point at the dataset.
+    """
+    named = dataset if dataset is not None else os.environ.get(DATASET_ENV) or None
+    if named is not None:
+        if Path(named).is_dir():
+            return Path(named)
+        if isinstance(named, str) and _HUB_ID.fullmatch(named) and not Path(named).exists():
+            return named
+        raise GoldError(
+            f"dataset {jsonio.quote(str(named))} is neither a dataset folder nor a Hub id "
+            "(ORG/NAME)"
+        )
+    checkout = Path(__file__).resolve().parents[3] / "dataset"
+    for candidate in (checkout, Path.cwd() / "dataset"):
+        if (candidate / "data").is_dir():
+            return candidate
+    raise GoldError(
+        "no migbench dataset found: pass --dataset DIR (the dataset folder, with data/ and "
+        f"README.md) or --dataset ORG/NAME (a Hub id), set {DATASET_ENV}, or score against a "
+        "gold file with --gold FILE"
+    )
 
 
 @without_cyclic_gc
-def load_split(split: str, *, data_dir: Path = DEFAULT_DATA_DIR) -> list[GoldRecord]:
-    """Load the gold units of a split of the packaged dataset.
+def load_protocol(
+    protocol: str, *, split: str = "test", dataset: str | os.PathLike[str] | None = None
+) -> list[GoldRecord]:
+    """Load the gold units of a protocol.
+
+    Args:
+        protocol: ``split``, ``genre`` or ``cv`` (see :data:`PROTOCOLS`).
+        split: ``validation`` or ``test``; unused by ``cv``, which scores every unit.
+        dataset: A dataset folder or Hub id; found by :func:`find_dataset` when None.
 
     Raises:
-        ValueError: ``split`` is not one of :data:`~migbench.schema.EVALUATION_SPLITS`.
-        GoldError: The parquet file is missing or does not follow the schema.
+        ValueError: An unknown protocol or split.
+        GoldError: The dataset is not found, or its files are missing or off the schema.
     """
-    if split not in EVALUATION_SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(EVALUATION_SPLITS)}")
-    path = Path(data_dir) / f"{split}.parquet"
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
+    config, splits = PROTOCOLS[protocol]
+    if splits is None:
+        if split not in EVALUATION_SPLITS:
+            raise ValueError(
+                f"unknown split {split!r}; expected one of {', '.join(EVALUATION_SPLITS)}"
+            )
+        splits = (split,)
+    found = find_dataset(dataset)
+    rows: list[dict[str, Any]] = []
+    for name in splits:
+        rows += (
+            _parquet_rows(_split_file(found, config, name))
+            if isinstance(found, Path)
+            else _hub_rows(found, config, name)
+        )
+    return gold_from_rows(rows, source=f"{found} ({protocol} protocol)")
+
+
+def protocol_files(
+    protocol: str, *, split: str = "test", dataset: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Return the local files a protocol reads (none for a Hub id or a dataset not found)."""
+    try:
+        found = find_dataset(dataset)
+    except GoldError:
+        return []
+    if not isinstance(found, Path) or protocol not in PROTOCOLS:
+        return []
+    config, splits = PROTOCOLS[protocol]
+    return [found / "data" / config / f"{name}.parquet" for name in splits or (split,)]
+
+
+def _split_file(dataset: Path, config: str, split: str) -> Path:
+    path = dataset / "data" / config / f"{split}.parquet"
     if not path.is_file():
         raise GoldError(
-            f"no gold for split {split!r}: {path} does not exist; "
-            "run `migbench build` to build the dataset, or pass --gold FILE"
+            f"{path} does not exist: {dataset} is not a built migbench dataset "
+            "(build it with `migbench build`, or pass --dataset or --gold)"
         )
-    return gold_from_rows(_parquet_rows(path), source=str(path))
+    return path
 
 
 @without_cyclic_gc
@@ -120,6 +206,8 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
                 frame=row["frame"],
                 mfc=row["mfc"],
                 ner_tags=tuple(row["ner_tags"]),
+                doc_id=row.get("doc_id"),
+                fold=row.get("fold"),
             )
         )
     if not units:
@@ -139,6 +227,10 @@ def _row_problem(row: Any) -> str | None:
         return f"missing {', '.join(missing)}"
     if not isinstance(row["id"], str) or not isinstance(row["text"], str):
         return "id and text must be strings"
+    if not isinstance(row.get("doc_id", ""), str):
+        return "doc_id must be a string"
+    if "fold" in row and (type(row["fold"]) is not int or row["fold"] < 0):
+        return f"fold must be a non-negative integer, not {jsonio.quote(row['fold'])}"
     for layer, labels in CHOICE_LAYERS.items():
         if row[layer] not in labels:
             return f"{layer} {jsonio.quote(row[layer])} is not one of {', '.join(labels)}"
@@ -172,7 +264,29 @@ def _parquet_rows(path: Path) -> list[dict[str, Any]]:
     missing = [column for column in _COLUMNS if column not in table.column_names]
     if missing:
         raise GoldError(f"{path} lacks the columns {', '.join(missing)}")
-    columns = {column: table.column(column).to_pylist() for column in _COLUMNS}
+    present = [c for c in (*_COLUMNS, *_OPTIONAL_COLUMNS) if c in table.column_names]
+    return _decoded(
+        {column: table.column(column).to_pylist() for column in present}, features, str(path)
+    )
+
+
+def _hub_rows(hub_id: str, config: str, split: str) -> list[dict[str, Any]]:
+    from datasets import load_dataset
+
+    try:
+        table = load_dataset(hub_id, config, split=split)
+    except Exception as exc:  # network, authentication and format errors of every kind
+        raise GoldError(f"cannot load {hub_id} ({config}, {split}) from the Hub: {exc}") from None
+    present = [c for c in (*_COLUMNS, *_OPTIONAL_COLUMNS) if c in table.column_names]
+    missing = [column for column in _COLUMNS if column not in present]
+    if missing:
+        raise GoldError(f"{hub_id} ({config}) lacks the columns {', '.join(missing)}")
+    columns = {column: table[column] for column in present}
+    return _decoded(columns, table.features, f"{hub_id} ({config}, {split})")
+
+
+def _decoded(columns: dict[str, list[Any]], features: Any, path: str) -> list[dict[str, Any]]:
+    """Decode the ClassLabel ids of the label columns to names; return the rows."""
     for layer, labels in (*CHOICE_LAYERS.items(), ("ner_tags", IOB2_TAGS)):
         names = _class_names(features[layer], sequence=layer == "ner_tags")
         if names != labels:
@@ -186,9 +300,8 @@ def _parquet_rows(path: Path) -> list[dict[str, Any]]:
             columns[layer] = [[decode(i) for i in tags] for tags in columns[layer]]
         else:
             columns[layer] = [decode(i) for i in columns[layer]]
-    return [
-        dict(zip(_COLUMNS, values, strict=True)) for values in zip(*columns.values(), strict=True)
-    ]
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _class_names(feature: Any, *, sequence: bool) -> tuple[str, ...]:
