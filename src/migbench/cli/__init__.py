@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "migbench.cli.labelstudio",
     "migbench.cli.docs",
     "migbench.cli.scoring",
+    "migbench.cli.statistics",
 )
 
 log = logging.getLogger("migbench")

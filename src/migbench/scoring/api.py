@@ -80,7 +80,7 @@ def score(
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    declared, units, checked, source = _prepare(
+    declared, units, checked, source = prepare(
         task, predictions, split, gold, data_dir, tagset, allow_missing
     )
     gold_labels = [getattr(unit, declared.gold_field) for unit in units]
@@ -118,7 +118,7 @@ def validate(
     Raises:
         ValueError, SubmissionError, GoldError: As :func:`score`.
     """
-    declared, units, checked, source = _prepare(
+    declared, units, checked, source = prepare(
         task, predictions, split, gold, data_dir, tagset, allow_missing
     )
     return {
@@ -131,7 +131,7 @@ def validate(
     }
 
 
-def _prepare(
+def prepare(
     task: str,
     predictions: PathLike | Rows,
     split: str,
@@ -140,6 +140,11 @@ def _prepare(
     tagset: str,
     allow_missing: bool,
 ) -> tuple[Task, list[GoldRecord], Predictions, dict[str, str | None]]:
+    """Load the gold and validate a submission against it, as :func:`score` does.
+
+    Returns:
+        The task, the gold units, the checked predictions and the gold's source.
+    """
     declared = get_task(task)
     check_options(declared, tagset)
     if isinstance(predictions, (bytes, Mapping)) or not isinstance(
