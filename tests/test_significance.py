@@ -95,7 +95,9 @@ def naive_tests(task: str, gold: list, a: list, b: list, trials: int, seed: int)
 
 def paired(task: str, gold: list, a: list, b: list) -> tuple:
     metric = metric_for(TASKS[task])
-    return metric, PairedStatistics.pair(metric.statistics(gold, a), metric.statistics(gold, b))
+    return metric, PairedStatistics.pair(
+        metric, metric.statistics(gold, a), metric.statistics(gold, b)
+    )
 
 
 @pytest.mark.parametrize("task", ["stance", "mfc", "ner"])

@@ -103,7 +103,7 @@ def minimum_detectable_difference(
                 simulated[unit] = _broken(task, gold[unit], rng)
             stats = metric.statistics(gold, simulated)
             differences.append(float(metric.main_score(stats.total())) - reference_score)
-            paired = PairedStatistics.pair(stats, reference_stats)
+            paired = PairedStatistics.pair(metric, stats, reference_stats)
             p = paired_randomization(
                 metric, paired, n_trials=n_trials, seed=int(rng.integers(2**63))
             )

@@ -22,7 +22,9 @@ system compared with itself gets p = 1/(n+1); here it gets 1). Pure functions, n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -39,8 +41,9 @@ DEFAULT_TRIALS = 10_000
 MAX_TRIALS = 1_000_000
 #: Differences within this of the observed one count as ties (scores are floats of integer sums).
 TIE_TOLERANCE = 1e-12
-#: Cells (trials × joint groups) drawn at once; bounds memory to about 160 MB.
-_CHUNK_CELLS = 20_000_000
+#: Cells (trials × joint groups) drawn at once per thread, about 20 MB, and the most threads.
+_CHUNK_CELLS = 2_500_000
+_MAX_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,14 @@ class PairedStatistics:
     b: np.ndarray
 
     @classmethod
-    def pair(cls, a: Statistics, b: Statistics) -> PairedStatistics:
-        """Pair two systems' statistics over the same units (in the same order)."""
+    def pair(cls, metric: Metric, a: Statistics, b: Statistics) -> PairedStatistics:
+        """Pair two systems' statistics over the same units (in the same order).
+
+        Statistics are first reduced to what the metric's main score needs
+        (:meth:`~migbench.scoring.metrics.Metric.main_projection`), so that units that differ
+        only in ways the main score ignores share a joint group.
+        """
+        a, b = _project(metric, a), _project(metric, b)
         if a.keys.shape != b.keys.shape:
             raise ValueError(f"cannot pair {len(a.keys)} units with {len(b.keys)}")
         joint = a.keys.astype(np.int64) * len(b.table) + b.keys
@@ -84,19 +93,14 @@ def paired_bootstrap(
     total_a, total_b = paired.totals()
     observed = float(metric.main_score(total_a) - metric.main_score(total_b))
     n = int(paired.sizes.sum())
-    rng = np.random.default_rng(seed)
     # Floats: BLAS multiplies them many times faster than integers, exactly below 2**53.
     table_a, table_b = paired.a.astype(float), paired.b.astype(float)
-    differences = np.concatenate(
-        [
-            metric.main_score(counts @ table_a) - metric.main_score(counts @ table_b)
-            for counts in _chunks(
-                lambda size: rng.multinomial(n, paired.sizes / n, size=size).astype(float),
-                n_trials,
-                len(paired.sizes),
-            )
-        ]
-    )
+
+    def trials(rng: np.random.Generator, size: int) -> np.ndarray:
+        counts = rng.multinomial(n, paired.sizes / n, size=size).astype(float)
+        return metric.main_score(counts @ table_a) - metric.main_score(counts @ table_b)
+
+    differences = _run_trials(trials, n_trials, len(paired.sizes), seed)
     low, high = np.quantile(differences, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
     extreme = np.abs(differences - observed) >= abs(observed) - TIE_TOLERANCE
     return {
@@ -119,18 +123,14 @@ def paired_randomization(
     # Sparse statistics (a confusion cell per unit) change few columns: multiply only those.
     columns = np.flatnonzero(delta.any(axis=0))
     delta = delta[:, columns].astype(float)
-    rng = np.random.default_rng(seed)
-    extreme = []
-    for swapped in _chunks(
-        lambda size: rng.binomial(sizes, 0.5, size=(size, len(sizes))).astype(float),
-        n_trials,
-        len(sizes),
-    ):
-        moved = np.zeros((len(swapped), len(total_a)))
-        moved[:, columns] = swapped @ delta
-        shuffled = metric.main_score(total_a + moved) - metric.main_score(total_b - moved)
-        extreme.append(np.abs(shuffled) >= observed - TIE_TOLERANCE)
-    return _p_value(np.concatenate(extreme))
+
+    def trials(rng: np.random.Generator, size: int) -> np.ndarray:
+        moved = np.zeros((size, len(total_a)))
+        moved[:, columns] = rng.binomial(sizes, 0.5, size=(size, len(sizes))).astype(float) @ delta
+        return metric.main_score(total_a + moved) - metric.main_score(total_b - moved)
+
+    shuffled = _run_trials(trials, n_trials, len(sizes), seed)
+    return _p_value(np.abs(shuffled) >= observed - TIE_TOLERANCE)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -172,9 +172,8 @@ def compare_statistics(
         raise ValueError(f"need at least two systems to compare, got {len(systems)}")
     pairs = []
     for name_a, name_b in combinations(systems, 2):
-        paired = PairedStatistics.pair(systems[name_a], systems[name_b])
+        paired = PairedStatistics.pair(metric, systems[name_a], systems[name_b])
         boot = paired_bootstrap(metric, paired, n_trials=n_trials, seed=seed)
-        total_a, total_b = paired.totals()
         pairs.append(
             {
                 "a": name_a,
@@ -185,7 +184,9 @@ def compare_statistics(
                 "p_randomization": paired_randomization(
                     metric, paired, n_trials=n_trials, seed=seed
                 ),
-                "per_label": _per_label_f1(metric, total_a, total_b),
+                "per_label": _per_label_f1(
+                    metric, systems[name_a].total(), systems[name_b].total()
+                ),
             }
         )
     for test in ("p_bootstrap", "p_randomization"):
@@ -206,11 +207,30 @@ def check_trials(n_trials: int, seed: int) -> None:
         )
 
 
-def _chunks(draw: Any, n_trials: int, width: int) -> Iterator[np.ndarray]:
-    """Yield ``draw(size)`` for chunks of trials that together make ``n_trials``."""
+def _project(metric: Metric, statistics: Statistics) -> Statistics:
+    projection = metric.main_projection()
+    if projection is None:
+        return statistics
+    projected = Statistics.from_rows(statistics.table @ projection)
+    return Statistics(projected.keys[statistics.keys], projected.table)
+
+
+def _run_trials(
+    trials: Callable[[np.random.Generator, int], np.ndarray], n_trials: int, width: int, seed: int
+) -> np.ndarray:
+    """Run ``trials(rng, size)`` in chunks that make ``n_trials``; concatenate in chunk order.
+
+    Chunks are fixed by ``n_trials`` and ``width`` (draws per trial) and each has its own
+    generator spawned from ``seed``, so the result does not depend on the threads: numpy draws
+    and multiplies without the GIL, so big tests run on several cores.
+    """
     step = max(1, _CHUNK_CELLS // max(width, 1))
-    for start in range(0, n_trials, step):
-        yield draw(min(step, n_trials - start))
+    sizes = [min(step, n_trials - start) for start in range(0, n_trials, step)]
+    generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
+    if len(sizes) == 1:
+        return trials(generators[0], sizes[0])
+    with ThreadPoolExecutor(max_workers=min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)) as pool:
+        return np.concatenate(list(pool.map(trials, generators, sizes)))
 
 
 def _p_value(extreme: np.ndarray) -> float:
