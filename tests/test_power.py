@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from migbench.cli import main
-from migbench.scoring.power import minimum_detectable_difference
+from migbench.scoring.power import minimum_detectable_difference, power_markdown
 from migbench.scoring.tasks import TASKS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def reference(n: int, right: float, seed: int) -> tuple[list[str], list[str]]:
 
 
 def mdd(gold, predicted, **options):
-    options = {"n_simulations": 60, "n_trials": 300, "seed": 0} | options
+    options = {"n_simulations": 60, "n_trials": 300, "seed": 0, "churn": 0.1} | options
     return minimum_detectable_difference(TASKS["frame"], gold, predicted, **options)
 
 
@@ -87,3 +87,13 @@ def test_cli_power_on_an_example_submission(capsys):
     assert result["task"] == "ner" and result["n_units"] == 12
     assert result["reference"] == str(EXAMPLES / "ner.jsonl")
     assert main([*argv, "--simulations", "0"]) == 2
+
+
+def test_power_markdown_reports_found_and_unreachable_differences():
+    gold, predicted = reference(200, 0.6, seed=1)
+    found = mdd(gold, predicted)
+    perfect = mdd(gold, gold)
+    text = power_markdown([("noisy", found), ("perfect", perfect)])
+    assert f"{found['minimum_detectable_difference']:.3f}" in text
+    assert "none: not even fixing all 0 wrong units" in text
+    assert "alpha = 0.05 with power 0.8" in text and f"| {found['n_churn']} |" in text

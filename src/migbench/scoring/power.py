@@ -29,7 +29,7 @@ from migbench.scoring.tasks import Task
 #: systems per effect size and randomization trials per simulated comparison.
 ALPHA = 0.05
 POWER = 0.8
-CHURN = 0.1
+CHURN = 0.05
 N_SIMULATIONS = 200
 N_TRIALS = 1000
 #: Most simulations per effect size and trials per test.
@@ -63,7 +63,9 @@ def minimum_detectable_difference(
         tagset: NER only, as for scoring.
         alpha: Significance level of the test.
         power: Power sought.
-        churn: Share of units the simulated system breaks (and fixes as many more), 0 to 0.5.
+        churn: Share of units the simulated system breaks (and fixes as many more), 0 to 0.5;
+            capped by the right units that can break and by the wrong units, one of which is
+            kept for ``k``.
         n_simulations: Simulated systems per effect size, 1 to :data:`MAX_SIMULATIONS`.
         n_trials: Randomization trials per test, 1 to :data:`MAX_POWER_TRIALS`.
         seed: Seed of the simulation and of the tests.
@@ -189,3 +191,41 @@ def _broken(task: Task, gold: Any, rng: np.random.Generator) -> Any:
         return ("O",) * len(gold)
     others = [label for label in task.labels if label != gold]
     return others[rng.integers(len(others))]
+
+
+def power_markdown(results: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """Render power analyses, each with its reference system's name, as a Markdown table.
+
+    Args:
+        results: ``(reference name, result of minimum_detectable_difference)`` pairs.
+    """
+    if not results:
+        raise ValueError("no power analyses to render")
+    first = results[0][1]
+    lines = [
+        "| task | main metric | reference (score) | units | churn | smallest detectable "
+        "difference |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, result in results:
+        found = result["minimum_detectable_difference"]
+        cell = (
+            f"{found:.3f} ({result['minimum_detectable_units']} units fixed net)"
+            if found is not None
+            else f"none: not even fixing all {result['n_wrong']} wrong units"
+        )
+        lines.append(
+            f"| {result['task']} | {result['main_metric']} | {name} "
+            f"({result['reference_score']:.3f}) | {result['n_units']} | {result['n_churn']} | "
+            f"{cell} |"
+        )
+    lines += [
+        "",
+        f"A system must beat the reference by at least this much for the paired approximate "
+        f"randomization test to find the difference at alpha = {first['alpha']} with power "
+        f"{first['power']}: simulated systems fix wrong units of the reference and, as real "
+        f"systems do, also break *churn* right units and fix as many other wrong ones "
+        f"({first['n_simulations']} simulations of {first['n_trials']} trials per effect size, "
+        f"seed {first['seed']}; method in docs/STATISTICS.md).",
+    ]
+    return "\n".join(lines)
