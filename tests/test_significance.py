@@ -288,3 +288,28 @@ def test_cli_usage_errors_exit_2(capsys, extra):
         "--gold", str(GOLD),
     )  # fmt: skip
     assert code == 2 and out == "" and "error" in err and "Traceback" not in err
+
+
+def test_the_main_projection_keeps_the_main_score_and_merges_ner_groups():
+    gold, a, _ = two_systems("ner", 300, seed=11)
+    metric = metric_for(TASKS["ner"])
+    stats = metric.statistics(gold, a)
+    rows = stats.table[stats.keys]
+    projected = rows @ metric.main_projection()
+    assert metric.main_score(projected.sum(axis=0)) == metric.main_score(rows.sum(axis=0))
+    assert len(np.unique(projected, axis=0)) < len(stats.table)
+    assert metric_for(TASKS["stance"]).main_projection() is None
+
+
+@pytest.mark.parametrize("task", ["frame", "ner"])
+def test_randomization_is_symmetric_in_the_two_systems(task):
+    gold, a, b = two_systems(task, 60, seed=12)
+    metric, forward = paired(task, gold, a, b)
+    _, backward = paired(task, gold, b, a)
+    # Joint groups come in another order, so the draws differ: equal within Monte Carlo error.
+    p = paired_randomization(metric, forward, n_trials=3000, seed=5)
+    q = paired_randomization(metric, backward, n_trials=3000, seed=5)
+    assert abs(p - q) <= 4 * np.sqrt(2 * p * (1 - p) / 3000) + 1e-3
+    boot = paired_bootstrap(metric, forward, n_trials=3000, seed=5)
+    back = paired_bootstrap(metric, backward, n_trials=3000, seed=5)
+    assert back["difference"] == -boot["difference"]
