@@ -1,7 +1,7 @@
 """migbench: stance, framing and named entities in writing on India-US irregular migration.
 
-The public API: :func:`score` and :func:`validate` a submission, the task declarations
-:data:`TASKS` (with :func:`get_task`) and :func:`repair_iob2`. They come from
+The public API: :func:`score` and :func:`validate` a submission, :func:`compare` several, the
+task declarations :data:`TASKS` (with :func:`get_task`) and :func:`repair_iob2`. They come from
 :mod:`migbench.scoring` and are imported on first use, so that ``import migbench`` stays fast.
 """
 
@@ -12,10 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["TASKS", "Task", "__version__", "get_task", "repair_iob2", "score", "validate"]
+__all__ = [
+    "TASKS",
+    "Task",
+    "__version__",
+    "compare",
+    "get_task",
+    "repair_iob2",
+    "score",
+    "validate",
+]
 
 if TYPE_CHECKING:
-    from migbench.scoring import TASKS, Task, get_task, repair_iob2, score, validate
+    from migbench.scoring import TASKS, Task, compare, get_task, repair_iob2, score, validate
 
 
 def __getattr__(name: str) -> Any:

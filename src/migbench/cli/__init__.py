@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "migbench.cli.labelstudio",
     "migbench.cli.docs",
     "migbench.cli.scoring",
+    "migbench.cli.statistics",
 )
 
 #: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);

@@ -13,13 +13,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from migbench.cli.options import bounded
+from migbench.cli.options import (
+    add_gold_arguments,
+    bounded,
+    gold_description,
+    gold_inputs,
+    gold_options,
+    gold_usage_problem,
+)
 from migbench.fileio import check_output_file, write_atomic
-from migbench.schema import EVALUATION_SPLITS
 from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
 from migbench.scoring.evaluation import MAX_RESAMPLES
-from migbench.scoring.gold import PROTOCOLS, protocol_files
-from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
 
 log = logging.getLogger("migbench")
 
@@ -35,30 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ):
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         parser.add_argument("submission", type=Path, help="JSONL file, one object per unit id")
-        parser.add_argument("--task", required=True, choices=TASKS)
-        # No defaults here: argparse could not tell "--split test" from no --split next to --gold.
-        parser.add_argument(
-            "--protocol",
-            choices=PROTOCOLS,
-            help="split: the fixed split (default); genre: genre transfer; cv: full-corpus "
-            "cross-validation, out-of-fold predictions for every unit",
-        )
-        parser.add_argument(
-            "--split", choices=EVALUATION_SPLITS, help="split and genre: gold split (default test)"
-        )
-        parser.add_argument(
-            "--dataset",
-            help="dataset folder or Hub id (default: $MIGBENCH_DATASET, else the checkout's)",
-        )
-        parser.add_argument(
-            "--gold", type=Path, help="gold JSONL file instead of a protocol of the dataset"
-        )
-        parser.add_argument(
-            "--tagset", choices=TAGSETS, default="iob2", help="ner: entity types scored"
-        )
-        parser.add_argument(
-            "--allow-missing", action="store_true", help="score missing units as wrong"
-        )
+        add_gold_arguments(parser)
         if name == "score":
             parser.add_argument("--format", choices=("json", "text"), default="json")
             parser.add_argument("--out", type=Path, help="also write the result to this file")
@@ -76,36 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.set_defaults(func=_score if name == "score" else _validate)
 
 
-def _common(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "protocol": args.protocol or "split",
-        "split": args.split or "test",
-        "dataset": args.dataset,
-        "gold": args.gold,
-        "tagset": args.tagset,
-        "allow_missing": args.allow_missing,
-    }
-
-
-def _inputs(args: argparse.Namespace) -> list[Path]:
-    if args.gold is not None:
-        return [args.submission, args.gold]
-    gold = protocol_files(
-        args.protocol or "split", split=args.split or "test", dataset=args.dataset
-    )
-    return [args.submission, *gold]
-
-
 def _usage_error(args: argparse.Namespace) -> bool:
-    problem = None
-    if args.gold is not None and (args.protocol or args.split or args.dataset):
-        problem = "--gold replaces --protocol, --split and --dataset; give one or the other"
-    elif args.protocol == "cv" and args.split:
-        problem = "--protocol cv scores every unit; --split applies to split and genre only"
-    try:
-        check_options(get_task(args.task), args.tagset)
-    except ValueError as exc:
-        problem = problem or str(exc)
+    problem = gold_usage_problem(args)
     if problem:
         print(f"migbench: error: {problem}", file=sys.stderr)
     return problem is not None
@@ -114,14 +67,15 @@ def _usage_error(args: argparse.Namespace) -> bool:
 def _score(args: argparse.Namespace) -> int:
     if _usage_error(args):
         return 2
+    inputs = [args.submission, *gold_inputs(args)]
     if args.out is not None:
-        check_output_file(args.out, inputs=_inputs(args))  # before scoring, not after
+        check_output_file(args.out, inputs=inputs)  # before scoring, not after
     result = score(
-        args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **_common(args)
+        args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **gold_options(args)
     )
     output = format_text(result) if args.format == "text" else json.dumps(result, indent=2)
     if args.out is not None:
-        write_atomic(args.out, output + "\n", inputs=_inputs(args))
+        write_atomic(args.out, output + "\n", inputs=inputs)
         log.info("wrote %s", args.out)
     print(output)
     return 0
@@ -130,7 +84,7 @@ def _score(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     if _usage_error(args):
         return 2
-    summary = validate(args.task, args.submission, **_common(args))
+    summary = validate(args.task, args.submission, **gold_options(args))
     print(json.dumps(summary, indent=2))
     log.info("%s: a valid %s submission", args.submission, args.task)
     return 0
@@ -138,12 +92,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def format_text(result: dict[str, Any]) -> str:
     """Render a :func:`score` result as a small table, scores rounded to 4 decimals."""
-    if result["protocol"]:
-        gold = f"{result['protocol']} protocol" + (
-            f", {result['split']} split" if result["split"] else ", every unit"
-        )
-    else:
-        gold = result["gold_file"] or "gold rows"
+    gold = gold_description(result)
     lines = [
         f"task      {result['task']} (main metric {result['main_metric']})",
         f"gold      {gold}; dataset {result['dataset_version']}, scorer {result['scorer_version']}",

@@ -1,0 +1,236 @@
+"""Statistics commands: ``migbench compare`` (paired tests) and ``migbench power`` (power analysis).
+
+Both read submissions and the gold as ``migbench score`` does and print JSON (or a table with
+``--format text``). Exit codes: 0 ok, 1 invalid submission or gold, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from migbench.cli.options import (
+    add_gold_arguments,
+    bounded,
+    gold_description,
+    gold_inputs,
+    gold_options,
+    gold_usage_problem,
+)
+from migbench.fileio import write_atomic
+from migbench.scoring.api import DEFAULT_SEED, prepare
+from migbench.scoring.comparison import compare
+from migbench.scoring.power import (
+    ALPHA,
+    CHURN,
+    MAX_POWER_TRIALS,
+    MAX_SIMULATIONS,
+    N_SIMULATIONS,
+    N_TRIALS,
+    POWER,
+    minimum_detectable_difference,
+)
+from migbench.scoring.significance import DEFAULT_TRIALS, MAX_TRIALS
+
+log = logging.getLogger("migbench")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` and ``power`` subcommands."""
+    help_text = "compare submissions pairwise: paired bootstrap and randomization tests"
+    parser = subparsers.add_parser("compare", help=help_text, description=help_text)
+    parser.add_argument("submissions", type=Path, nargs="+", help="JSONL files, two or more")
+    parser.add_argument(
+        "--name",
+        action="append",
+        dest="names",
+        help="name of each submission, in order (default: file name without .jsonl)",
+    )
+    add_gold_arguments(parser)
+    parser.add_argument(
+        "--trials",
+        type=bounded(MAX_TRIALS, 1),
+        default=DEFAULT_TRIALS,
+        metavar="N",
+        help=f"trials of each test (default {DEFAULT_TRIALS:,}, at most {MAX_TRIALS:,})",
+    )
+    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    _output_arguments(parser)
+    parser.set_defaults(func=_compare)
+
+    help_text = "minimum difference from a reference submission that a paired test detects"
+    parser = subparsers.add_parser("power", help=help_text, description=help_text)
+    parser.add_argument("submission", type=Path, help="the reference system's JSONL submission")
+    add_gold_arguments(parser)
+    parser.add_argument("--alpha", type=_fraction, default=ALPHA, help=f"default {ALPHA}")
+    parser.add_argument("--power", type=_fraction, default=POWER, help=f"default {POWER}")
+    parser.add_argument(
+        "--churn", type=float, default=CHURN, help=f"share of units broken (default {CHURN})"
+    )
+    parser.add_argument(
+        "--simulations",
+        type=bounded(MAX_SIMULATIONS, 1),
+        default=N_SIMULATIONS,
+        metavar="N",
+        help=f"simulated systems per effect size (default {N_SIMULATIONS})",
+    )
+    parser.add_argument(
+        "--trials",
+        type=bounded(MAX_POWER_TRIALS, 1),
+        default=N_TRIALS,
+        metavar="N",
+        help=f"randomization trials per test (default {N_TRIALS})",
+    )
+    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    _output_arguments(parser)
+    parser.set_defaults(func=_power)
+
+
+def _output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("json", "text"), default="json")
+    parser.add_argument("--out", type=Path, help="also write the result to this file")
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text[:40]!r}")
+    return value
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if problem := gold_usage_problem(args):
+        return _usage(problem)
+    submissions: Any = args.submissions
+    if args.names is not None:
+        if len(args.names) != len(args.submissions) or len(set(args.names)) != len(args.names):
+            return _usage(f"give {len(args.submissions)} different --name, one per submission")
+        submissions = dict(zip(args.names, args.submissions, strict=True))
+    try:
+        result = compare(
+            args.task, submissions, n_trials=args.trials, seed=args.seed, **gold_options(args)
+        )
+    except ValueError as exc:
+        return _usage(str(exc))
+    return _emit(args, result, format_comparison)
+
+
+def _power(args: argparse.Namespace) -> int:
+    if problem := gold_usage_problem(args):
+        return _usage(problem)
+    try:
+        prepared = prepare(args.task, args.submission, **gold_options(args))
+        result = minimum_detectable_difference(
+            prepared.task,
+            prepared.gold_labels,
+            prepared.predictions.values,
+            tagset=args.tagset,
+            alpha=args.alpha,
+            power=args.power,
+            churn=args.churn,
+            n_simulations=args.simulations,
+            n_trials=args.trials,
+            seed=args.seed,
+            progress=args.progress,
+        )
+    except ValueError as exc:
+        return _usage(str(exc))
+    reference = {"reference": str(args.submission), **prepared.source}
+    return _emit(args, {**result, **reference}, format_power)
+
+
+def _usage(message: str) -> int:
+    print(f"migbench: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _emit(
+    args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]
+) -> int:
+    output = text(result) if args.format == "text" else json.dumps(result, indent=2)
+    if args.out is not None:
+        submissions = args.submissions if hasattr(args, "submissions") else [args.submission]
+        write_atomic(args.out, output + "\n", inputs=[*submissions, *gold_inputs(args)])
+        log.info("wrote %s", args.out)
+    print(output)
+    return 0
+
+
+def format_comparison(result: dict[str, Any]) -> str:
+    """Render a :func:`~migbench.scoring.comparison.compare` result as tables, 4 decimals."""
+    gold = gold_description(result)
+    lines = [
+        f"task    {result['task']} (main metric {result['main_metric']}), {gold}, "
+        f"{result['n_units']} units",
+        f"tests   paired bootstrap and approximate randomization, {result['n_trials']:,} trials "
+        f"each, seed {result['seed']}; Holm-adjusted p-values over {len(result['pairs'])} pairs",
+        "",
+    ]
+    width = max(len(system["name"]) for system in result["systems"]) + 2
+    lines += [f"{'system':<{width}}{result['main_metric']:>10}"]
+    lines += [f"{s['name']:<{width}}{s['main_score']:>10.4f}" for s in result["systems"]]
+    lines += [
+        "",
+        f"{'a':<{width}}{'b':<{width}}{'a - b':>8}{'95% CI':>20}"
+        f"{'p boot':>9}{'p rand':>9}{'holm b':>9}{'holm r':>9}",
+    ]
+    for pair in result["pairs"]:
+        ci = f"[{pair['ci']['low']:.4f}, {pair['ci']['high']:.4f}]"
+        lines.append(
+            f"{pair['a']:<{width}}{pair['b']:<{width}}{pair['difference']:>8.4f}{ci:>20}"
+            + "".join(
+                f"{pair[key]:>9.4f}"
+                for key in (
+                    "p_bootstrap",
+                    "p_randomization",
+                    "p_bootstrap_holm",
+                    "p_randomization_holm",
+                )
+            )
+        )
+    for pair in result["pairs"]:
+        lines += ["", f"per-label F1, {pair['a']} - {pair['b']}"]
+        label_width = max(map(len, pair["per_label"])) + 2
+        for label, row in pair["per_label"].items():
+            lines.append(
+                f"  {label:<{label_width}}{row['f1_a']:>8.4f}{row['f1_b']:>8.4f}"
+                f"{row['difference']:>9.4f}"
+            )
+    return "\n".join(lines)
+
+
+def format_power(result: dict[str, Any]) -> str:
+    """Render a power analysis as its curve and its conclusion, 4 decimals."""
+    lines = [
+        f"task       {result['task']} (main metric {result['main_metric']}), "
+        f"{result['n_units']} units; reference {result['reference_score']:.4f}, "
+        f"wrong on {result['n_wrong']}",
+        f"design     {result['test']}, alpha {result['alpha']}, power {result['power']}, "
+        f"churn {result['n_churn']} units, {result['n_simulations']} simulations of "
+        f"{result['n_trials']} trials",
+        "",
+        f"{'units fixed':>12}{'mean diff':>11}{'power':>8}",
+    ]
+    lines += [
+        f"{row['units']:>12}{row['mean_difference']:>11.4f}{row['power']:>8.3f}"
+        for row in result["curve"]
+    ]
+    found = result["minimum_detectable_difference"]
+    lines.append("")
+    if found is None:
+        lines.append("no improvement within reach of the reference reaches the power sought")
+    else:
+        lines.append(
+            f"minimum detectable difference {found:.4f} "
+            f"({result['minimum_detectable_units']} units fixed net)"
+        )
+    return "\n".join(lines)
