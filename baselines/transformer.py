@@ -35,7 +35,7 @@ class Settings:
     Attributes:
         model: Local path or hub id of the encoder; None for the packaged all-MiniLM-L6-v2.
         max_length: Sub-tokens per unit (per pair with context); longer ones are truncated
-            (for NER, the last words are tagged O; with context, the context is cut first).
+            (for NER, the last words are tagged O; with context, the longer segment is cut first).
         epochs: Training epochs; the best epoch on the inner development split is kept.
         batch_size: Units per training step.
         learning_rate: Peak learning rate of AdamW, reached after a linear warm-up over the
@@ -192,7 +192,7 @@ class _Encoder:
         if not self.context:
             return self.tokenizer(texts, truncation=True, max_length=self.max_length)
         around = [f"{unit['prev_text']} {unit['next_text']}".strip() for unit in units]
-        return self.tokenizer(texts, around, truncation="only_second", max_length=self.max_length)
+        return self.tokenizer(texts, around, truncation="longest_first", max_length=self.max_length)
 
     def rows(self, units: Sequence[Unit]) -> list[dict[str, Any]]:
         """Return one dict of input ids and labels per unit, the collator's input."""
