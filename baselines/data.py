@@ -135,6 +135,24 @@ def cv_groups(units: Sequence[Unit]) -> list[Any]:
     return [f"{unit['doc_id']}/{unit['paragraph']}" for unit in units]
 
 
+def inner_split(
+    units: Sequence[Unit], *, seed: int, fraction: float = 0.2
+) -> tuple[list[Unit], list[Unit]]:
+    """Split training units into a fitting part and a development part, by :func:`cv_groups`.
+
+    For the baselines that choose when to stop on held-out data: they hold out part of their
+    training units, so that no evaluation split is seen before it is predicted.
+
+    Returns:
+        The fitting units and the development units (about ``fraction`` of them).
+    """
+    from sklearn.model_selection import GroupShuffleSplit
+
+    splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    fit, dev = next(splitter.split(units, groups=cv_groups(units)))
+    return [units[i] for i in fit], [units[i] for i in dev]
+
+
 def selection_scorer(task: str) -> Callable[[Any, Any, Any], float]:
     """Return a scorer ``(estimator, x, y) -> float`` close to the task's main metric.
 

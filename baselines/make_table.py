@@ -22,7 +22,19 @@ from baselines.summary import FOLDS, Results, Score, best_baseline, load_results
 RESULTS_MD = REPO / "baselines" / "RESULTS.md"
 TIMINGS = REPO / "baselines" / "timings.json"
 #: Row order of the tables; baselines not named here follow in alphabetical order.
-ORDER = ("majority", "stratified", "tfidf-lr", "crf", "transformer")
+ORDER = (
+    "majority",
+    "stratified",
+    "tfidf-lr",
+    "tfidf-lr-ctx",
+    "embed-lr",
+    "embed-lr-ctx",
+    "crf",
+    "spacy-zero-shot",
+    "spacy-ner",
+    "transformer",
+    "transformer-ctx",
+)
 
 Summary = dict[tuple[str, str, str, str], Score]
 

@@ -2,14 +2,16 @@
 
 Usage::
 
-    python -m baselines.run_all [--model PATH_OR_HUB_ID] [--baselines NAME ...]
+    python -m baselines.run_all [--model PATH_OR_HUB_ID] [--spacy-model NAME_OR_PATH]
+                                [--baselines NAME ...]
                                 [--tasks TASK ...] [--schemes SCHEME ...] [--skip-build]
 
 Steps: ``migbench units`` (verifies the seeds against their checksums) and ``migbench build``;
+then the packaged pretrained models are verified against their pins (``baselines/models.json``);
 then every baseline on every task and evaluation scheme it covers writes its submission files
 under ``baselines/predictions/``; the migbench scorer scores them into ``baselines/results/``;
-``RESULTS.md`` and the plots are regenerated from the results. The scikit-learn and CRF
-baselines run in parallel processes, one per core; the transformer runs alone, on a GPU when
+``RESULTS.md`` and the plots are regenerated from the results. The baselines other than the
+transformer run in parallel processes, one per core; the transformer runs alone, on a GPU when
 there is one. A full run (no filter) also records its run time in ``baselines/timings.json``.
 """
 
@@ -23,14 +25,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from baselines import crf, dummy, figures, make_table, score, tfidf, transformer
+from baselines import (
+    crf,
+    dummy,
+    embeddings,
+    figures,
+    make_table,
+    provenance,
+    score,
+    spacy_ner,
+    tfidf,
+    transformer,
+)
 from baselines.data import (
     CLASSIFICATION,
     DATASET,
@@ -106,19 +119,41 @@ class Job:
             write_submission(prediction_path(PREDICTIONS, name), self.task, units, values)
 
 
-def registry(settings: transformer.Settings) -> tuple[Baseline, ...]:
-    """Return every baseline, the transformer with ``settings``."""
+def registry(
+    settings: transformer.Settings, *, spacy_model: str | None = None
+) -> tuple[Baseline, ...]:
+    """Return every baseline: the transformer with ``settings``, the sentence encoder of
+    ``embed-lr`` from ``settings.model`` too, the spaCy ones from ``spacy_model``.
+    """
+    encoder = settings.model
     return (
         Baseline("majority", dummy.majority, TASKS),
         Baseline("stratified", dummy.stratified, TASKS, seeds=SEEDS),
         Baseline("tfidf-lr", tfidf.fit_predict, CLASSIFICATION),
+        Baseline("tfidf-lr-ctx", partial(tfidf.fit_predict, context=True), CLASSIFICATION),
+        Baseline("embed-lr", partial(embeddings.fit_predict, model=encoder), CLASSIFICATION),
+        Baseline(
+            "embed-lr-ctx",
+            partial(embeddings.fit_predict, context=True, model=encoder),
+            CLASSIFICATION,
+        ),
         Baseline("crf", crf.fit_predict, ("ner",)),
+        Baseline("spacy-zero-shot", partial(spacy_ner.zero_shot, model=spacy_model), ("ner",)),
+        Baseline("spacy-ner", partial(spacy_ner.fine_tuned, model=spacy_model), ("ner",)),
         Baseline(
             "transformer",
             partial(transformer.fit_predict, settings=settings),
             TASKS,
             schemes=("official",),
             seeds=SEEDS,
+            parallel=False,
+        ),
+        Baseline(
+            "transformer-ctx",
+            partial(transformer.fit_predict, settings=replace(settings, context=True)),
+            CLASSIFICATION,
+            schemes=("official",),
+            seeds=(0,),
             parallel=False,
         ),
     )
@@ -172,14 +207,19 @@ def migbench_cli(*args: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark end to end; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m baselines.run_all", description=__doc__)
-    parser.add_argument("--model", help="transformer encoder: local path or hub id")
+    parser.add_argument(
+        "--model", help="encoder of the transformer and embed-lr baselines: local path or hub id"
+    )
+    parser.add_argument(
+        "--spacy-model", help="spaCy pipeline of the spaCy baselines: package name or folder"
+    )
     parser.add_argument("--baselines", nargs="+", metavar="NAME", help="only these baselines")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=TASKS)
     parser.add_argument("--schemes", nargs="+", choices=SCHEMES, default=SCHEMES)
     parser.add_argument("--skip-build", action="store_true", help="use the dataset as it is")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    baselines = registry(transformer.Settings(model=args.model))
+    baselines = registry(transformer.Settings(model=args.model), spacy_model=args.spacy_model)
     known = [baseline.name for baseline in baselines]
     if unknown := set(args.baselines or ()) - set(known):
         parser.error(f"unknown baselines {sorted(unknown)}; choose from {known}")
@@ -205,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 *("--out", str(DATASET)),
             ),
         )
+    # Before any training: the packaged models must be the pinned ones (baselines/models.json).
+    stage("verify models", provenance.verify_all)
     jobs = plan(chosen, args.tasks, args.schemes)
     light = [job for job in jobs if job.baseline.parallel]
     heavy = [job for job in jobs if not job.baseline.parallel]

