@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import migbench
-from migbench.schema import CHOICE_LAYERS, IOB2_TAGS
+from migbench.schema import CHOICE_LAYERS, IOB2_TAGS, SPLITS
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = REPO / "dataset"
@@ -26,8 +26,12 @@ RESULTS = REPO / "baselines" / "results"
 TASKS: tuple[str, ...] = tuple(migbench.TASKS)
 #: Tasks with one label per unit.
 CLASSIFICATION: tuple[str, ...] = tuple(n for n, t in migbench.TASKS.items() if not t.is_sequence)
-#: Dataset config of each evaluation scheme; ``cv`` is the 5-fold split of the official train.
+#: Dataset config of each evaluation scheme; ``cv`` is the full-corpus cross-validation protocol.
 SCHEME_CONFIGS: dict[str, str] = {"official": "all", "genre": "all_genre", "cv": "all"}
+#: The scorer's protocol of each evaluation scheme.
+SCHEME_PROTOCOLS: dict[str, str] = {"official": "split", "genre": "genre", "cv": "cv"}
+#: Split name of a ``cv`` run's file: its out-of-fold predictions cover every unit.
+EVERY_UNIT = "all"
 #: Folder of a scheme's files under ``predictions/`` and ``results/``.
 SCHEME_DIRS: dict[str, str] = {"official": "", "genre": "genre", "cv": "cv"}
 
@@ -41,7 +45,8 @@ class Experiment:
     Attributes:
         scheme: ``official``, ``genre`` or ``cv``.
         train: The training units.
-        targets: Units to predict, by split name (``validation``/``test``, or ``fold<k>``).
+        targets: Units to predict, by split name (``validation``/``test``; for one fold of
+            ``cv``, :data:`EVERY_UNIT`, that fold's share of every unit).
     """
 
     scheme: str
@@ -98,40 +103,32 @@ def experiments(scheme: str, *, dataset: Path = DATASET) -> list[Experiment]:
     """Return the experiments of an evaluation scheme.
 
     ``official`` and ``genre`` train on their train split and predict validation and test;
-    ``cv`` trains on four folds of the official train split and predicts the fifth, five times.
+    ``cv`` gives one experiment per fold of the full-corpus protocol: train on every unit of the
+    other folds, predict the fold's units.
     """
     config = SCHEME_CONFIGS[scheme]
-    train = load_units(config, "train", dataset=dataset)
     if scheme != "cv":
+        train = load_units(config, "train", dataset=dataset)
         targets = {
             split: load_units(config, split, dataset=dataset) for split in ("validation", "test")
         }
         return [Experiment(scheme, train, targets)]
-    folds = sorted({unit["fold"] for unit in train})
+    units = [unit for split in SPLITS for unit in load_units(config, split, dataset=dataset)]
     return [
         Experiment(
             scheme,
-            [unit for unit in train if unit["fold"] != fold],
-            {f"fold{fold}": [unit for unit in train if unit["fold"] == fold]},
+            [unit for unit in units if unit["fold"] != fold],
+            {EVERY_UNIT: [unit for unit in units if unit["fold"] == fold]},
         )
-        for fold in folds
+        for fold in sorted({unit["fold"] for unit in units})
     ]
 
 
-def cv_gold(split: str, *, dataset: Path = DATASET) -> list[Unit]:
-    """Return the gold units of a ``cv`` split (``fold<k>``): the train units of fold k."""
-    fold = int(split.removeprefix("fold"))
-    return [unit for unit in load_units("all", "train", dataset=dataset) if unit["fold"] == fold]
+def cv_groups(units: Sequence[Unit]) -> list[str]:
+    """Return the group of each unit for grouped inner cross-validation on a training set.
 
-
-def cv_groups(units: Sequence[Unit]) -> list[Any]:
-    """Return the group of each unit for grouped cross-validation on a training set.
-
-    The dataset's ``fold`` column where it has one (the official train split); elsewhere the
-    unit's paragraph, so that units sharing context never straddle an inner split.
+    The unit's paragraph: units that share context never straddle an inner split.
     """
-    if all(unit["fold"] >= 0 for unit in units):
-        return [unit["fold"] for unit in units]
     return [f"{unit['doc_id']}/{unit['paragraph']}" for unit in units]
 
 

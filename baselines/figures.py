@@ -15,20 +15,51 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 import numpy as np  # noqa: E402
 
-from baselines.data import CLASSIFICATION, REPO  # noqa: E402
-from baselines.summary import Results, best_baseline, runs, scores  # noqa: E402
+from baselines.data import CLASSIFICATION, REPO, TASKS  # noqa: E402
+from baselines.summary import HEADLINE, Results, best_baseline, runs, scores  # noqa: E402
 
 PLOTS = REPO / "baselines" / "plots"
 #: No software version or date in the PNG files, so that unchanged plots stay byte-identical.
 _METADATA = {"Software": None}
 
 
+def scores_plot(results: Results, out: Path) -> Path | None:
+    """Plot every baseline's headline main score per task, with its interval or seed spread."""
+    summary = scores(results)
+    scheme, split = HEADLINE
+    tasks = [t for t in TASKS if any(k[0::2] == (scheme, t) and k[3] == split for k in summary)]
+    if not tasks:
+        return None
+    fig, axes = plt.subplots(1, len(tasks), figsize=(3.2 * len(tasks), 3.8), sharey=True)
+    for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
+        named = sorted(
+            (baseline, score)
+            for (s, baseline, t, x), score in summary.items()
+            if (s, t, x) == (scheme, task, split)
+        )
+        names = [name for name, _ in named]
+        means = np.array([score.mean for _, score in named])
+        low = [s.ci[0] if s.ci else s.mean - s.std for _, s in named]
+        high = [s.ci[1] if s.ci else s.mean + s.std for _, s in named]
+        errors = np.array([means - low, np.array(high) - means])
+        ax.barh(range(len(names)), means, xerr=errors, color="tab:blue", capsize=2)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        metric = results[next(n for n in results if (n.scheme, n.task) == (scheme, task))]
+        ax.set(xlim=(0, 1), title=f"{task} ({metric['main_metric']})")
+    fig.suptitle("Full-corpus cross-validation: 95 % interval (one run) or ± sd (seeds)")
+    fig.tight_layout()
+    path = out / "scores.png"
+    fig.savefig(path, dpi=100, metadata=_METADATA)
+    plt.close(fig)
+    return path
+
+
 def confusion_plot(results: Results, task: str, out: Path) -> Path | None:
-    """Plot the test confusion matrix of the best baseline on ``task``; None without one."""
+    """Plot the headline confusion matrix of the best baseline on ``task``; None without one."""
     baseline = best_baseline(scores(results), task)
     if baseline is None:
         return None
-    tests = runs(results, "official", baseline, task, "test")
+    tests = runs(results, *HEADLINE[:1], baseline, task, HEADLINE[1])[:1]
     labels = tests[0]["metrics"]["confusion_matrix"]["labels"]
     matrix = sum(np.array(result["metrics"]["confusion_matrix"]["matrix"]) for result in tests)
     # Labels absent from both gold and predictions only add empty rows and columns.
@@ -44,8 +75,7 @@ def confusion_plot(results: Results, task: str, out: Path) -> Path | None:
     for (row, column), count in np.ndenumerate(matrix):
         color = "white" if count > matrix.max() / 2 else "black"
         ax.text(column, row, str(count), ha="center", va="center", color=color, fontsize=8)
-    seeds = f", summed over {len(tests)} seeds" if len(tests) > 1 else ""
-    ax.set(xlabel="predicted", ylabel="gold", title=f"{task}: {baseline} (test{seeds})")
+    ax.set(xlabel="predicted", ylabel="gold", title=f"{task}: {baseline} (cross-validation)")
     fig.tight_layout()
     path = out / f"confusion_{task}.png"
     fig.savefig(path, dpi=100, metadata=_METADATA)
@@ -54,15 +84,12 @@ def confusion_plot(results: Results, task: str, out: Path) -> Path | None:
 
 
 def ner_plot(results: Results, out: Path) -> Path | None:
-    """Plot the test F1 per entity type of every NER baseline that finds entities; None if none."""
-    baselines = sorted(
-        {name.baseline for name in results if (name.scheme, name.task) == ("official", "ner")}
-    )
+    """Plot the headline F1 per entity type of every NER baseline that finds entities."""
+    scheme, split = HEADLINE
+    baselines = sorted({n.baseline for n in results if (n.scheme, n.task) == (scheme, "ner")})
     per_type, support = {}, {}
     for baseline in baselines:
-        table = [
-            r["metrics"]["per_label"] for r in runs(results, "official", baseline, "ner", "test")
-        ]
+        table = [r["metrics"]["per_label"] for r in runs(results, scheme, baseline, "ner", split)]
         if not table:
             continue
         f1 = {label: np.mean([rows[label]["f1"] for rows in table]) for label in table[0]}
@@ -78,7 +105,7 @@ def ner_plot(results: Results, out: Path) -> Path | None:
         ax.bar(np.arange(len(support)) + k * width, values, width, label=baseline)
     ticks = [f"{label}\n({count})" for label, count in support.items()]
     ax.set_xticks(np.arange(len(support)) + width * (len(per_type) - 1) / 2, ticks)
-    title = "NER: F1 per entity type, test (gold count; mean over seeds)"
+    title = "NER: F1 per entity type, cross-validation (gold count; mean over seeds)"
     ax.set(ylim=(0, 1), ylabel="F1", title=title)
     ax.legend()
     fig.tight_layout()
@@ -89,10 +116,11 @@ def ner_plot(results: Results, out: Path) -> Path | None:
 
 
 def draw_all(results: Results, out: Path = PLOTS) -> list[Path]:
-    """Draw every plot for which ``results`` has official test results."""
+    """Draw every plot for which ``results`` has headline results."""
     out.mkdir(parents=True, exist_ok=True)
-    tasks = {name.task for name in results if (name.scheme, name.split) == ("official", "test")}
-    paths = [confusion_plot(results, task, out) for task in CLASSIFICATION if task in tasks]
+    tasks = {name.task for name in results if (name.scheme, name.split) == HEADLINE}
+    paths = [scores_plot(results, out)]
+    paths += [confusion_plot(results, task, out) for task in CLASSIFICATION if task in tasks]
     if "ner" in tasks:
         paths.append(ner_plot(results, out))
-    return paths
+    return [path for path in paths if path is not None]

@@ -1,8 +1,9 @@
-"""Generate ``baselines/RESULTS.md`` from the result files and the main job's timings.
+"""Generate ``baselines/RESULTS.md`` from the result files, the significance tests and the timings.
 
-Every number in the file comes from ``baselines/results/`` (the scorer's output) or
-``baselines/timings.json`` (written by the main job). ``--check`` exits 1 when the committed
-file differs from what the result files give.
+Every number in the file comes from ``baselines/results/`` (the scorer's output),
+``baselines/significance/`` (``migbench compare`` and ``migbench power``) or
+``baselines/timings.json`` (written by the main job). ``--check`` exits 1 when the committed file
+differs from what those files give.
 
 Usage: ``python -m baselines.make_table [--check]``.
 """
@@ -16,8 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from baselines import significance
 from baselines.data import CLASSIFICATION, REPO, RESULTS, TASKS
-from baselines.summary import FOLDS, Results, Score, best_baseline, load_results, runs, scores
+from baselines.summary import HEADLINE, Results, Score, best_baseline, load_results, runs, scores
+from migbench.scoring.power import power_markdown
 
 RESULTS_MD = REPO / "baselines" / "RESULTS.md"
 TIMINGS = REPO / "baselines" / "timings.json"
@@ -35,8 +38,13 @@ ORDER = (
     "transformer",
     "transformer-ctx",
 )
+#: Significance level of the marks, after Holm's correction.
+ALPHA = 0.05
+#: The targets of the main scores under the headline protocol.
+TARGETS = {"stance": 0.85, "frame": 0.72, "mfc": 0.60, "ner": 0.85}
 
 Summary = dict[tuple[str, str, str, str], Score]
+Comparisons = dict[tuple[str, str, str], Any]
 
 
 def cell(score: Score | None) -> str:
@@ -50,72 +58,147 @@ def cell(score: Score | None) -> str:
     return f"{score.mean:.3f} [{score.ci[0]:.3f}, {score.ci[1]:.3f}]"
 
 
-def table(summary: Summary, metrics: dict[str, str], scheme: str, split: str) -> list[str]:
-    """Return a Markdown table of the main scores: one row per baseline, one column per task."""
+def ordered(baselines: set[str]) -> list[str]:
+    """Return baselines in table order."""
+    return sorted(baselines, key=lambda b: (ORDER.index(b) if b in ORDER else len(ORDER), b))
+
+
+def tied_with_best(comparison: dict[str, Any] | None, best: str) -> set[str]:
+    """Return the baselines whose difference from ``best`` is not significant (randomization)."""
+    if comparison is None:
+        return set()
+    return {
+        pair["b"] if pair["a"] == best else pair["a"]
+        for pair in comparison["pairs"]
+        if best in (pair["a"], pair["b"]) and pair["p_randomization_holm"] >= ALPHA
+    }
+
+
+def table(
+    summary: Summary,
+    metrics: dict[str, str],
+    scheme: str,
+    split: str,
+    comparisons: Comparisons,
+) -> list[str]:
+    """Return a Markdown table of the main scores: one row per baseline, one column per task.
+
+    The best baseline of each task is in bold; ``≈`` marks the baselines whose difference from
+    it is not significant at :data:`ALPHA` (paired approximate randomization, Holm-adjusted).
+    """
     present = {key[1] for key in summary if key[0] == scheme and key[3] == split}
-    baselines = sorted(present, key=lambda b: (ORDER.index(b) if b in ORDER else len(ORDER), b))
     header = ["baseline", *(f"{task} ({metrics.get(task, 'no results')})" for task in TASKS)]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
-    for baseline in baselines:
-        row = [cell(summary.get((scheme, baseline, task, split))) for task in TASKS]
+    best = {task: best_baseline(summary, task, scheme, split) for task in TASKS}
+    tied = {
+        task: tied_with_best(comparisons.get((scheme, task, split)), best[task])
+        for task in TASKS
+        if best[task] is not None
+    }
+    for baseline in ordered(present):
+        row = []
+        for task in TASKS:
+            text = cell(summary.get((scheme, baseline, task, split)))
+            if baseline == best[task]:
+                text = f"**{text}**"
+            elif baseline in tied.get(task, ()):
+                text = f"{text} ≈"
+            row.append(text)
         lines.append(f"| {baseline} | " + " | ".join(row) + " |")
     return lines
 
 
-def comparison(summary: Summary, results: Results) -> list[str]:
-    """Say how the transformer compares with majority and the feature-based baseline on test.
-
-    Where it falls below the feature-based baseline, say why with numbers: how few units it
-    learns from and is tested on, and how far its seeds spread.
-    """
-    lines, below = [], []
-    for task in TASKS:
-        transformer = summary.get(("official", "transformer", task, "test"))
-        majority = summary.get(("official", "majority", task, "test"))
-        other_name = "tfidf-lr" if task in CLASSIFICATION else "crf"
-        other = summary.get(("official", other_name, task, "test"))
-        if transformer is None or majority is None or other is None:
-            continue
-        verdict = "beats" if transformer.mean > majority.mean else "does **not** beat"
-        side = "above" if transformer.mean > other.mean else "below"
-        inside = other.ci is not None and other.ci[0] <= transformer.mean <= other.ci[1]
-        lines.append(
-            f"- {task}: the transformer ({cell(transformer)}) {verdict} majority "
-            f"({majority.mean:.3f}) and lies {side} {other_name} ({cell(other)}), "
-            f"{'inside' if inside else 'outside'} {other_name}'s 95 % interval."
-        )
-        if side == "below":
-            below.append(task)
-    if below:
-        lines += ["", *_small_data(summary, results, below)]
+def matrix(comparison: dict[str, Any]) -> list[str]:
+    """Return a pairwise significance matrix: ``+`` row better, ``−`` worse, ``·`` no difference."""
+    names = ordered({system["name"] for system in comparison["systems"]})
+    verdict = {}
+    for pair in comparison["pairs"]:
+        significant = pair["p_randomization_holm"] < ALPHA
+        sign = "·" if not significant else ("+" if pair["difference"] > 0 else "−")
+        flip = {"+": "−", "−": "+", "·": "·"}[sign]
+        verdict[pair["a"], pair["b"]], verdict[pair["b"], pair["a"]] = sign, flip
+    lines = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for row in names:
+        cells = [verdict.get((row, column), "") for column in names]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
     return lines
 
 
-def _small_data(summary: Summary, results: Results, tasks: Sequence[str]) -> list[str]:
-    # The cross-validation folds partition the train split: their sizes add up to it.
-    train = sum(r["n_units"] for r in runs(results, "cv", "majority", "stance", FOLDS))
-    lines = [
-        f"Where the transformer falls below the feature-based baseline the data is small: it "
-        f"fine-tunes a general-purpose encoder on {train} training units, and single test "
-        "units move the score:"
+def per_document(results: Results, summary: Summary, task: str) -> list[str]:
+    """Return the headline main score of every baseline on ``task``, per document."""
+    scheme, split = HEADLINE
+    present = ordered(
+        {key[1] for key in summary if (key[0], key[2], key[3]) == (scheme, task, split)}
+    )
+    documents = sorted(
+        {
+            doc
+            for b in present
+            for r in runs(results, scheme, b, task, split)
+            for doc in r["per_document"]
+        }
+    )
+    lines = ["| baseline | " + " | ".join(documents) + " |", "|---" * (len(documents) + 1) + "|"]
+    for baseline in present:
+        seeds = runs(results, scheme, baseline, task, split)
+        values = [
+            sum(r["per_document"][doc]["main_score"] for r in seeds) / len(seeds)
+            for doc in documents
+        ]
+        lines.append(f"| {baseline} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    units = runs(results, scheme, present[0], task, split)[0]["per_document"]
+    lines += [
+        "",
+        "Units per document: " + ", ".join(f"{d} {units[d]['n_units']}" for d in documents) + ".",
     ]
-    for task in tasks:
-        tests = runs(results, "official", "transformer", task, "test")
-        per_label = tests[0]["metrics"]["per_label"]
-        support, label = min(
-            (row["support"], label) for label, row in per_label.items() if row["support"]
-        )
-        spread = summary[("official", "transformer", task, "test")]
-        lines.append(
-            f"- {task}: {tests[0]['n_units']} test units, {support} of them of the rarest gold "
-            f"label `{label}`; the transformer's seeds range from {min(spread.values):.3f} to "
-            f"{max(spread.values):.3f}."
-        )
+    return lines
+
+
+def per_fold(results: Results, summary: Summary) -> list[str]:
+    """Return each baseline's mean ± sd over the five folds, next to its pooled score."""
+    scheme, split = HEADLINE
+    present = ordered({key[1] for key in summary if (key[0], key[3]) == (scheme, split)})
+    lines = ["| baseline | " + " | ".join(TASKS) + " |", "|---" * (len(TASKS) + 1) + "|"]
+    for baseline in present:
+        row = []
+        for task in TASKS:
+            seeds = runs(results, scheme, baseline, task, split)
+            folds = seeds[0]["folds"] if seeds else None
+            row.append(f"{folds['mean']:.3f} ± {folds['sd']:.3f}" if folds else "–")
+        lines.append(f"| {baseline} | " + " | ".join(row) + " |")
+    return lines
+
+
+def targets(summary: Summary) -> list[str]:
+    """Say, for each task, how the best headline score compares with its target."""
+    lines = []
+    for task, goal in TARGETS.items():
+        best = best_baseline(summary, task)
+        if best is None:
+            continue
+        score = summary[(*HEADLINE[:1], best, task, HEADLINE[1])].mean
+        verdict = "meets" if score >= goal else f"misses by {goal - score:.3f}"
+        lines.append(f"- {task}: best {best} {score:.3f}; target {goal:.2f}: {verdict}.")
+    return lines
+
+
+def power_lines(power: Comparisons) -> list[str]:
+    """Return the power tables of :data:`significance.POWER_RUNS`, one per protocol."""
+    lines = []
+    for scheme, split in significance.POWER_RUNS:
+        found = [
+            (power[scheme, task, split]["reference"], power[scheme, task, split])
+            for task in TASKS
+            if (scheme, task, split) in power
+        ]
+        if found:
+            title = "Full-corpus cross-validation" if scheme == "cv" else f"Fixed split, {split}"
+            lines += [f"**{title}**", "", power_markdown(found), ""]
     return lines
 
 
 def timing_lines(timings: dict[str, Any]) -> list[str]:
-    """Return the run-time section: each stage, and the slowest seed of the transformer per task."""
+    """Return the run-time section: each stage with its budget, and the slowest transformer run."""
     budgets = timings["budgets"]
     lines = [
         f"Wall time of the last full run of the main job, on {timings['cpus']} CPU cores "
@@ -127,15 +210,6 @@ def timing_lines(timings: dict[str, Any]) -> list[str]:
     ]
     for stage, seconds in timings["stages"].items():
         lines.append(f"| {stage} | {seconds:.0f} | {budgets.get(stage, '–')} |")
-    per_task: dict[str, list[float]] = {}
-    for job in timings["transformer_jobs"]:
-        per_task.setdefault(job["task"], []).append(job["seconds"])
-    for task, seconds in per_task.items():
-        budget = budgets["transformer per task and seed"]
-        lines.append(
-            f"| transformer, {task}: slowest of {len(seconds)} seeds | {max(seconds):.0f} | "
-            f"{budget} |"
-        )
     return lines
 
 
@@ -144,58 +218,104 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
     results = load_results(results_dir)
     summary = scores(results)
     metrics = {name.task: result["main_metric"] for name, result in results.items()}
-    # The tasks that figures.draw_all plots: those with official test results.
-    tested = {task for scheme, _, task, split in summary if (scheme, split) == ("official", "test")}
+    comparisons = significance.load("compare")
+    power = significance.load("power")
+    scheme, split = HEADLINE
     lines = [
         "# Baseline results",
         "",
         "Generated by `python -m baselines.make_table` from the scorer's result files in",
-        "`baselines/results/` (and `baselines/timings.json`); do not edit. "
-        "`python -m baselines.run_all` reruns everything.",
+        "`baselines/results/`, the tests in `baselines/significance/` and",
+        "`baselines/timings.json`; do not edit. `python -m baselines.run_all` reruns everything.",
         "",
-        "Main score per task. One run: score [95 % bootstrap interval over units]. Several "
-        "runs: mean ± sample standard deviation over seeds 0-2 (`stratified`, `transformer`), "
-        "over the five folds (cross-validation), or over both (`stratified` in "
-        "cross-validation). `–`: the baseline does not do the task.",
+        "Main score per task. One run: score [95 % bootstrap interval over units]. Several runs: "
+        "mean ± sample standard deviation over seeds 0-2 (`stratified`). "
+        "**Bold**: the best baseline of the task; ≈: not significantly different from it "
+        f"(paired approximate randomization, 10,000 trials, Holm-adjusted over all pairs, "
+        f"α = {ALPHA}; seed 0 of seeded baselines). `–`: the baseline does not do the task.",
         "",
-        "## Test split",
+        "## Full-corpus cross-validation (the headline protocol)",
         "",
-        *table(summary, metrics, "official", "test"),
+        "Every unit is in one of five folds (the `fold` column, grouped by section); each "
+        "baseline trains on four folds and predicts the fifth, and its submission holds the "
+        "out-of-fold predictions of all units, scored pooled (`migbench score --protocol cv`). "
+        "Model choices are made on training folds only.",
         "",
-        "## Validation split",
+        *table(summary, metrics, scheme, split, comparisons),
         "",
-        "Used for selection only: the transformer's epoch, and the best baseline in the plots.",
+        "### Against the targets",
         "",
-        *table(summary, metrics, "official", "validation"),
+        *targets(summary),
         "",
-        "## Grouped 5-fold cross-validation on train",
+        "### Significance between every pair",
         "",
-        "Train on four folds of the train split (the `fold` column), predict the fifth; "
-        "hyper-parameters chosen by grouped cross-validation within the four.",
+        "`+`: the row's baseline is significantly better than the column's, `−`: worse, `·`: "
+        f"no significant difference (α = {ALPHA}, Holm-adjusted randomization p-values from "
+        "`migbench compare`).",
         "",
-        *table(summary, metrics, "cv", FOLDS),
+    ]
+    for task in TASKS:
+        if (scheme, task, split) in comparisons:
+            lines += [f"**{task}**", "", *matrix(comparisons[scheme, task, split]), ""]
+    lines += [
+        "### What this benchmark can separate",
         "",
+        "The smallest improvement over the best baseline that the paired randomization test "
+        "detects with power 0.8 (Card et al. 2020), by simulation (`migbench power`). Smaller "
+        "differences between systems may be real but go unseen; the fixed split, with a fifth "
+        "of the units, separates far less.",
+        "",
+        *power_lines(power),
+        "### Per fold",
+        "",
+        "Mean ± sample standard deviation of the five folds' scores (seed 0).",
+        "",
+        *per_fold(results, summary),
+        "",
+        "### Per document",
+        "",
+        "Pooled out-of-fold predictions scored on each document's units (mean over seeds). "
+        "All `against` units come from mp-letter.",
+        "",
+    ]
+    for task in TASKS:
+        lines += [f"**{task}**", "", *per_document(results, summary, task), ""]
+    for title, name, note in (
+        (
+            "Fixed split: test",
+            "test",
+            "The fixed train/validation/test split, for quick iteration.",
+        ),
+        ("Fixed split: validation", "validation", "Used for selection only."),
+    ):
+        lines += [
+            f"## {title}",
+            "",
+            note,
+            "",
+            *table(summary, metrics, "official", name, comparisons),
+            "",
+        ]
+    lines += [
         "## Genre transfer",
         "",
         "Train on the report, test on the news articles (the `*_genre` configs, test split).",
         "",
-        *table(summary, metrics, "genre", "test"),
-        "",
-        "## Transformer versus the other baselines (test split)",
-        "",
-        *comparison(summary, results),
+        *table(summary, metrics, "genre", "test", comparisons),
         "",
         "## Plots",
         "",
-        "Test split; the best baseline per task by mean validation score, confusion counts "
-        "summed over seeds.",
+        "Full-corpus cross-validation: the main scores with their intervals; the best baseline "
+        "per task (pooled confusion counts, seed 0); NER F1 per entity type.",
+        "",
+        "![main scores](plots/scores.png)",
         "",
         *(
             f"![{task}: {best_baseline(summary, task)}](plots/confusion_{task}.png)"
             for task in CLASSIFICATION
             if best_baseline(summary, task) is not None
         ),
-        *(["![ner per type](plots/ner_per_type.png)"] if "ner" in tested else []),
+        *(["![ner per type](plots/ner_per_type.png)"] if best_baseline(summary, "ner") else []),
     ]
     if timings_path.is_file():
         timings = json.loads(timings_path.read_text(encoding="utf-8"))

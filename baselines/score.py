@@ -1,8 +1,9 @@
 """Score every prediction file with the migbench scorer and write its result file.
 
 ``predictions/<path>.jsonl`` gets ``results/<path>.json``: the scorer's JSON, unchanged.
-Official and genre-transfer files are scored against their split of the packaged dataset,
-cross-validation folds against the train units of the fold. Result files left without a
+Each file is scored under its scheme's protocol: the fixed split and genre transfer against their
+validation or test split, cross-validation (out-of-fold predictions for every unit) pooled over
+all units, with the per-fold scores. Result files left without a
 prediction file are removed, so the results always describe the predictions present.
 """
 
@@ -19,8 +20,8 @@ from baselines.data import (
     DATASET,
     PREDICTIONS,
     RESULTS,
+    SCHEME_PROTOCOLS,
     PredictionName,
-    cv_gold,
     parse_name,
 )
 
@@ -28,9 +29,8 @@ from baselines.data import (
 def gold_source(name: PredictionName, *, dataset: Path = DATASET) -> dict[str, Any]:
     """Return the keyword arguments of :func:`migbench.score` that select the file's gold."""
     if name.scheme == "cv":
-        return {"gold": cv_gold(name.split, dataset=dataset)}
-    protocol = "split" if name.scheme == "official" else name.scheme
-    return {"protocol": protocol, "split": name.split, "dataset": dataset}
+        return {"protocol": "cv", "dataset": dataset}
+    return {"protocol": SCHEME_PROTOCOLS[name.scheme], "split": name.split, "dataset": dataset}
 
 
 def score_all(

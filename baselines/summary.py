@@ -1,7 +1,8 @@
 """Read the scorer's result files and summarise them for the results table and the plots.
 
-Runs of one baseline that differ only in their seed, or in their cross-validation fold, are
-pooled into one :class:`Score`: its mean and sample standard deviation over the runs.
+Runs of one baseline that differ only in their seed are pooled into one :class:`Score`: its mean
+and sample standard deviation over the seeds. The headline is the full-corpus cross-validation
+protocol: every unit predicted out of fold, scored pooled.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from baselines.data import RESULTS, PredictionName, parse_name
 
-#: Split name of the pooled cross-validation folds.
-FOLDS = "folds"
+#: The headline protocol's (scheme, split): full-corpus cross-validation, every unit.
+HEADLINE = ("cv", "all")
 
 Results = dict[PredictionName, dict[str, Any]]
 
@@ -26,7 +27,7 @@ class Score:
     """The main score of one or more runs.
 
     Attributes:
-        values: The main score of each run (seed or fold), in file order.
+        values: The main score of each run (seed), in file order.
         ci: The 95 % bootstrap interval (low, high) of a single run; None for several runs.
     """
 
@@ -53,12 +54,11 @@ def load_results(results: Path = RESULTS) -> Results:
 
 
 def runs(results: Results, scheme: str, baseline: str, task: str, split: str) -> list[dict]:
-    """Return the results of every seed (or, for split :data:`FOLDS`, every fold) of a run."""
+    """Return the results of every seed of a baseline's run."""
     return [
         result
         for name, result in results.items()
-        if (name.scheme, name.baseline, name.task) == (scheme, baseline, task)
-        and (name.split == split or (split == FOLDS and name.split.startswith("fold")))
+        if (name.scheme, name.baseline, name.task, name.split) == (scheme, baseline, task, split)
     ]
 
 
@@ -66,8 +66,7 @@ def scores(results: Results) -> dict[tuple[str, str, str, str], Score]:
     """Return the :class:`Score` of every (scheme, baseline, task, split) in ``results``."""
     grouped: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for name, result in results.items():
-        split = FOLDS if name.scheme == "cv" else name.split
-        grouped[name.scheme, name.baseline, name.task, split].append(result)
+        grouped[name.scheme, name.baseline, name.task, name.split].append(result)
     summary = {}
     for key, group in grouped.items():
         ci = group[0]["ci"] if len(group) == 1 else None
@@ -78,16 +77,20 @@ def scores(results: Results) -> dict[tuple[str, str, str, str], Score]:
     return summary
 
 
-def best_baseline(summary: dict[tuple[str, str, str, str], Score], task: str) -> str | None:
-    """Return the baseline with the best mean official validation score on ``task``.
+def best_baseline(
+    summary: dict[tuple[str, str, str, str], Score],
+    task: str,
+    scheme: str = HEADLINE[0],
+    split: str = HEADLINE[1],
+) -> str | None:
+    """Return the baseline with the best mean score on ``task`` under a scheme; None if none.
 
-    Chosen on validation, not test, so that the plots show a choice made without the test set;
-    only baselines with official test results compete. None when no baseline has both.
+    It names the reference of the power analysis and the baseline the plots show; it is a
+    description of the results, not a choice any baseline's training sees.
     """
-    tested = {key[1] for key in summary if (key[0], key[2], key[3]) == ("official", task, "test")}
     candidates = {
         baseline: score.mean
-        for (scheme, baseline, name, split), score in summary.items()
-        if (scheme, name, split) == ("official", task, "validation") and baseline in tested
+        for (name_scheme, baseline, name, name_split), score in summary.items()
+        if (name_scheme, name, name_split) == (scheme, task, split)
     }
     return max(candidates, key=candidates.__getitem__) if candidates else None

@@ -12,8 +12,8 @@ from migbench.dataset.audit import (
     audit,
     audit_markdown,
     context_overlap,
-    dataset_schemes,
     document_rule_scores,
+    folder_schemes,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,8 +54,8 @@ def test_the_document_rule_predicts_each_documents_training_majority():
 
 
 def test_the_packaged_dataset_audit_renders_for_the_card():
-    result = audit(dataset_schemes(REPO / "dataset/data"))
-    assert set(result) >= {"official split, test", "training folds", "genre transfer, test"}
+    result = audit(folder_schemes(REPO / "dataset/data"))
+    assert set(result) >= {"cross-validation", "fixed split, test", "genre transfer, test"}
     for row in result.values():
         context = row["context"]
         assert 0 <= context["text_in_train_context"] <= context["n_evaluation"]

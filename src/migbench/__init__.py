@@ -18,13 +18,23 @@ __all__ = [
     "__version__",
     "compare",
     "get_task",
+    "power",
     "repair_iob2",
     "score",
     "validate",
 ]
 
 if TYPE_CHECKING:
-    from migbench.scoring import TASKS, Task, compare, get_task, repair_iob2, score, validate
+    from migbench.scoring import (
+        TASKS,
+        Task,
+        compare,
+        get_task,
+        power,
+        repair_iob2,
+        score,
+        validate,
+    )
 
 
 def __getattr__(name: str) -> Any:

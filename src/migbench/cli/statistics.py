@@ -23,8 +23,8 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import write_atomic
-from migbench.scoring.api import DEFAULT_SEED, prepare
-from migbench.scoring.comparison import compare
+from migbench.scoring.api import DEFAULT_SEED
+from migbench.scoring.comparison import compare, power
 from migbench.scoring.power import (
     ALPHA,
     CHURN,
@@ -33,7 +33,6 @@ from migbench.scoring.power import (
     N_SIMULATIONS,
     N_TRIALS,
     POWER,
-    minimum_detectable_difference,
 )
 from migbench.scoring.significance import DEFAULT_TRIALS, MAX_TRIALS
 
@@ -128,12 +127,10 @@ def _power(args: argparse.Namespace) -> int:
     if problem := gold_usage_problem(args):
         return _usage(problem)
     try:
-        prepared = prepare(args.task, args.submission, **gold_options(args))
-        result = minimum_detectable_difference(
-            prepared.task,
-            prepared.gold_labels,
-            prepared.predictions.values,
-            tagset=args.tagset,
+        result = power(
+            args.task,
+            args.submission,
+            **gold_options(args),
             alpha=args.alpha,
             power=args.power,
             churn=args.churn,
@@ -144,8 +141,7 @@ def _power(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         return _usage(str(exc))
-    reference = {"reference": str(args.submission), **prepared.source}
-    return _emit(args, {**result, **reference}, format_power)
+    return _emit(args, {**result, "reference": str(args.submission)}, format_power)
 
 
 def _usage(message: str) -> int:

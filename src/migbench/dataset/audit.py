@@ -105,30 +105,39 @@ def audit(schemes: Mapping[str, Sequence[Partition]]) -> dict[str, Any]:
     }
 
 
-def dataset_schemes(data_root: Path) -> dict[str, list[Partition]]:
-    """The schemes of a built dataset: the official split, the training folds and genre transfer.
+def dataset_schemes(
+    official: Mapping[str, Sequence[dict[str, Any]]], genre: Mapping[str, Sequence[dict[str, Any]]]
+) -> dict[str, list[Partition]]:
+    """The schemes of a dataset: full-corpus cross-validation, the fixed split, genre transfer.
 
     Args:
-        data_root: The dataset's ``data`` folder (with ``all/`` and ``all_genre/``).
+        official: The rows of the ``all`` config by split, labels as names.
+        genre: The rows of the ``all_genre`` config by split.
     """
-    official = {split: _rows(data_root / "all" / f"{split}.parquet") for split in _SPLITS}
-    genre = {split: _rows(data_root / "all_genre" / f"{split}.parquet") for split in _SPLITS}
-    folds = sorted({row["fold"] for row in official["train"]})
+    every = [row for split in _SPLITS for row in official[split]]
+    folds = sorted({row["fold"] for row in every})
     return {
-        **{
-            f"official split, {split}": [Partition(split, official["train"], official[split])]
-            for split in ("test", "validation")
-        },
-        "training folds": [
+        "cross-validation": [
             Partition(
                 f"fold {fold}",
-                [row for row in official["train"] if row["fold"] != fold],
-                [row for row in official["train"] if row["fold"] == fold],
+                [row for row in every if row["fold"] != fold],
+                [row for row in every if row["fold"] == fold],
             )
             for fold in folds
         ],
+        **{
+            f"fixed split, {split}": [Partition(split, official["train"], official[split])]
+            for split in ("test", "validation")
+        },
         "genre transfer, test": [Partition("test", genre["train"], genre["test"])],
     }
+
+
+def folder_schemes(data_root: Path) -> dict[str, list[Partition]]:
+    """:func:`dataset_schemes` of a built dataset's ``data`` folder."""
+    official = {split: _rows(data_root / "all" / f"{split}.parquet") for split in _SPLITS}
+    genre = {split: _rows(data_root / "all_genre" / f"{split}.parquet") for split in _SPLITS}
+    return dataset_schemes(official, genre)
 
 
 def audit_markdown(result: Mapping[str, Any]) -> str:

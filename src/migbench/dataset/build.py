@@ -16,13 +16,22 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
+from migbench import jsonio
 from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
 from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
 from migbench.corpus.units import context_of, load_units
-from migbench.dataset.card import LICENSE_NAME, body, card, front_matter, license_text
+from migbench.dataset.audit import audit, audit_markdown, dataset_schemes
+from migbench.dataset.card import (
+    DEFAULT_CONFIG,
+    LICENSE_NAME,
+    body,
+    card,
+    front_matter,
+    license_text,
+)
 from migbench.dataset.croissant import CROISSANT_NAME, croissant, rai_fields
 from migbench.dataset.descriptions import GENRE_SUFFIX
 from migbench.dataset.plots import write_plots
@@ -47,6 +56,7 @@ from migbench.schema import (
     STANCE_LABELS,
     UNIT_TYPES,
 )
+from migbench.scoring.power import power_markdown
 
 log = logging.getLogger("migbench")
 
@@ -289,6 +299,7 @@ def build_dataset(
     *,
     with_text: bool = True,
     datasheet: Path | None = None,
+    significance_dir: Path | None = None,
 ) -> dict:
     """Build the dataset folder from verified seeds and exports; return its statistics.
 
@@ -304,9 +315,12 @@ def build_dataset(
         with_text: False for the text-free variant.
         datasheet: The datasheet to copy; by default ``DATASHEET.md`` beside ``annotations_dir``,
             as in the repository.
+        significance_dir: The main job's power analyses, reported in the card; by default
+            ``baselines/significance/`` beside ``annotations_dir``.
     """
     check_output_dir(out, inputs=(seeds_dir, annotations_dir))  # before the work, not after
     datasheet = datasheet or annotations_dir.parent / DATASHEET_NAME
+    significance_dir = significance_dir or annotations_dir.parent / "baselines" / "significance"
     try:
         datasheet_bytes = datasheet.read_bytes()
     except OSError as exc:
@@ -347,6 +361,8 @@ def build_dataset(
             example=example_row(assembled.configs),
             agreement=agreement,
             annotators=annotators,
+            audit=audit_markdown(audit(dataset_schemes(*_full_splits(assembled.configs)))),
+            power=power_block(significance_dir),
         )
         split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
         write_atomic(
@@ -365,6 +381,33 @@ def build_dataset(
         )
     log.info("built %s: %d units, %d configs", out, len(rows), len(configs) + 1)
     return stats
+
+
+def _full_splits(configs: Sequence[BuiltConfig]) -> tuple[Mapping, Mapping]:
+    """Return the rows of ``all`` and ``all_genre`` by split, for the audit."""
+    by_name = {config.name: config.splits for config in configs}
+    return by_name[DEFAULT_CONFIG], by_name[DEFAULT_CONFIG + GENRE_SUFFIX]
+
+
+#: How the card names the protocols of the power analyses.
+PROTOCOL_TITLES = {"cv": "Full-corpus cross-validation", "split": "Fixed split, test"}
+
+
+def power_block(significance_dir: Path) -> str:
+    """Return the power analyses of the protocols as Markdown, from the main job's files."""
+    found = []
+    for path in sorted(significance_dir.glob("power.*.json")):
+        result = jsonio.read_json(path)
+        found.append((result.get("protocol") or "?", result["reference"], result))
+    if not found:
+        return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
+    blocks = []
+    for protocol in ("cv", "split"):
+        rows = [(name, result) for p, name, result in found if p == protocol]
+        if rows:
+            title = PROTOCOL_TITLES[protocol]
+            blocks.append(f"**{title}**\n\n{power_markdown(rows)}")
+    return "\n\n".join(blocks)
 
 
 def example_row(configs: Sequence[BuiltConfig]) -> tuple[str, dict]:

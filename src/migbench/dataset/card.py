@@ -142,6 +142,8 @@ def body(
     example: tuple[str, Mapping],
     agreement: Mapping,
     annotators: Mapping[int, Annotator],
+    audit: str,
+    power: str,
 ) -> str:
     """Return the card's Markdown body.
 
@@ -153,6 +155,8 @@ def body(
         example: The split and the (label-id) row of ``all`` shown as the example instance.
         agreement: The agreement report (``annotations/agreement.json``).
         annotators: The annotator list (``annotations/annotators.json``).
+        audit: The leakage and shortcut audit, Markdown.
+        power: The power analysis of the protocols, Markdown.
     """
     splits = stats["splits"]
     template = (
@@ -161,6 +165,8 @@ def body(
     example_split, example_row = example
     return template.format(
         pretty_name=TITLE,
+        audit=audit,
+        power=power,
         dataset_version=DATASET_VERSION,
         schema_version=SCHEMA_VERSION,
         units=stats["units"],

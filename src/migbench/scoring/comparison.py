@@ -1,7 +1,8 @@
-"""The public comparison API: :func:`compare` two or more submissions for one task and gold.
+"""The public comparison API: :func:`compare` submissions, and the :func:`power` of a protocol.
 
 Each submission is validated exactly as :func:`~migbench.scoring.api.score` validates it; the
-tests themselves live in :mod:`~migbench.scoring.significance`.
+tests themselves live in :mod:`~migbench.scoring.significance`, the simulation in
+:mod:`~migbench.scoring.power`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from migbench.gcpause import without_cyclic_gc
 from migbench.schema import DATASET_VERSION
 from migbench.scoring.api import DEFAULT_SEED, Gold, PathLike, Rows, prepare
 from migbench.scoring.metrics import metric_for
+from migbench.scoring.power import minimum_detectable_difference
 from migbench.scoring.significance import DEFAULT_TRIALS, check_trials, compare_statistics
 
 
@@ -103,6 +105,52 @@ def compare(
         "dataset_version": DATASET_VERSION,
         "scorer_version": __version__,
     }
+
+
+def power(
+    task: str,
+    reference: PathLike | Rows,
+    *,
+    protocol: str = "split",
+    split: str = "test",
+    dataset: PathLike | None = None,
+    gold: Gold | None = None,
+    tagset: str = "iob2",
+    allow_missing: bool = False,
+    **simulation: Any,
+) -> dict[str, Any]:
+    """Estimate the smallest improvement over a reference submission that the paired test finds.
+
+    Args:
+        task: The task.
+        reference: The reference system's submission (path or lines as dicts).
+        protocol, split, dataset, gold, tagset, allow_missing: As for
+            :func:`~migbench.scoring.api.score`.
+        simulation: Options of :func:`~migbench.scoring.power.minimum_detectable_difference`
+            (``alpha``, ``power``, ``churn``, ``n_simulations``, ``n_trials``, ``seed``,
+            ``progress``).
+
+    Returns:
+        The simulation's result (see ``minimum_detectable_difference``) and the gold's source.
+    """
+    prepared = prepare(
+        task,
+        reference,
+        protocol=protocol,
+        split=split,
+        dataset=dataset,
+        gold=gold,
+        tagset=tagset,
+        allow_missing=allow_missing,
+    )
+    result = minimum_detectable_difference(
+        prepared.task,
+        prepared.gold_labels,
+        prepared.predictions.values,
+        tagset=tagset,
+        **simulation,
+    )
+    return {**result, **prepared.source}
 
 
 def _named(
