@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
+from migbench import jsonio
 from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
 from migbench.annotation.store import Annotator
 from migbench.errors import MigbenchError
 from migbench.jsonio import clip
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
+from migbench.scoring.power import power_markdown
 
 _BLOCK = re.compile(
     r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S
@@ -170,6 +173,39 @@ def section(markdown: str, heading: str) -> str:
     if match is None:
         raise MigbenchError(f"no section '## {heading}'")
     return match.group(1).strip()
+
+
+def first_table(markdown: str) -> str:
+    """Return the first Markdown table of a text.
+
+    Raises:
+        MigbenchError: The text has no table.
+    """
+    match = re.search(r"^\|.*\|\n(?:^\|.*\|\n?)+", markdown, re.M)
+    if match is None:
+        raise MigbenchError("no table in the section")
+    return match.group(0).strip()
+
+
+#: How the card names the protocols of the power analyses.
+PROTOCOL_TITLES = {"cv": "Full-corpus cross-validation", "split": "Fixed split, test"}
+
+
+def power_block(significance_dir: Path) -> str:
+    """Return the power analyses of the protocols as Markdown, from the main job's files."""
+    found = []
+    for path in sorted(significance_dir.glob("power.*.json")):
+        result = jsonio.read_json(path)
+        found.append((result.get("protocol") or "?", result["reference"], result))
+    if not found:
+        return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
+    blocks = []
+    for protocol in ("cv", "split"):
+        rows = [(name, result) for p, name, result in found if p == protocol]
+        if rows:
+            title = PROTOCOL_TITLES[protocol]
+            blocks.append(f"**{title}**\n\n{power_markdown(rows)}")
+    return "\n\n".join(blocks)
 
 
 def performance_block(scorer_output: str, timings: Mapping) -> str:

@@ -46,7 +46,13 @@ def blocks(root: Path) -> dict:
         "sample": lambda: docs.sample_block(agreement()),
         "annotators": lambda: docs.annotators_block(read_annotators(root / "annotations")),
         "citation": lambda: f"```bibtex\n{bibtex()}\n```",
-        "results": lambda: docs.section(_read(root / "baselines" / "RESULTS.md"), "Test split"),
+        "results": lambda: docs.first_table(
+            docs.section(
+                _read(root / "baselines" / "RESULTS.md"),
+                "Full-corpus cross-validation (the headline protocol)",
+            )
+        ),
+        "power": lambda: docs.power_block(root / "baselines" / "significance"),
         "performance": lambda: docs.performance_block(
             _read(root / "benchmarks" / "bench_scorer.txt"),
             _load(root / "baselines" / "timings.json"),

@@ -16,7 +16,6 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench import jsonio
 from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
@@ -45,6 +44,7 @@ from migbench.dataset.splits import (
 )
 from migbench.dataset.stats import dataset_stats
 from migbench.dataset.textfree import strip_document, strip_unit_row
+from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
 from migbench.schema import (
@@ -56,7 +56,6 @@ from migbench.schema import (
     STANCE_LABELS,
     UNIT_TYPES,
 )
-from migbench.scoring.power import power_markdown
 
 log = logging.getLogger("migbench")
 
@@ -387,27 +386,6 @@ def _full_splits(configs: Sequence[BuiltConfig]) -> tuple[Mapping, Mapping]:
     """Return the rows of ``all`` and ``all_genre`` by split, for the audit."""
     by_name = {config.name: config.splits for config in configs}
     return by_name[DEFAULT_CONFIG], by_name[DEFAULT_CONFIG + GENRE_SUFFIX]
-
-
-#: How the card names the protocols of the power analyses.
-PROTOCOL_TITLES = {"cv": "Full-corpus cross-validation", "split": "Fixed split, test"}
-
-
-def power_block(significance_dir: Path) -> str:
-    """Return the power analyses of the protocols as Markdown, from the main job's files."""
-    found = []
-    for path in sorted(significance_dir.glob("power.*.json")):
-        result = jsonio.read_json(path)
-        found.append((result.get("protocol") or "?", result["reference"], result))
-    if not found:
-        return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
-    blocks = []
-    for protocol in ("cv", "split"):
-        rows = [(name, result) for p, name, result in found if p == protocol]
-        if rows:
-            title = PROTOCOL_TITLES[protocol]
-            blocks.append(f"**{title}**\n\n{power_markdown(rows)}")
-    return "\n\n".join(blocks)
 
 
 def example_row(configs: Sequence[BuiltConfig]) -> tuple[str, dict]:
