@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from migbench import jsonio
+from migbench import jsonio, markdown
 from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
 from migbench.annotation.store import Annotator
 from migbench.errors import MigbenchError
@@ -26,12 +26,6 @@ _OPEN = re.compile(r"<!-- generated:([\w-]+) -->")
 _CLOSE = re.compile(r"<!-- /generated:([\w-]+) -->")
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def corpus_block(stats: Mapping) -> str:
     """Units, entity mentions and splits per document and overall."""
     official = stats["splits"]["official"]
@@ -44,7 +38,7 @@ def corpus_block(stats: Mapping) -> str:
     )
     types = ", ".join(f"{name} {stats['unit_types'][name]}" for name in UNIT_TYPES)
     return (
-        _table(["document", "units", "entity mentions", *SPLITS], rows)
+        markdown.table(["document", "units", "entity mentions", *SPLITS], rows)
         + f"\n\nUnit types: {types}. Tokens: {stats['tokens']}."
     )
 
@@ -69,8 +63,8 @@ def agreement_block(agreement: Mapping) -> str:
     rows = [
         [
             layer,
-            _num(s["cohen_kappa"]),
-            _num(s["krippendorff_alpha"]),
+            markdown.number(s["cohen_kappa"]),
+            markdown.number(s["krippendorff_alpha"]),
             f"{s['percent_agreement']:.3f}",
         ]
         for layer, s in agreement["layers"].items()
@@ -78,7 +72,7 @@ def agreement_block(agreement: Mapping) -> str:
     entities = agreement["entities"]
     return (
         f"Units annotated in both passes: {agreement['n_units']}.\n\n"
-        + _table(["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"], rows)
+        + markdown.table(["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"], rows)
         + f"\n\nEntity micro-F1 between the passes: {entities['micro_f1']:.3f} "
         f"({entities['mentions_first_pass']} and {entities['mentions_second_pass']} mentions).\n\n"
         + "Disagreements resolved by adjudication: "
@@ -119,14 +113,10 @@ def annotators_block(annotators: Mapping[int, Annotator]) -> str:
     ]
     machine = sum(a.is_language_model for a in annotators.values())
     return (
-        _table(["id", "pass", "kind", "language model", "instructions", "work"], rows)
+        markdown.table(["id", "pass", "kind", "language model", "instructions", "work"], rows)
         + f"\n\nLanguage-model agents: {machine} of {len(annotators)} annotator ids; "
         f"humans: {len(annotators) - machine}."
     )
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
 
 
 def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -> str:

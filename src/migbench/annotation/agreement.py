@@ -11,6 +11,7 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
+from migbench import markdown
 from migbench.annotation.store import ANNOTATORS_NAME, Annotator
 from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.corpus.tokenize import spans_to_iob2
@@ -198,7 +199,8 @@ def agreement_markdown(report: dict) -> str:
     for layer, scores in report["layers"].items():
         kappa, alpha = scores["cohen_kappa"], scores["krippendorff_alpha"]
         lines.append(
-            f"| {layer} | {_fmt(kappa)} | {_fmt(alpha)} | {scores['percent_agreement']:.3f} |"
+            f"| {layer} | {markdown.number(kappa)} | {markdown.number(alpha)} "
+            f"| {scores['percent_agreement']:.3f} |"
         )
     entities = report["entities"]
     lines += [
@@ -224,7 +226,3 @@ def agreement_markdown(report: dict) -> str:
         for label, row in zip(labels, confusion["matrix"], strict=True):
             lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"

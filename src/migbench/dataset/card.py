@@ -13,7 +13,7 @@ from importlib import resources
 import yaml
 from datasets import ClassLabel, DatasetInfo, Features, List
 
-from migbench import docs
+from migbench import docs, markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
 from migbench.dataset.descriptions import (
@@ -78,16 +78,10 @@ def front_matter(
     }
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _label_table(counts: Mapping[str, Mapping[str, int]]) -> str:
     splits = list(counts)
     labels = list(counts[splits[0]])
-    return _table(
+    return markdown.table(
         ["label", *splits], [[label, *(counts[s][label] for s in splits)] for label in labels]
     )
 
@@ -107,7 +101,7 @@ def field_table(features: Mapping[str, Features]) -> str:
         ]
         for name, (feature, configs) in seen.items()
     ]
-    return _table(["field", "type", "configs", "meaning"], rows)
+    return markdown.table(["field", "type", "configs", "meaning"], rows)
 
 
 def _configs(configs: list[str], every: list[str]) -> str:
@@ -172,13 +166,13 @@ def body(
         units=stats["units"],
         n_documents=len(documents),
         entity_mentions=stats["entity_mentions"],
-        config_table=_table(
+        config_table=markdown.table(
             ["config", "content"], [[f"`{c}`", config_description(c)] for c in features]
         ),
         example_split=example_split,
         example=example_instance(example_row, features[DEFAULT_CONFIG]),
         field_table=field_table(features),
-        split_table=_table(
+        split_table=markdown.table(
             ["scheme", *SPLITS],
             [
                 ["official", *(splits["official"][s] for s in SPLITS)],
@@ -190,7 +184,7 @@ def body(
         frame_table=_label_table(stats["labels"]["frame"]),
         mfc_table=_label_table(stats["labels"]["mfc"]),
         entity_table=_label_table(stats["entities"]),
-        document_table=_table(
+        document_table=markdown.table(
             ["doc_id", "genre", "outlet", "author", "date", "title", "words (raw)", "units"],
             [
                 [

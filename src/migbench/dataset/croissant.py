@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from datasets import ClassLabel, Features, List, Value
 
+from migbench import markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
 from migbench.dataset.descriptions import config_description, field_description
@@ -193,10 +194,6 @@ def croissant(
     }
 
 
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
 def rai_fields(
     stats: Mapping, agreement: Mapping, annotators: Mapping[int, Annotator]
 ) -> dict[str, str | list[str]]:
@@ -231,8 +228,9 @@ def rai_fields(
         ],
         "dataAnnotationPlatform": ["Label Studio (the exports are the source of the gold)"],
         "dataAnnotationAnalysis": [
-            f"{layer}: Cohen's kappa {_num(s['cohen_kappa'])}, Krippendorff's alpha "
-            f"{_num(s['krippendorff_alpha'])}, raw agreement {s['percent_agreement']:.3f} over "
+            f"{layer}: Cohen's kappa {markdown.number(s['cohen_kappa'])}, Krippendorff's alpha "
+            f"{markdown.number(s['krippendorff_alpha'])}, "
+            f"raw agreement {s['percent_agreement']:.3f} over "
             f"{agreement['n_units']} doubly annotated units"
             for layer, s in agreement["layers"].items()
         ]
