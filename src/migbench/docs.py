@@ -198,15 +198,22 @@ def power_block(significance_dir: Path) -> str:
     return "\n\n".join(blocks)
 
 
-def performance_block(scorer_output: str, timings: Mapping) -> str:
-    """The scorer benchmark's printed output and the main job's stage timings."""
-    stages = "\n".join(
-        f"| {stage} | {seconds:.0f} |" for stage, seconds in timings["stages"].items()
+def performance_block(scorer_output: str, compare_output: str, timings: Mapping) -> str:
+    """The scorer and compare benchmarks' printed output and the main job's stage timings."""
+    budgets = timings["budgets"]
+    stages = markdown.table(
+        ["stage", "seconds", "budget (s)"],
+        [
+            [stage, f"{seconds:.0f}", budgets.get(stage, "–")]
+            for stage, seconds in timings["stages"].items()
+        ],
     )
     return (
         "Scorer (`python benchmarks/bench_scorer.py > benchmarks/bench_scorer.txt`):\n\n"
         f"```\n{scorer_output.strip()}\n```\n\n"
+        "Compare (`python benchmarks/bench_compare.py > benchmarks/bench_compare.txt`):\n\n"
+        f"```\n{compare_output.strip()}\n```\n\n"
         f"Main job (`python -m baselines.run_all`, {timings['cpus']} CPU cores, "
-        f"{timings['device']}), seconds per stage, from `baselines/timings.json`:\n\n"
-        "| stage | seconds |\n|---|---|\n" + stages
+        f"{timings['device']}), seconds per stage, from `baselines/timings.json`, with the "
+        "budget each stage is held to (`baselines/run_all.py`):\n\n" + stages
     )

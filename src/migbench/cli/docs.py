@@ -55,6 +55,7 @@ def blocks(root: Path) -> dict:
         "power": lambda: docs.power_block(root / "baselines" / "significance"),
         "performance": lambda: docs.performance_block(
             _read(root / "benchmarks" / "bench_scorer.txt"),
+            _read(root / "benchmarks" / "bench_compare.txt"),
             _load(root / "baselines" / "timings.json"),
         ),
     }
