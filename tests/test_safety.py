@@ -400,6 +400,16 @@ def test_rehydrate_of_a_damaged_parquet_is_a_clean_error(capsys, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notext"]
 
 
+def test_rehydrate_refuses_a_dataset_holding_a_symlink(capsys, tmp_path):
+    dataset = tmp_path / "notext"
+    dataset.mkdir()
+    (dataset / "README.md").symlink_to("/etc/passwd")
+    code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset,
+                    "--out", tmp_path / "out")  # fmt: skip
+    assert code == 1 and "holds symlinks (README.md)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notext"]
+
+
 def test_ls_pull_refuses_a_lone_surrogate_and_odd_annotators():
     with pytest.raises(MigbenchError, match="not valid JSON"):
         jsonio.loads(b'[{"data": {"text": "\\ud800"}}]', source="project 1: the export")

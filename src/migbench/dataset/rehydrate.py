@@ -381,10 +381,17 @@ def rehydrate(dataset: Path, sources: Path, out: Path) -> dict[str, str]:
         Doc id → the copy most of its units were found in.
 
     Raises:
-        MigbenchError: A dataset file is damaged or inconsistent, ``sources`` holds no text, or a
-            unit's text is in no copy; the message names every such unit, and nothing is written.
+        MigbenchError: A dataset file is damaged or inconsistent, the dataset holds a symlink
+            (its copy would follow it out of the folder), ``sources`` holds no text, or a unit's
+            text is in no copy; the message names every such unit, and nothing is written.
     """
     check_output_dir(out, inputs=(dataset, sources))
+    links = sorted(str(p.relative_to(dataset)) for p in dataset.rglob("*") if p.is_symlink())
+    if links:
+        raise MigbenchError(
+            f"{dataset}: holds symlinks ({', '.join(links[:5])}); a dataset folder holds regular "
+            "files only, so replace them with the files"
+        )
     units = read_unit_keys(dataset)
     documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
     documents, document_features = _read_rows(documents_path)
