@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import migbench
-from migbench.schema import CHOICE_LAYERS, IOB2_TAGS, SPLITS
+from migbench.schema import CHOICE_LAYERS, EVALUATION_SPLITS, IOB2_TAGS, SPLITS
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = REPO / "dataset"
@@ -109,9 +109,7 @@ def experiments(scheme: str, *, dataset: Path = DATASET) -> list[Experiment]:
     config = SCHEME_CONFIGS[scheme]
     if scheme != "cv":
         train = load_units(config, "train", dataset=dataset)
-        targets = {
-            split: load_units(config, split, dataset=dataset) for split in ("validation", "test")
-        }
+        targets = {split: load_units(config, split, dataset=dataset) for split in EVALUATION_SPLITS}
         return [Experiment(scheme, train, targets)]
     units = [unit for split in SPLITS for unit in load_units(config, split, dataset=dataset)]
     return [

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from migbench.schema import SPLITS
 from migbench.scoring.metrics import metric_for
 from migbench.scoring.tasks import TASKS
 
@@ -114,7 +115,7 @@ def dataset_schemes(
         official: The rows of the ``all`` config by split, labels as names.
         genre: The rows of the ``all_genre`` config by split.
     """
-    every = [row for split in _SPLITS for row in official[split]]
+    every = [row for split in SPLITS for row in official[split]]
     folds = sorted({row["fold"] for row in every})
     return {
         "cross-validation": [
@@ -135,8 +136,8 @@ def dataset_schemes(
 
 def folder_schemes(data_root: Path) -> dict[str, list[Partition]]:
     """:func:`dataset_schemes` of a built dataset's ``data`` folder."""
-    official = {split: _rows(data_root / "all" / f"{split}.parquet") for split in _SPLITS}
-    genre = {split: _rows(data_root / "all_genre" / f"{split}.parquet") for split in _SPLITS}
+    official = {split: _rows(data_root / "all" / f"{split}.parquet") for split in SPLITS}
+    genre = {split: _rows(data_root / "all_genre" / f"{split}.parquet") for split in SPLITS}
     return dataset_schemes(official, genre)
 
 
@@ -176,9 +177,6 @@ def audit_markdown(result: Mapping[str, Any]) -> str:
         "its label) as often as the table says. Say whether a system reads context.",
     ]
     return "\n".join(lines)
-
-
-_SPLITS = ("train", "validation", "test")
 
 
 def _most_common(labels: Any) -> str:
