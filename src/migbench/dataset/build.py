@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
@@ -261,7 +262,7 @@ def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
         for config in UNIT_CONFIGS:
             name = config + suffix
             features = features_of(name)
-            splits = {split: [] for split in SPLITS}
+            splits: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
             for row in rows:
                 unit = {key: row[key] for key in features if key != "fold"}
                 splits[scheme[row["id"]]].append(unit | {"fold": folds[row["id"]]})

@@ -90,6 +90,7 @@ def compare(
                 "n_missing": len(prepared.predictions.missing),
             }
         )
+    assert metric is not None  # _named returns two submissions or more
     pairs = compare_statistics(metric, statistics, n_trials=n_trials, seed=seed)
     return {
         "task": declared.name,
