@@ -98,6 +98,7 @@ class Document:
 
     @property
     def doc_id(self) -> str:
+        """The document's id, from its manifest entry."""
         return self.entry.doc_id
 
 

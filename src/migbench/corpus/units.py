@@ -23,11 +23,16 @@ class Located(Protocol):
     """What :func:`context_of` reads of a unit: its id, its document and its text."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The unit's id."""
+
     @property
-    def doc_id(self) -> str: ...
+    def doc_id(self) -> str:
+        """The id of the unit's document."""
+
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The unit's text."""
 
 
 def context_of(units: Sequence[Located]) -> dict[str, tuple[str, str]]:

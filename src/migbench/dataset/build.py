@@ -412,8 +412,11 @@ def power_block(significance_dir: Path) -> str:
 
 
 def example_row(configs: Sequence[BuiltConfig]) -> tuple[str, dict]:
-    """Return the split and row of ``all`` shown in the card: the shortest train sentence (with
-    its context) that has an entity, its class labels as ids."""
+    """Return the split and row of ``all`` shown in the card.
+
+    The row is the shortest train sentence (with its context) that has an entity, its class
+    labels as ids.
+    """
     config = next(c for c in configs if c.name == "all")
     candidates = [
         row for row in config.splits["train"] if row["entities"] and row["unit_type"] == "sentence"

@@ -52,6 +52,7 @@ class UnitKey:
 
     @property
     def length(self) -> int:
+        """The unit's length in characters: the end of its last token."""
         return self.token_offsets[-1][1]
 
     def shape(self, first: int = 0, stop: int | None = None) -> tuple[int, int, int, int]:

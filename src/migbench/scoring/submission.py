@@ -42,11 +42,16 @@ class GoldUnit(Protocol):
     """What a submission is checked against: a gold unit's id, text and tokens."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The unit's id."""
+
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The unit's text."""
+
     @property
-    def tokens(self) -> tuple[str, ...]: ...
+    def tokens(self) -> tuple[str, ...]:
+        """The unit's gold tokens, which IOB2 tags follow one by one."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +155,9 @@ def parse_submission(
     tagset: str = "iob2",
     allow_missing: bool = False,
 ) -> Predictions:
-    """Parse the bytes of a JSONL submission and check it against ``task`` and ``gold``.
+    r"""Parse the bytes of a JSONL submission and check it against ``task`` and ``gold``.
 
-    A UTF-8 byte order mark is skipped; lines end with ``\\n`` (a ``\\r`` before it is fine).
+    A UTF-8 byte order mark is skipped; lines end with ``\n`` (a ``\r`` before it is fine).
 
     Raises:
         SubmissionError: The submission is invalid; every problem is listed.
