@@ -27,6 +27,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests baselines benchmarks scripts examples
 	$(BIN)/ruff format --check src tests baselines benchmarks scripts examples
+	$(BIN)/mypy
 
 # The whole suite, the integration tests included, runs against a throwaway Label Studio server
 # that the script installs (.ls-venv/, first use only), starts and stops.

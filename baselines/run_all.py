@@ -136,8 +136,10 @@ class Job:
 def registry(
     settings: transformer.Settings, *, spacy_model: str | None = None
 ) -> tuple[Baseline, ...]:
-    """Return every baseline: the transformer with ``settings``, the sentence encoder of
-    ``embed-lr`` from ``settings.model`` too, the spaCy ones from ``spacy_model``.
+    """Return every baseline.
+
+    The transformer uses ``settings``, the sentence encoder of ``embed-lr`` ``settings.model``
+    too, and the spaCy ones ``spacy_model``.
     """
     encoder = settings.model
     return (

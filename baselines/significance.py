@@ -58,6 +58,11 @@ def power_all(
 
     Args:
         best: The best baseline by (scheme, task, split), as the results table names it.
+        predictions: The folder of the baselines' submissions.
+        out: The folder the results go to, one JSON file per protocol.
+
+    Returns:
+        The files written.
     """
     found = submissions(predictions)
     written = []

@@ -72,4 +72,5 @@ def test_units_with_another_token_count_are_named():
 
 def test_no_text_at_all():
     index = index_tokens(["", ""], [0, 0])
-    assert index.starts.size == 0 and index.unit_tokens.tolist() == [0, 0, 0]
+    assert index.starts.size == 0
+    assert index.unit_tokens.tolist() == [0, 0, 0]

@@ -37,7 +37,8 @@ def test_every_unit_has_exactly_one_complete_gold_annotation():
     assert set(TASKS) == {unit.id for unit in UNITS}
     for task in TASKS.values():
         golds = [a for a in task.annotations if a.ground_truth]
-        assert len(golds) == 1 and set(golds[0].choices) == set(CHOICE_LAYERS), task.unit_id
+        assert len(golds) == 1, task.unit_id
+        assert set(golds[0].choices) == set(CHOICE_LAYERS), task.unit_id
         assert ANNOTATORS[golds[0].annotator].annotation_pass == 0
 
 
@@ -87,7 +88,8 @@ def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
     path.write_text(json.dumps(export), encoding="utf-8")
     assert main(["validate-annotations", "--seeds", str(SEEDS), "--annotations", str(copy)]) == 1
     err = capsys.readouterr().err
-    assert f"task {export[2]['id']} (mp-letter-0003)" in err and "Invalid value" in err
+    assert f"task {export[2]['id']} (mp-letter-0003)" in err
+    assert "Invalid value" in err
     assert "(mp-letter-0004): 0 ground_truth annotations" in err
     assert err.startswith("migbench: error: ")
 
@@ -137,7 +139,8 @@ def test_every_annotator_is_described_and_none_claims_to_be_human():
     used = {a.annotator for task in TASKS.values() for a in task.annotations}
     assert used == set(ANNOTATORS)
     for annotator in ANNOTATORS.values():
-        assert annotator.is_language_model and annotator.kind != "human", annotator.id
+        assert annotator.is_language_model, annotator.id
+        assert annotator.kind != "human", annotator.id
         assert (annotator.model, annotator.model_version) == ("unknown", "unknown")
         assert "GUIDELINES.md v1." in annotator.instructions
     assert {a.kind for a in ANNOTATORS.values() if a.annotation_pass == 0} == {"adjudicator"}
@@ -188,10 +191,13 @@ def test_every_gold_revision_line_names_valid_labels_and_the_gold_has_the_new_on
             (old_text, old_label), (new_text, new_label) = (v.rsplit(" ", 1) for v in (old, new))
             assert {old_label, new_label} <= set(ENTITY_TYPES), task.unit_id
             spans = {(s.text, s.label) for s in task.gold.spans}
-            assert (new_text, new_label) in spans and (old_text, old_label) not in spans
+            assert (new_text, new_label) in spans
+            assert (old_text, old_label) not in spans
         else:
-            assert layer in CHOICE_LAYERS and {old, new} <= set(CHOICE_LAYERS[layer])
-            assert old != new and task.gold.choices[layer] == new, task.unit_id
+            assert layer in CHOICE_LAYERS
+            assert {old, new} <= set(CHOICE_LAYERS[layer])
+            assert old != new, task.unit_id
+            assert task.gold.choices[layer] == new, task.unit_id
 
 
 def test_the_change_log_counts_the_gold_revisions_of_each_version():

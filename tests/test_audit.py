@@ -61,6 +61,7 @@ def test_the_packaged_dataset_audit_renders_for_the_card():
         assert 0 <= context["text_in_train_context"] <= context["n_evaluation"]
         assert set(row["document_rule"]) == {"stance", "frame", "mfc"}
     text = audit_markdown(result)
-    assert text.startswith("| scheme") and text.count("\n| ") == len(result)  # one row each
+    assert text.startswith("| scheme")
+    assert text.count("\n| ") == len(result)  # one row each
     assert all(f"`{column}`" in text for column in IDENTITY_COLUMNS)
     assert "Do not use" in text

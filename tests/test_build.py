@@ -64,7 +64,8 @@ def test_rebuild_equals_the_committed_dataset(built):
     for name in files_of(built):
         if name.suffix == ".parquet":
             ours, theirs = pq.read_table(built / name), pq.read_table(DATASET / name)
-            assert ours.equals(theirs) and ours.schema.metadata == theirs.schema.metadata, name
+            assert ours.equals(theirs), name
+            assert ours.schema.metadata == theirs.schema.metadata, name
         elif name.suffix != ".png":  # PNG bytes depend on the matplotlib build; compared above
             assert (built / name).read_bytes() == (DATASET / name).read_bytes(), name
 
@@ -114,7 +115,8 @@ def test_splits_keep_paragraphs_together_and_folds_keep_sections_together(tmp_pa
     for row, number in zip(rows, section, strict=True):
         assert fold_of.setdefault((row["doc_id"], number), row["fold"]) == row["fold"], row["id"]
     folds = Counter(row["fold"] for row in rows)
-    assert sorted(folds) == list(range(N_FOLDS)) and max(folds.values()) - min(folds.values()) < 10
+    assert sorted(folds) == list(range(N_FOLDS))
+    assert max(folds.values()) - min(folds.values()) < 10
     against = Counter(row["fold"] for row in rows if row["stance"] == 1)
     assert min(against[fold] for fold in range(N_FOLDS)) >= 2  # every fold tests `against`
     genre = load_dataset(str(DATASET), "all_genre", cache_dir=str(tmp_path / "cache"))
@@ -197,7 +199,8 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     args = ["build", "--seeds", str(seeds), "--annotations", str(annotations), "--out", str(out)]
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert message in err and "migbench: error: " in err
+    assert message in err
+    assert "migbench: error: " in err
     assert (out / "keep.txt").read_text(encoding="utf-8") == "previous build"
 
 
@@ -235,7 +238,8 @@ def test_push_dry_run_lists_exactly_the_text_free_files_without_a_token(
     args = ["push", "--repo-id", "org/migbench", "--dataset", str(notext), "--dry-run"]
     assert main(args) == 0
     header, *listed = capsys.readouterr().out.splitlines()
-    assert "the text-free variant" in header and "datasets/org/migbench" in header
+    assert "the text-free variant" in header
+    assert "datasets/org/migbench" in header
     assert [line.strip() for line in listed] == [f.as_posix() for f in files_of(notext)]
     for name in ("README.md", "DATASHEET.md", "LICENSE", "croissant.json", "data/all/test.parquet"):
         assert name in [line.strip() for line in listed], name
@@ -246,7 +250,9 @@ def test_push_refuses_the_source_texts_without_with_text(capsys, monkeypatch):
     args = ["push", "--repo-id", "org/migbench", "--dataset", str(DATASET), "--dry-run"]
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert "holds the source texts" in err and "--with-text" in err and "migbench: error: " in err
+    assert "holds the source texts" in err
+    assert "--with-text" in err
+    assert "migbench: error: " in err
     assert main([*args, "--with-text"]) == 0
     assert "source texts included" in capsys.readouterr().out
 
@@ -254,7 +260,8 @@ def test_push_refuses_the_source_texts_without_with_text(capsys, monkeypatch):
 def test_push_help_says_why_the_texts_need_a_flag(capsys):
     assert main(["push", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "--with-text" in help_text and "belong to their publishers" in help_text
+    assert "--with-text" in help_text
+    assert "belong to their publishers" in help_text
 
 
 def test_push_without_token_or_with_a_bad_repo_id_fails_cleanly(notext, capsys, monkeypatch):

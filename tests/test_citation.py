@@ -54,4 +54,6 @@ def test_citation_cff_matches_the_package_and_the_bibtex():
     assert record["authors"] == [{"name": AUTHOR}]
     assert set(record["license"]) == {"CC-BY-4.0", "Apache-2.0"}
     entry = bibtex()
-    assert TITLE in entry and AUTHOR in entry and f"version = {{{DATASET_VERSION}}}" in entry
+    assert TITLE in entry
+    assert AUTHOR in entry
+    assert f"version = {{{DATASET_VERSION}}}" in entry

@@ -21,7 +21,8 @@ def test_unknown_subcommand_is_a_usage_error():
 def test_units_prints_jsonl(capsys):
     assert main(["units", "--seeds", str(SEEDS), "--doc", "mp-letter"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(rows) == 14 and rows[0]["id"] == "mp-letter-0001"
+    assert len(rows) == 14
+    assert rows[0]["id"] == "mp-letter-0001"
 
 
 def test_modified_seed_exits_1_with_the_file_named(seeds_copy, capsys):
@@ -29,7 +30,8 @@ def test_modified_seed_exits_1_with_the_file_named(seeds_copy, capsys):
     path.write_bytes(b"changed")
     assert main(["units", "--seeds", str(seeds_copy)]) == 1
     err = capsys.readouterr().err
-    assert path.name in err and "migbench: error: " in err
+    assert path.name in err
+    assert "migbench: error: " in err
 
 
 def test_ingest_then_units_picks_up_the_new_document(tmp_path, tiny_seeds, capsys):

@@ -59,6 +59,7 @@ def test_unknown_block_is_an_error():
 
 def test_section_extracts_one_markdown_section():
     text = "# T\n\n## A\n\none\n\n## B\n\ntwo\n"
-    assert docs.section(text, "A") == "one" and docs.section(text, "B") == "two"
+    assert docs.section(text, "A") == "one"
+    assert docs.section(text, "B") == "two"
     with pytest.raises(MigbenchError, match="no section"):
         docs.section(text, "C")

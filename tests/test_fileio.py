@@ -24,7 +24,8 @@ def test_a_replaced_file_keeps_its_mode(tmp_path):
     path.write_text("old")
     path.chmod(0o640)
     write_atomic(path, b"new")
-    assert path.read_bytes() == b"new" and mode(path) == 0o640
+    assert path.read_bytes() == b"new"
+    assert mode(path) == 0o640
 
 
 def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path):

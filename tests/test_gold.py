@@ -87,7 +87,8 @@ def test_a_missing_split_file_tells_how_to_get_one(tmp_path):
         load_protocol("split", split="test", dataset=tmp_path)
     message = str(caught.value)
     assert str(tmp_path / "data" / "all" / "test.parquet") in message
-    assert "migbench build" in message and "--gold" in message
+    assert "migbench build" in message
+    assert "--gold" in message
 
 
 def test_an_unknown_split_is_a_value_error():

@@ -155,7 +155,8 @@ def test_push_tasks_carry_annotations_as_annotator_accounts_and_predictions(unit
             "was_cancelled": False,
         },
     ]
-    assert tasks[0]["predictions"] == [] and tasks[1]["annotations"] == []
+    assert tasks[0]["predictions"] == []
+    assert tasks[1]["annotations"] == []
     assert tasks[1]["predictions"] == [prediction]
 
 

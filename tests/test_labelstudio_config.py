@@ -46,5 +46,7 @@ def test_every_data_key_the_config_references_exists_in_every_task():
 def test_context_stays_inside_the_document():
     tasks = [t["data"] for t in json.loads((LS_DIR / "tasks.json").read_text(encoding="utf-8"))]
     firsts = [t for t in tasks if t["unit_id"].endswith("-0001")]
-    assert len(firsts) == 4 and all(t["prev_text"] == "" for t in firsts)
-    assert tasks[1]["prev_text"] == tasks[0]["text"] and tasks[0]["next_text"] == tasks[1]["text"]
+    assert len(firsts) == 4
+    assert all(t["prev_text"] == "" for t in firsts)
+    assert tasks[1]["prev_text"] == tasks[0]["text"]
+    assert tasks[0]["next_text"] == tasks[1]["text"]

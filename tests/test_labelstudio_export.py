@@ -62,7 +62,8 @@ def test_valid_export_parses_with_every_annotator_kept():
     assert [t.unit_id for t in tasks] == ["doc-0001", "doc-0002"]
     first = tasks[0]
     assert [a.annotator for a in first.annotations] == [1, 6]
-    assert first.gold.spans == SPANS and dict(first.gold.choices) == CHOICES
+    assert first.gold.spans == SPANS
+    assert dict(first.gold.choices) == CHOICES
     assert first.gold.note == "agreed"
 
 

@@ -190,7 +190,8 @@ def test_unreachable_server(sdk, tmp_path):
         port = sock.getsockname()[1]
     code, _, err = pull(1, tmp_path / "export.json", url=f"http://127.0.0.1:{port}")
     assert code == 1
-    assert "cannot reach Label Studio" in err and "migbench: error: " in err
+    assert "cannot reach Label Studio" in err
+    assert "migbench: error: " in err
 
 
 @pytest.mark.parametrize("token", ["0" * 40, None])
@@ -200,15 +201,18 @@ def test_wrong_or_missing_api_key(sdk, token, monkeypatch, tmp_path):
     else:
         monkeypatch.setenv("LABEL_STUDIO_API_KEY", token)
     code, out, err = cli("ls", "push", "--url", URL, "--doc", DOC)
-    assert code == 1 and not out
-    assert "LABEL_STUDIO_API_KEY" in err and "migbench: error: " in err
+    assert code == 1
+    assert not out
+    assert "LABEL_STUDIO_API_KEY" in err
+    assert "migbench: error: " in err
     assert token is None or (token not in err and "401" in err)
 
 
 def test_unknown_project(sdk, tmp_path):
     code, _, err = pull(987654, tmp_path / "export.json")
     assert code == 1
-    assert "no project 987654" in err and "migbench: error: " in err
+    assert "no project 987654" in err
+    assert "migbench: error: " in err
 
 
 def test_project_with_another_labeling_config(sdk, tmp_path):
@@ -216,7 +220,8 @@ def test_project_with_another_labeling_config(sdk, tmp_path):
     project = sdk.projects.create(title="other config", label_config=config).id
     code, _, err = pull(project, tmp_path / "export.json")
     assert code == 1
-    assert "does not use the migbench labeling config" in err and "control 'mfc'" in err
+    assert "does not use the migbench labeling config" in err
+    assert "control 'mfc'" in err
     assert not (tmp_path / "export.json").exists()
 
 
@@ -232,7 +237,8 @@ def test_invalid_export_leaves_the_previous_file(sdk, units, tmp_path):
     code, _, err = pull(project, out)
 
     assert code == 1
-    assert "task text differs from the unit's text" in err and "migbench: error: " in err
+    assert "task text differs from the unit's text" in err
+    assert "migbench: error: " in err
     assert out.read_text() == "the previous export\n"
     assert [path.name for path in tmp_path.iterdir()] == ["export.json"]
 
@@ -248,7 +254,8 @@ def test_annotations_by_other_users_are_refused(sdk, units, tmp_path):
     code, _, err = pull(project, tmp_path / "export.json")
 
     assert code == 1
-    assert "not annotator accounts" in err and "migbench: error: " in err
+    assert "not annotator accounts" in err
+    assert "migbench: error: " in err
     assert not (tmp_path / "export.json").exists()
 
 

@@ -34,7 +34,8 @@ def test_the_smallest_detectable_effect_has_the_power_and_the_one_below_does_not
     result = mdd(gold, predicted)
     k = result["minimum_detectable_units"]
     by_units = {row["units"]: row for row in result["curve"]}
-    assert k is not None and by_units[k]["power"] >= 0.8
+    assert k is not None
+    assert by_units[k]["power"] >= 0.8
     assert by_units[k - 1]["power"] < 0.8
     assert result["minimum_detectable_difference"] == by_units[k]["mean_difference"] > 0
     assert result == mdd(gold, predicted), "seeded: the same result twice"
@@ -57,7 +58,8 @@ def test_churn_makes_differences_harder_to_detect():
 def test_a_perfect_reference_leaves_nothing_to_detect():
     gold, _ = reference(50, 1.0, seed=4)
     result = mdd(gold, gold)
-    assert result["n_wrong"] == 0 and result["curve"] == []
+    assert result["n_wrong"] == 0
+    assert result["curve"] == []
     assert result["minimum_detectable_units"] is None
     assert result["minimum_detectable_difference"] is None
 
@@ -82,9 +84,11 @@ def test_cli_power_on_an_example_submission(capsys):
     argv = ["power", "--task", "ner", str(EXAMPLES / "ner.jsonl"), "--gold", str(GOLD)]
     code = main([*argv, "--simulations", "20", "--trials", "200"])
     captured = capsys.readouterr()
-    assert code == 0 and "Traceback" not in captured.err
+    assert code == 0
+    assert "Traceback" not in captured.err
     result = json.loads(captured.out)
-    assert result["task"] == "ner" and result["n_units"] == 12
+    assert result["task"] == "ner"
+    assert result["n_units"] == 12
     assert result["reference"] == str(EXAMPLES / "ner.jsonl")
     assert main([*argv, "--simulations", "0"]) == 2
 
@@ -96,4 +100,5 @@ def test_power_markdown_reports_found_and_unreachable_differences():
     text = power_markdown([("noisy", found), ("perfect", perfect)])
     assert f"{found['minimum_detectable_difference']:.3f}" in text
     assert "none: not even fixing all 0 wrong units" in text
-    assert "alpha = 0.05 with power 0.8" in text and f"| {found['n_churn']} |" in text
+    assert "alpha = 0.05 with power 0.8" in text
+    assert f"| {found['n_churn']} |" in text

@@ -128,4 +128,5 @@ def test_protocol_usage_errors_exit_2(capsys, argv, message):
     from migbench.cli import main
 
     code = main(["score", "--task", "stance", "x.jsonl", *argv])
-    assert code == 2 and message in capsys.readouterr().err
+    assert code == 2
+    assert message in capsys.readouterr().err

@@ -117,7 +117,8 @@ def test_rehydrate_from_other_copies_gives_the_full_dataset_byte_for_byte(full, 
     (sources / "notes" / "todo.md").write_text("Read the report again.\n", encoding="utf-8")
     restored = tmp_path / "restored"
     copy_of = rehydrate(notext, sources, restored)
-    assert copy_of == {doc_id: f"{doc_id}.txt" for doc_id in copy_of} and len(copy_of) == 4
+    assert copy_of == {doc_id: f"{doc_id}.txt" for doc_id in copy_of}
+    assert len(copy_of) == 4
     files = sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file())
     assert sorted(p.relative_to(restored) for p in restored.rglob("*") if p.is_file()) == files
     for name in files:
@@ -161,7 +162,8 @@ def test_a_copy_of_another_text_is_reported_as_runs_of_ids(full, notext, tmp_pat
     ids = [row["id"] for row in _rows(full) if row["doc_id"] == "rubio-meeting"]
     text = (tmp_path / "copies" / "rubio-meeting.txt").read_text("utf-8")
     kept = [row["id"] for row in _rows(full) if row["id"] in ids and row["text"] in text]
-    assert kept == ids[: len(kept)] and 0 < len(kept) < len(ids) - 10
+    assert kept == ids[: len(kept)]
+    assert 0 < len(kept) < len(ids) - 10
     missing = (
         f"{ids[len(kept)].removeprefix('rubio-meeting-')}-{ids[-1].removeprefix('rubio-meeting-')}"
     )
@@ -191,9 +193,11 @@ def test_a_damaged_dataset_is_a_clean_error_naming_the_file(notext, tmp_path, ca
     args = ["rehydrate", "--dataset", str(dataset), "--sources", str(sources), "--out", str(out)]
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert str(path) in err and "migbench: error: " in err
+    assert str(path) in err
+    assert "migbench: error: " in err
     if damage == "unknown doc id":
-        assert "doc id 'nope'" in err and "dhankhar-report" in err
+        assert "doc id 'nope'" in err
+        assert "dhankhar-report" in err
     assert not out.exists()
 
 

@@ -35,9 +35,11 @@ def test_card_metadata_says_machine_generated_and_points_to_the_licence_file():
     meta = front_matter()
     assert meta["annotations_creators"] == ["machine-generated"]
     assert (meta["license"], meta["license_link"]) == ("other", "LICENSE")
-    assert meta["license_name"].islower() and " " not in meta["license_name"]
+    assert meta["license_name"].islower()
+    assert " " not in meta["license_name"]
     licence = (DATASET / meta["license_link"]).read_text(encoding="utf-8")
-    assert "CC BY 4.0" in licence and "Apache License 2.0" in licence
+    assert "CC BY 4.0" in licence
+    assert "Apache License 2.0" in licence
     assert "Source texts: NOT licensed by the project" in licence
     for claim in ("expert-generated", "crowdsourced", "human-annotated", "gold standard"):
         assert claim not in CARD

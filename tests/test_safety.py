@@ -69,7 +69,8 @@ def test_build_refuses_its_own_seeds_folder(capsys, seeds_copy):
     before = snapshot(seeds_copy)
     code, err = run(capsys, "build", "--seeds", seeds_copy, "--annotations", ANNOTATIONS,
                     "--out", seeds_copy)  # fmt: skip
-    assert code == 1 and "is, holds or lies inside the input" in err
+    assert code == 1
+    assert "is, holds or lies inside the input" in err
     assert snapshot(seeds_copy) == before
 
 
@@ -81,7 +82,8 @@ def test_a_users_folder_is_never_replaced(capsys, user_folder, tmp_path, command
         else []
     )
     code, err = run(capsys, command, *extra, "--out", user_folder)
-    assert code == 1 and "migbench did not write it" in err
+    assert code == 1
+    assert "migbench did not write it" in err
     assert snapshot(user_folder) == {"notes.txt": b"keep me"}
 
 
@@ -93,7 +95,8 @@ def test_the_current_folder_its_parents_and_the_clone_are_refused(
     work.mkdir()
     monkeypatch.chdir(work)
     code, err = run(capsys, "build", "--seeds", SEEDS, "--annotations", ANNOTATIONS, "--out", out)
-    assert code == 1 and "choose another output" in err
+    assert code == 1
+    assert "choose another output" in err
 
 
 def test_a_marked_folder_with_a_file_migbench_did_not_write_is_refused(tmp_path):
@@ -107,13 +110,18 @@ def test_a_marked_folder_with_a_file_migbench_did_not_write_is_refused(tmp_path)
     assert (out / "mine.txt").read_text() == "mine"
 
 
+def _write_then_fail(out):
+    with output_dir(out) as staging:
+        (staging / "a.txt").write_text("new", encoding="utf-8")
+        raise RuntimeError("the build failed")
+
+
 def test_a_failed_write_keeps_the_old_folder_and_leaves_no_staging(tmp_path):
     out = tmp_path / "dataset"
     with output_dir(out) as staging:
         (staging / "a.txt").write_text("old", encoding="utf-8")
-    with pytest.raises(RuntimeError), output_dir(out) as staging:
-        (staging / "a.txt").write_text("new", encoding="utf-8")
-        raise RuntimeError("the build failed")
+    with pytest.raises(RuntimeError, match="the build failed"):
+        _write_then_fail(out)
     assert snapshot(tmp_path) == {"dataset/.migbench-output": (out / MARKER_NAME).read_bytes(),
                                   "dataset/a.txt": b"old"}  # fmt: skip
     with output_dir(out) as staging:  # its own output is replaced
@@ -128,7 +136,8 @@ def test_a_failed_build_leaves_no_staging_folder(capsys, tmp_path):
     next(seeds.glob("002_*")).write_bytes(b"changed")
     code, _ = run(capsys, "build", "--seeds", seeds, "--annotations", ANNOTATIONS,
                   "--out", tmp_path / "dataset")  # fmt: skip
-    assert code == 1 and sorted(p.name for p in tmp_path.iterdir()) == ["seeds"]
+    assert code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seeds"]
 
 
 def test_the_committed_dataset_is_marked_as_migbench_output():
@@ -166,7 +175,8 @@ def test_score_out_never_replaces_a_special_file(capsys, tmp_path, kind):
     path = _special(tmp_path, kind)
     before = os.lstat(path)
     code, err = run(capsys, "score", "--task", "stance", STANCE, "--gold", GOLD, "--out", path)
-    assert code == 1 and "an output replaces only a file" in err
+    assert code == 1
+    assert "an output replaces only a file" in err
     after = os.lstat(path)
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
     if kind == "symlink":
@@ -177,7 +187,9 @@ def test_ls_tasks_out_onto_a_file_is_a_clean_error(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("keep", encoding="utf-8")
     code, err = run(capsys, "ls-tasks", "--out", blocker)
-    assert code == 1 and "cannot write" in err and blocker.read_text() == "keep"
+    assert code == 1
+    assert "cannot write" in err
+    assert blocker.read_text() == "keep"
 
 
 # --- 3. Outputs over inputs -------------------------------------------------------------------
@@ -192,7 +204,9 @@ def test_score_out_never_overwrites_an_input(capsys, tmp_path, which):
     before = target.read_bytes()
     code, err = run(capsys, "score", "--task", "stance", submission, "--gold", gold, "--out",
                     target)  # fmt: skip
-    assert code == 1 and "is also an input" in err and target.read_bytes() == before
+    assert code == 1
+    assert "is also an input" in err
+    assert target.read_bytes() == before
 
 
 def test_an_output_through_a_hard_link_to_an_input_is_refused(tmp_path):
@@ -218,7 +232,8 @@ def test_ingest_refuses_reserved_and_hidden_names(capsys, seeds_copy, tmp_path, 
     source.write_text("A new sentence about migration.\n", encoding="utf-8")
     before = snapshot(seeds_copy)
     code, err = _ingest(capsys, source, seeds_copy)
-    assert code == 1 and snapshot(seeds_copy) == before
+    assert code == 1
+    assert snapshot(seeds_copy) == before
 
 
 def test_ingest_never_overwrites_an_untracked_file_in_the_seeds(capsys, seeds_copy, tmp_path):
@@ -227,11 +242,13 @@ def test_ingest_never_overwrites_an_untracked_file_in_the_seeds(capsys, seeds_co
     source.write_text("A new sentence about migration.\n", encoding="utf-8")
     before = snapshot(seeds_copy)
     code, err = _ingest(capsys, source, seeds_copy)
-    assert code == 1 and "already in the seeds folder" in err
+    assert code == 1
+    assert "already in the seeds folder" in err
     assert snapshot(seeds_copy) == before
     # A file already inside the seeds folder is the same case, not a SameFileError.
     code, err = _ingest(capsys, seeds_copy / "new.txt", seeds_copy)
-    assert code == 1 and snapshot(seeds_copy) == before
+    assert code == 1
+    assert snapshot(seeds_copy) == before
 
 
 def test_ingest_refuses_a_file_name_that_is_not_utf8(capsys, seeds_copy, tmp_path):
@@ -239,7 +256,9 @@ def test_ingest_refuses_a_file_name_that_is_not_utf8(capsys, seeds_copy, tmp_pat
     source.write_text("A new sentence about migration.\n", encoding="utf-8")
     before = snapshot(seeds_copy)
     code, err = _ingest(capsys, source, seeds_copy)
-    assert code == 1 and "not UTF-8" in err and snapshot(seeds_copy) == before
+    assert code == 1
+    assert "not UTF-8" in err
+    assert snapshot(seeds_copy) == before
 
 
 @pytest.mark.parametrize(
@@ -258,7 +277,8 @@ def test_ingest_refuses_bad_ids_and_documents_without_units(
     source.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     before = snapshot(seeds_copy)
     code, _ = _ingest(capsys, source, seeds_copy, doc_id)
-    assert code == 1 and snapshot(seeds_copy) == before
+    assert code == 1
+    assert snapshot(seeds_copy) == before
 
 
 def test_ingest_refuses_a_fifo_without_blocking(capsys, seeds_copy, tmp_path):
@@ -266,14 +286,16 @@ def test_ingest_refuses_a_fifo_without_blocking(capsys, seeds_copy, tmp_path):
     os.mkfifo(source)
     with _deadline(10):
         code, err = _ingest(capsys, source, seeds_copy)
-    assert code == 1 and "a FIFO, not a regular file" in err
+    assert code == 1
+    assert "a FIFO, not a regular file" in err
 
 
 def test_ingest_adds_the_seed_and_its_manifest_row_together(capsys, seeds_copy, tmp_path):
     source = tmp_path / "new.txt"
     source.write_text("A new sentence about migration.\n", encoding="utf-8")
     code, _ = _ingest(capsys, source, seeds_copy)
-    assert code == 0 and (seeds_copy / "new.txt").read_bytes() == source.read_bytes()
+    assert code == 0
+    assert (seeds_copy / "new.txt").read_bytes() == source.read_bytes()
     assert [e.doc_id for e in read_manifest(seeds_copy)].count("new-doc") == 1
 
 
@@ -286,7 +308,8 @@ def test_a_repeated_key_is_refused_by_every_reader(tmp_path, capsys):
     lines[0] = lines[0].replace('{"id"', '{"stance": "favor", "id"', 1)
     submission.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
-    assert code == 1 and "line 1: an object repeats the key 'stance'" in err
+    assert code == 1
+    assert "line 1: an object repeats the key 'stance'" in err
     gold = tmp_path / "gold.jsonl"
     first, *rest = GOLD.read_text(encoding="utf-8").splitlines()
     gold.write_text("\n".join([first.replace('{"id"', '{"text": "x", "id"', 1), *rest]))
@@ -353,19 +376,23 @@ def test_deep_nesting_is_a_clean_error_in_exports_and_submissions(capsys, tmp_pa
     submission = tmp_path / "sub.jsonl"
     submission.write_text(f'{{"id": "fixture-0001", "stance": {deep}}}\n', encoding="utf-8")
     code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
-    assert code == 1 and "line 1" in err
+    assert code == 1
+    assert "line 1" in err
     annotations = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, annotations)
     next((annotations / "labelstudio/exports").glob("*.json")).write_text(deep, encoding="utf-8")
     code, err = run(capsys, "validate-annotations", "--annotations", annotations)
-    assert code == 1 and "not valid JSON" in err
+    assert code == 1
+    assert "not valid JSON" in err
 
 
 @pytest.mark.parametrize("value", ["100001", "-1", "1e9", "9" * 5000])
 def test_bootstrap_is_bounded(capsys, value):
     code, err = run(capsys, "score", "--task", "stance", STANCE, "--gold", GOLD,
                     "--bootstrap", value)  # fmt: skip
-    assert code == 2 and "expected an integer from 0 to 100000" in err and len(err) < 2000
+    assert code == 2
+    assert "expected an integer from 0 to 100000" in err
+    assert len(err) < 2000
 
 
 def _annotation(annotator: int, **choices: str) -> Annotation:
@@ -386,7 +413,8 @@ def test_agreement_without_pairs_or_with_a_missing_layer_is_a_clean_error():
 
 def test_docs_without_readme_is_a_clean_error(capsys, tmp_path):
     code, err = run(capsys, "docs", "--check", "--root", tmp_path)
-    assert code == 1 and "README.md: cannot be read" in err
+    assert code == 1
+    assert "README.md: cannot be read" in err
 
 
 def test_rehydrate_of_a_damaged_parquet_is_a_clean_error(capsys, tmp_path):
@@ -396,7 +424,8 @@ def test_rehydrate_of_a_damaged_parquet_is_a_clean_error(capsys, tmp_path):
     documents.write_bytes(b"PAR1 not really parquet")
     code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset,
                     "--out", tmp_path / "out")  # fmt: skip
-    assert code == 1 and "not a readable dataset file" in err
+    assert code == 1
+    assert "not a readable dataset file" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notext"]
 
 
@@ -446,7 +475,8 @@ def test_a_fifo_input_is_refused_without_blocking(capsys, tmp_path, argument):
     submission, gold = (fifo, GOLD) if argument == "submission" else (STANCE, fifo)
     with _deadline(10):
         code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", gold)
-    assert code == 1 and "a FIFO, not a regular file" in err
+    assert code == 1
+    assert "a FIFO, not a regular file" in err
 
 
 def test_gold_files_have_a_size_cap(tmp_path, monkeypatch):
@@ -463,7 +493,8 @@ def test_huge_ids_and_labels_are_shortened_in_messages(capsys, tmp_path):
     ]
     submission.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
     code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
-    assert code == 1 and len(err) < 10_000
+    assert code == 1
+    assert len(err) < 10_000
 
 
 # --- 8. Generated docs -------------------------------------------------------------------------

@@ -337,7 +337,8 @@ def test_evaluate_gives_a_seeded_interval_around_the_main_score(task):
     again = evaluate(TASKS[task], gold, predicted, n_resamples=500, seed=7)
     other = evaluate(TASKS[task], gold, predicted, n_resamples=500, seed=8)
     ci = result["ci"]
-    assert result == again and ci != other["ci"]
+    assert result == again
+    assert ci != other["ci"]
     assert result["main_score"] == result["metrics"][TASKS[task].main_metric]
     assert ci["low"] < result["main_score"] < ci["high"]
     assert (ci["level"], ci["n_resamples"], ci["seed"]) == (0.95, 500, 7)

@@ -52,7 +52,8 @@ def score_args(example: str, *extra: str) -> list[str]:
 @pytest.mark.parametrize("example", list(EXPECTED_MAIN))
 def test_each_example_scores_as_worked_out_by_hand(capsys, example):
     code, out, err = run(capsys, *score_args(example))
-    assert code == 0 and "error" not in err
+    assert code == 0
+    assert "error" not in err
     result = json.loads(out)
     metric, value = EXPECTED_MAIN[example]
     assert result["main_metric"] == metric
@@ -60,7 +61,8 @@ def test_each_example_scores_as_worked_out_by_hand(capsys, example):
     assert result["metrics"][metric] == result["main_score"]
     assert result["ci"]["low"] <= result["main_score"] <= result["ci"]["high"]
     assert result["ci"]["n_resamples"] == 1000
-    assert result["n_units"] == 12 and result["n_missing"] == 0
+    assert result["n_units"] == 12
+    assert result["n_missing"] == 0
     assert result["dataset_version"] == DATASET_VERSION
     assert result["scorer_version"] == migbench.__version__
     assert (result["split"], result["gold_file"]) == (None, str(GOLD))
@@ -81,7 +83,8 @@ def test_the_api_takes_rows_and_loaded_gold_units():
     from_units = migbench.score("frame", str(EXAMPLES / "frame.jsonl"), gold=load_gold_file(GOLD))
     assert from_rows["metrics"] == from_file["metrics"] == from_units["metrics"]
     assert from_rows["ci"] == from_file["ci"]
-    assert from_rows["gold_file"] is None and from_units["gold_file"] is None
+    assert from_rows["gold_file"] is None
+    assert from_units["gold_file"] is None
 
 
 @pytest.mark.parametrize(
@@ -123,7 +126,8 @@ def test_an_unwritable_out_is_a_clean_error_with_nothing_on_stdout(capsys, tmp_p
     blocker.write_text("")
     code, out, err = run(capsys, *score_args("stance", "--out", str(blocker / "x.json")))
     assert (code, out) == (1, "")
-    assert f"cannot write {blocker / 'x.json'}" in err and "migbench: error: " in err
+    assert f"cannot write {blocker / 'x.json'}" in err
+    assert "migbench: error: " in err
 
 
 def test_no_bootstrap_gives_no_interval(capsys):
@@ -143,7 +147,8 @@ def test_missing_units_fail_by_default_and_are_scored_as_wrong_on_request(capsys
     assert code == 0
     assert "3 of 12 gold units have no prediction; scored as wrong" in caplog.text
     result = json.loads(out)
-    assert result["n_missing"] == 3 and result["metrics"]["accuracy"] == 7 / 12
+    assert result["n_missing"] == 3
+    assert result["metrics"]["accuracy"] == 7 / 12
 
 
 def test_an_invalid_submission_exits_1_with_every_problem_and_no_score(capsys, tmp_path):
@@ -196,7 +201,8 @@ def test_a_missing_dataset_names_the_path_and_the_way_out(capsys, tmp_path):
     )
     assert (code, out) == (1, "")
     assert str(tmp_path / "data" / "all" / "validation.parquet") in err
-    assert "`migbench build`" in err and "--gold" in err
+    assert "`migbench build`" in err
+    assert "--gold" in err
 
 
 def test_validate_checks_without_scoring(capsys, caplog):
@@ -232,7 +238,8 @@ def test_the_scorer_doc_examples_run(monkeypatch):
         module_relative=False,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )
-    assert tried >= 5 and failures == 0
+    assert tried >= 5
+    assert failures == 0
 
 
 def test_a_real_run_keeps_json_on_stdout_and_diagnostics_on_stderr(tmp_path):

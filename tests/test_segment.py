@@ -89,14 +89,17 @@ def test_single_newline_paragraphs_are_paragraphs():
 
 def test_sentence_across_pdf_page_break_is_one_unit():
     units = [u for u in UNITS["dhankhar-report"] if "does India face in addressing" in u.text]
-    assert len(units) == 1 and units[0].unit_type == "list_item" and len(units[0].ranges) == 2
+    assert len(units) == 1
+    assert units[0].unit_type == "list_item"
+    assert len(units[0].ranges) == 2
 
 
 def test_stray_running_heading_is_removed_and_sentence_rejoined():
     units = [
         u for u in UNITS["dhankhar-report"] if "political instability, or armed conflicts" in u.text
     ]
-    assert len(units) == 1 and units[0].text.startswith("The countries experiencing")
+    assert len(units) == 1
+    assert units[0].text.startswith("The countries experiencing")
 
 
 def test_sentence_around_a_figure_is_rejoined_and_the_figure_follows():
@@ -116,7 +119,8 @@ def test_run_in_bold_heading_becomes_its_own_unit_in_the_same_paragraph():
     report = UNITS["dhankhar-report"]
     heading = next(u for u in report if u.text == "Border Issues:")
     following = report[report.index(heading) + 1]
-    assert heading.unit_type == "heading" and following.paragraph == heading.paragraph
+    assert heading.unit_type == "heading"
+    assert following.paragraph == heading.paragraph
 
 
 def test_unit_types_cover_the_schema():

@@ -131,7 +131,8 @@ def test_a_system_compared_with_itself_differs_by_zero_with_p_one(task):
     (result,) = compare_statistics(metric, {"a": stats, "b": stats}, n_trials=2000)
     assert result["difference"] == 0
     assert result["ci"]["low"] == result["ci"]["high"] == 0
-    assert result["p_bootstrap"] >= 0.99 and result["p_randomization"] >= 0.99
+    assert result["p_bootstrap"] >= 0.99
+    assert result["p_randomization"] >= 0.99
     assert all(row["difference"] == 0 for row in result["per_label"].values())
 
 
@@ -179,7 +180,8 @@ def test_the_gold_against_a_majority_baseline_gives_p_below_a_thousandth(task):
     )
     (pair,) = result["pairs"]
     assert pair["difference"] > 0.5
-    assert pair["p_bootstrap"] < 0.001 and pair["p_randomization"] < 0.001
+    assert pair["p_bootstrap"] < 0.001
+    assert pair["p_randomization"] < 0.001
     assert result["systems"][0]["main_score"] == 1.0
 
 
@@ -247,17 +249,21 @@ def test_cli_compares_example_submissions(capsys, tmp_path):
     )
     argv = ["compare", "--task", "stance", str(EXAMPLES / "stance.jsonl"), str(worse)]
     code, out, err = run(capsys, *argv, "--gold", str(GOLD), "--trials", "2000")
-    assert code == 0 and "Traceback" not in err
+    assert code == 0
+    assert "Traceback" not in err
     result = json.loads(out)
     assert [s["name"] for s in result["systems"]] == ["stance", "worse"]
-    assert result["gold_file"] == str(GOLD) and result["n_trials"] == 2000
+    assert result["gold_file"] == str(GOLD)
+    assert result["n_trials"] == 2000
     expected = migbench.compare(
         "stance", [EXAMPLES / "stance.jsonl", worse], gold=GOLD, n_trials=2000
     )
     assert result == json.loads(json.dumps(expected))
     code, out, _ = run(capsys, *argv, "--gold", str(GOLD), "--format", "text", "--name", "x",
                        "--name", "y")  # fmt: skip
-    assert code == 0 and "p rand" in out and "per-label F1, x - y" in out
+    assert code == 0
+    assert "p rand" in out
+    assert "per-label F1, x - y" in out
 
 
 def test_cli_exits_1_on_an_invalid_submission(capsys, tmp_path):
@@ -267,8 +273,11 @@ def test_cli_exits_1_on_an_invalid_submission(capsys, tmp_path):
         capsys, "compare", "--task", "stance", str(EXAMPLES / "stance.jsonl"), str(bad),
         "--gold", str(GOLD), "--allow-missing",
     )  # fmt: skip
-    assert code == 1 and out == ""
-    assert "line 1" in err and "maybe" in err and "Traceback" not in err
+    assert code == 1
+    assert out == ""
+    assert "line 1" in err
+    assert "maybe" in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -287,7 +296,10 @@ def test_cli_usage_errors_exit_2(capsys, extra):
         capsys, "compare", "--task", "stance", str(EXAMPLES / "stance.jsonl"), *extra,
         "--gold", str(GOLD),
     )  # fmt: skip
-    assert code == 2 and out == "" and "error" in err and "Traceback" not in err
+    assert code == 2
+    assert out == ""
+    assert "error" in err
+    assert "Traceback" not in err
 
 
 def test_the_main_projection_keeps_the_main_score_and_merges_ner_groups():

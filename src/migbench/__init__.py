@@ -25,16 +25,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from migbench.scoring import (
-        TASKS,
-        Task,
-        compare,
-        get_task,
-        power,
-        repair_iob2,
-        score,
-        validate,
-    )
+    from migbench.scoring import TASKS, Task, get_task, repair_iob2, score, validate
+
+    # From its module: in migbench.scoring, ``power`` also names the submodule scoring.power.
+    from migbench.scoring.comparison import compare, power
 
 
 def __getattr__(name: str) -> Any:

@@ -1,3 +1,5 @@
+"""Run the command line as ``python -m migbench``."""
+
 import sys
 
 from migbench.cli import main

@@ -18,7 +18,7 @@ import json
 import os
 import re
 import stat
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -97,7 +97,7 @@ def file_kind(mode: int) -> str:
     return "a regular file"
 
 
-def read_bytes(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> bytes:
     """Return the bytes of a regular file of at most ``max_bytes`` bytes.
 
     Raises:
@@ -125,7 +125,7 @@ def read_bytes(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     return data
 
 
-def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> str:
     """Return the UTF-8 text of a regular file (see :func:`read_bytes`).
 
     Raises:
@@ -138,7 +138,7 @@ def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES) -> str:
         raise InputError(f"{path}: not UTF-8 (byte {exc.start})") from None
 
 
-def read_json(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
+def read_json(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Any:
     """Read a file holding one strict JSON value (see :func:`loads`)."""
     return loads(read_bytes(path, max_bytes=max_bytes), source=str(path))
 
@@ -210,6 +210,7 @@ def _shape(value: Any) -> tuple[int, int]:
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             keys += len(item)
             children = item.values()
@@ -230,7 +231,10 @@ def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
-        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import krippendorff
 import numpy as np
@@ -167,7 +168,7 @@ def disagreements(
     check_complete(tasks, annotators)
     rows = []
     for task, first, second in paired_annotations(tasks, annotators):
-        layers = {
+        layers: dict[str, list[Any]] = {
             layer: [first.choices[layer], second.choices[layer]]
             for layer in CHOICE_LAYERS
             if first.choices[layer] != second.choices[layer]

@@ -98,6 +98,7 @@ class Document:
 
     @property
     def doc_id(self) -> str:
+        """The document's id, from its manifest entry."""
         return self.entry.doc_id
 
 
@@ -228,7 +229,7 @@ def _load_document(seeds_dir: Path, entry: SeedEntry, rules: CleaningRules) -> D
     if not raw.strip():
         raise MigbenchError(f"{path}: seed is empty")
     check_evidence(entry, raw, where=str(seeds_dir / MANIFEST_NAME))
-    for rule in (*rules.removals, *rules.regions):
+    for rule in rules.removals + rules.regions:
         if not (0 <= rule.start < rule.end <= len(raw)) or not raw[
             rule.start : rule.end
         ].startswith(rule.begins):

@@ -78,7 +78,7 @@ def segment_document(document: Document) -> list[Unit]:
     """Split a verified document into units, in reading order."""
     raw = document.raw
     regions = document.rules.regions
-    flow = _blank(raw, [(r.start, r.end) for r in (*document.rules.removals, *regions)])
+    flow = _blank(raw, [(r.start, r.end) for r in document.rules.removals + regions])
     paragraphs = _join_page_breaks(_paragraphs(flow, default_kind="text"))
     for region in regions:
         alone = _blank(raw, [(0, region.start), (region.end, len(raw))])

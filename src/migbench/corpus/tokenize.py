@@ -1,6 +1,6 @@
-"""The one tokenizer from which IOB2 tags are derived.
+r"""The one tokenizer from which IOB2 tags are derived.
 
-A token is a maximal run of word characters (``\\w``, Unicode-aware) or a single other
+A token is a maximal run of word characters (``\w``, Unicode-aware) or a single other
 non-space character. Every punctuation mark, hyphen included, is its own token, so
 "India-US" gives ``India``, ``-``, ``US`` and any entity span that starts and ends on a word
 or punctuation boundary falls on token boundaries.

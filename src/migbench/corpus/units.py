@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from migbench.corpus.seeds import Document, load_documents
 from migbench.corpus.segment import Unit, segment_document
@@ -18,7 +19,23 @@ def load_units(
     return documents, units
 
 
-def context_of(units: Sequence[Unit]) -> dict[str, tuple[str, str]]:
+class Located(Protocol):
+    """What :func:`context_of` reads of a unit: its id, its document and its text."""
+
+    @property
+    def id(self) -> str:
+        """The unit's id."""
+
+    @property
+    def doc_id(self) -> str:
+        """The id of the unit's document."""
+
+    @property
+    def text(self) -> str:
+        """The unit's text."""
+
+
+def context_of(units: Sequence[Located]) -> dict[str, tuple[str, str]]:
     """Map each unit id to the texts of the previous and next unit of its document ('' at edges)."""
     context: dict[str, tuple[str, str]] = {}
     for position, unit in enumerate(units):

@@ -48,7 +48,7 @@ def context_overlap(partitions: Sequence[Partition]) -> dict[str, int]:
         training unit's ``prev_text`` or ``next_text``) and ``train_text_in_context`` (the
         unit's own context holds a training unit's text), summed over the partitions.
     """
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for partition in partitions:
         contexts = "\0".join(
             row[key] for row in partition.train for key in ("prev_text", "next_text")

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
@@ -260,7 +261,7 @@ def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
         for config in UNIT_CONFIGS:
             name = config + suffix
             features = features_of(name)
-            splits = {split: [] for split in SPLITS}
+            splits: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
             for row in rows:
                 unit = {key: row[key] for key in features if key != "fold"}
                 splits[scheme[row["id"]]].append(unit | {"fold": folds[row["id"]]})
@@ -389,8 +390,11 @@ def _full_splits(configs: Sequence[BuiltConfig]) -> tuple[Mapping, Mapping]:
 
 
 def example_row(configs: Sequence[BuiltConfig]) -> tuple[str, dict]:
-    """Return the split and row of ``all`` shown in the card: the shortest train sentence (with
-    its context) that has an entity, its class labels as ids."""
+    """Return the split and row of ``all`` shown in the card.
+
+    The row is the shortest train sentence (with its context) that has an entity, its class
+    labels as ids.
+    """
     config = next(c for c in configs if c.name == "all")
     candidates = [
         row for row in config.splits["train"] if row["entities"] and row["unit_type"] == "sentence"

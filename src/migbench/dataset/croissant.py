@@ -8,6 +8,7 @@ full dataset share one Croissant file.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
@@ -83,7 +84,7 @@ def _data_type(feature, name: str) -> dict:
 def _field(record_set: str, name: str, feature, source: dict, path: str = "") -> dict:
     """Return the Croissant field of one feature, lists as arrays and records as sub-fields."""
     key = f"{path}.{name}" if path else name
-    field = {
+    field: dict[str, Any] = {
         "@type": "cr:Field",
         "@id": f"{record_set}/{key.replace('.', '/')}",
         "name": name,

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -52,6 +52,7 @@ class UnitKey:
 
     @property
     def length(self) -> int:
+        """The unit's length in characters: the end of its last token."""
         return self.token_offsets[-1][1]
 
     def shape(self, first: int = 0, stop: int | None = None) -> tuple[int, int, int, int]:
@@ -154,8 +155,8 @@ def find_units(units: Sequence[UnitKey], copies: Mapping[str, str]) -> dict[str,
                 continue
             for copy in prepared:
                 region = _region(own, index, copy.name, len(copy.flat), places)
-                if region is not None and (hit := _find_interrupted(unit, copy, *region)):
-                    places[unit.id][copy.name] = [hit]
+                if region is not None and (interrupted := _find_interrupted(unit, copy, *region)):
+                    places[unit.id][copy.name] = [interrupted]
                     break
     found: dict[str, Found] = {}
     for own in by_doc.values():
@@ -179,12 +180,10 @@ def _region(
     hits = [places.get(unit.id, {}).get(copy) for unit in own]
     before = next((h for h in reversed(hits[:index]) if h), None)
     after = next((h for h in hits[index + 1 :] if h), None)
-    if before is None and after is None:
-        return None
+    if before is None:
+        return None if after is None else (0, max(hit.start for hit in after))
     if after is None:
         return min(hit.end for hit in before), size
-    if before is None:
-        return 0, max(hit.start for hit in after)
     pairs = [(b.end, a.start) for b in before for a in after if b.end <= a.start]
     return min(pairs, key=lambda pair: pair[1] - pair[0]) if pairs else None
 
@@ -344,15 +343,19 @@ def _check_ids(dataset: Path, known: Mapping[str, str], documents_path: Path) ->
                 raise MigbenchError(f"{path}: unit {row.get('id')!r} is not in the all config")
 
 
+class _Located(NamedTuple):
+    id: str
+    doc_id: str
+    text: str
+
+
 def _unit_texts(dataset: Path, texts: dict[str, str]) -> tuple[dict, dict]:
     """Return unit id → (previous, next) text and doc id → [(paragraph, text)]."""
     rows = []
     for path in sorted((dataset / DATA_DIR / "all").glob("*.parquet")):
         rows.extend(_read_rows(path)[0])
     rows.sort(key=lambda row: row["id"])
-    context = context_of(
-        [SimpleNamespace(id=r["id"], doc_id=r["doc_id"], text=texts[r["id"]]) for r in rows]
-    )
+    context = context_of([_Located(r["id"], r["doc_id"], texts[r["id"]]) for r in rows])
     paragraphs = defaultdict(list)
     for row in rows:
         paragraphs[row["doc_id"]].append((row["paragraph"], texts[row["id"]]))

@@ -61,7 +61,8 @@ def sections(units: Sequence[tuple[str, str, int]]) -> list[int]:
     is a section of its own.
     """
     with_headings = {doc for doc, unit_type, _ in units if unit_type == "heading"}
-    numbers, current = [], {}
+    numbers: list[int] = []
+    current: dict[str, int] = {}
     for doc, unit_type, paragraph in units:
         if doc not in with_headings:
             numbers.append(paragraph)

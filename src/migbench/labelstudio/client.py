@@ -83,9 +83,14 @@ class Server:
         """
         with self._errors():
             project = self._client.projects.create(title=title, label_config=labeling_config()).id
+        if project is None:
+            raise MigbenchError(
+                f"Label Studio at {self.url} sent no id for the new project {title!r}"
+            )
         try:
             with self._errors(project):
-                self._client.projects.import_tasks(id=project, request=tasks)
+                # The SDK sends plain task dicts as they are; its stubs ask for its request models.
+                self._client.projects.import_tasks(id=project, request=tasks)  # type: ignore[arg-type]
         except MigbenchError:
             with suppress(MigbenchError), self._errors(project):
                 self._client.projects.delete(id=project)

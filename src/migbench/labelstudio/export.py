@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit, Annotation, Span
@@ -249,7 +250,7 @@ def _parse_span(value: dict, text: str, where: str, collector: _Collector) -> Sp
     return Span(start, end, labels[0], surface)
 
 
-def _is_integer(value) -> bool:
+def _is_integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -122,7 +122,7 @@ def score(
         allow_missing=allow_missing,
     )
     declared, units = prepared.task, prepared.gold
-    groups = {}
+    groups: dict[str, list[Any]] = {}
     if all(unit.doc_id is not None for unit in units):
         groups["per_document"] = [unit.doc_id for unit in units]
     if prepared.source["protocol"] == "cv":
@@ -230,9 +230,9 @@ def prepare(
         units = load_gold_file(gold)
         source = {"protocol": None, "split": None, "gold_file": str(gold)}
     else:
-        rows = list(gold)
+        rows: list[Any] = list(gold)  # gold units, or rows that gold_from_rows checks
         loaded = bool(rows) and all(isinstance(row, GoldRecord) for row in rows)
-        units = rows if loaded else gold_from_rows(rows, source="gold rows")  # type: ignore[arg-type]
+        units = rows if loaded else gold_from_rows(rows, source="gold rows")
         source = {"protocol": None, "split": None, "gold_file": None}
     if isinstance(predictions, (str, os.PathLike)):
         checked = parse_submission(

@@ -41,8 +41,12 @@ def compare(
         task: ``stance``, ``frame``, ``mfc`` or ``ner``.
         submissions: Paths of JSONL submissions (named by their file names without
             ``.jsonl``), or submissions (paths or lines as dicts) by name; at least two.
-        protocol, split, dataset, gold, tagset, allow_missing: The gold and the validation, as for
-            :func:`~migbench.scoring.api.score`.
+        protocol: ``split``, ``genre`` or ``cv``, as for :func:`~migbench.scoring.api.score`.
+        split: ``validation`` or ``test`` under ``split`` and ``genre``.
+        dataset: The dataset folder or Hub id; by default the checkout's ``dataset/``.
+        gold: Instead of a protocol: a gold JSONL file, gold rows or gold units.
+        tagset: NER only: ``iob2`` (the schema's types) or ``conll`` (CoNLL-2003's four).
+        allow_missing: Score gold units without a prediction as wrong instead of failing.
         n_trials: Trials of each test, 1 to
             :data:`~migbench.scoring.significance.MAX_TRIALS`.
         seed: Seed of both tests.
@@ -90,6 +94,7 @@ def compare(
                 "n_missing": len(prepared.predictions.missing),
             }
         )
+    assert metric is not None  # _named returns two submissions or more
     pairs = compare_statistics(metric, statistics, n_trials=n_trials, seed=seed)
     return {
         "task": declared.name,
@@ -124,8 +129,12 @@ def power(
     Args:
         task: The task.
         reference: The reference system's submission (path or lines as dicts).
-        protocol, split, dataset, gold, tagset, allow_missing: As for
-            :func:`~migbench.scoring.api.score`.
+        protocol: ``split``, ``genre`` or ``cv``, as for :func:`~migbench.scoring.api.score`.
+        split: ``validation`` or ``test`` under ``split`` and ``genre``.
+        dataset: The dataset folder or Hub id; by default the checkout's ``dataset/``.
+        gold: Instead of a protocol: a gold JSONL file, gold rows or gold units.
+        tagset: NER only: ``iob2`` (the schema's types) or ``conll`` (CoNLL-2003's four).
+        allow_missing: Score gold units without a prediction as wrong instead of failing.
         simulation: Options of :func:`~migbench.scoring.power.minimum_detectable_difference`
             (``alpha``, ``power``, ``churn``, ``n_simulations``, ``n_trials``, ``seed``,
             ``progress``).

@@ -6,7 +6,7 @@ Pure functions, no I/O: :func:`migbench.score` reads and validates the files, th
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ def evaluate(
     tagset: str = "iob2",
     n_resamples: int,
     seed: int,
-    groups: Mapping[str, Sequence[Hashable]] | None = None,
+    groups: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
     """Score predictions against the gold, with a bootstrap interval of the main score.
 
@@ -40,7 +40,8 @@ def evaluate(
             CoNLL-2003's four types first.
         n_resamples: Bootstrap resamples, at most :data:`MAX_RESAMPLES`; 0 skips the interval.
         seed: Seed of the bootstrap.
-        groups: Breakdowns to report: name → the group of each unit (its document, its fold).
+        groups: Breakdowns to report: name → the group of each unit (its document, its fold),
+            groups hashable and sortable.
 
     Returns:
         ``main_metric``, ``main_score``, ``metrics`` (every metric of the task), ``ci`` (None

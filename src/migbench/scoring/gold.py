@@ -153,7 +153,7 @@ def _split_file(dataset: Path, config: str, split: str) -> Path:
 
 
 @without_cyclic_gc
-def load_gold_file(path: str | Path) -> list[GoldRecord]:
+def load_gold_file(path: str | os.PathLike[str]) -> list[GoldRecord]:
     """Load gold units from a JSONL file with one gold row (string labels) per line.
 
     Raises:
@@ -300,8 +300,8 @@ def _decoded(columns: dict[str, list[Any]], features: Any, path: str) -> list[di
             columns[layer] = [[decode(i) for i in tags] for tags in columns[layer]]
         else:
             columns[layer] = [decode(i) for i in columns[layer]]
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _class_names(feature: Any, *, sequence: bool) -> tuple[str, ...]:

@@ -123,7 +123,7 @@ class ClassificationMetric(Metric):
         """Return each unit's confusion cell: gold label × prediction (the last: none)."""
         _check_aligned(gold, predicted)
         index, size = self._index, len(self.labels)
-        index_or_none = {**index, None: size}
+        index_or_none = {label: i for i, label in enumerate((*self.labels, None))}
         try:
             y_true = np.fromiter(map(index.__getitem__, gold), dtype=np.int64, count=len(gold))
             y_pred = np.fromiter(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeGuard
 
 import numpy as np
 import orjson
@@ -24,7 +24,7 @@ from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
 from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
 from migbench.scoring.entity_reader import read_entities
-from migbench.scoring.gold import GoldError, GoldRecord
+from migbench.scoring.gold import GoldError
 from migbench.scoring.iob2 import iob2_problems, tag_vocabulary
 from migbench.scoring.tasks import TASKS, Task, prediction_types
 
@@ -36,6 +36,22 @@ _SNIPPET_CHARS = 100
 _SPAN_KEYS = frozenset(("start", "end", "label", "text"))
 _Span = tuple[int, int, int]  # start, end, type index
 _ALLOW_MISSING = "pass --allow-missing (allow_missing=True) to score missing units as wrong"
+
+
+class GoldUnit(Protocol):
+    """What a submission is checked against: a gold unit's id, text and tokens."""
+
+    @property
+    def id(self) -> str:
+        """The unit's id."""
+
+    @property
+    def text(self) -> str:
+        """The unit's text."""
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The unit's gold tokens, which IOB2 tags follow one by one."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +131,9 @@ def task_of(data: bytes) -> Task:
     raise SubmissionError([Problem(1, None, f"{message}; received {_clip(_to_json(row))}")])
 
 
-def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) -> bytes:
+def read_submission(
+    path: str | os.PathLike[str], *, max_bytes: int = MAX_SUBMISSION_BYTES
+) -> bytes:
     """Return the bytes of a submission file.
 
     Raises:
@@ -132,14 +150,14 @@ def read_submission(path: str | Path, *, max_bytes: int = MAX_SUBMISSION_BYTES) 
 def parse_submission(
     task: Task,
     data: bytes,
-    gold: Sequence[GoldRecord],
+    gold: Sequence[GoldUnit],
     *,
     tagset: str = "iob2",
     allow_missing: bool = False,
 ) -> Predictions:
-    """Parse the bytes of a JSONL submission and check it against ``task`` and ``gold``.
+    r"""Parse the bytes of a JSONL submission and check it against ``task`` and ``gold``.
 
-    A UTF-8 byte order mark is skipped; lines end with ``\\n`` (a ``\\r`` before it is fine).
+    A UTF-8 byte order mark is skipped; lines end with ``\n`` (a ``\r`` before it is fine).
 
     Raises:
         SubmissionError: The submission is invalid; every problem is listed.
@@ -153,7 +171,7 @@ def parse_submission(
 def validate_rows(
     task: Task,
     rows: Iterable[Any],
-    gold: Sequence[GoldRecord],
+    gold: Sequence[GoldUnit],
     *,
     tagset: str = "iob2",
     allow_missing: bool = False,
@@ -210,7 +228,7 @@ def _unreadable_line(raw: bytes, error: orjson.JSONDecodeError) -> str:
 def _check(
     task: Task,
     rows: list[tuple[int, Any]],
-    gold: Sequence[GoldRecord],
+    gold: Sequence[GoldUnit],
     tagset: str,
     allow_missing: bool,
     problems: list[Problem],
@@ -262,7 +280,7 @@ def _iob2_problems(
 
 
 def _align_spans(
-    table: _SpanTable, units: dict[str, GoldRecord], types: Sequence[str]
+    table: _SpanTable, units: dict[str, GoldUnit], types: Sequence[str]
 ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
     """Convert the entity spans of each unit to IOB2 tags over its gold tokens.
 
@@ -306,7 +324,7 @@ def _align_spans(
 class _RowChecker:
     """Checks one parsed line: its id, its fields and its prediction."""
 
-    def __init__(self, task: Task, gold: Sequence[GoldRecord], tagset: str) -> None:
+    def __init__(self, task: Task, gold: Sequence[GoldUnit], tagset: str) -> None:
         self.task = task
         self.units = {unit.id: unit for unit in gold}
         self.types = prediction_types(tagset) if task.is_sequence else ()
@@ -331,12 +349,15 @@ class _RowChecker:
             messages.append("unknown id: no gold unit has it")
         field_messages = self._field_messages(row)
         messages += field_messages
-        if field_messages or (self.task.is_sequence and unit is None):
-            return unit_id, None, messages  # a tag sequence is checked against its gold unit
-        if self.task.is_sequence:
+        if field_messages:
+            return unit_id, None, messages
+        value: str | list[str] | _Entities | None
+        if not self.task.is_sequence:
+            value, more = self._label(row[self.task.name])
+        elif unit is not None:
             value, more = self._sequence(row, unit)
         else:
-            value, more = self._label(row[self.task.name])
+            return unit_id, None, messages  # a tag sequence is checked against its gold unit
         return unit_id, value, messages + more
 
     def _field_messages(self, row: dict[str, Any]) -> list[str]:
@@ -369,7 +390,7 @@ class _RowChecker:
         return label, []
 
     def _sequence(
-        self, row: dict[str, Any], unit: GoldRecord
+        self, row: dict[str, Any], unit: GoldUnit
     ) -> tuple[list[str] | _Entities | None, list[str]]:
         if "entities" in row:
             entities = row["entities"]
@@ -424,11 +445,13 @@ class _RowChecker:
 
     def _spans(self, entities: list[Any], text: str) -> tuple[list[_Span], list[str]]:
         """Return a unit's entities as sorted (start, end, type index) triples, or its problems."""
-        spans, messages = [], []
+        spans: list[_Span] = []
+        messages: list[str] = []
         for number, entity in enumerate(entities):
             span, more = self._span(entity, text)
             messages += [f"entity {number}: {message}" for message in more]
-            spans.append(span)
+            if span is not None:
+                spans.append(span)
         if messages:
             return [], messages
         spans.sort()
@@ -443,8 +466,8 @@ class _RowChecker:
             return None, [f"expected an object, not {_json_type(entity)}"]
         start, end, label = entity.get("start"), entity.get("end"), entity.get("label")
         kind = self.type_index.get(label) if isinstance(label, str) else None
-        shaped = entity.keys() <= _SPAN_KEYS and _is_integer(start) and _is_integer(end)
-        if kind is None or not shaped:
+        shaped = entity.keys() <= _SPAN_KEYS
+        if kind is None or not (shaped and _is_integer(start) and _is_integer(end)):
             return None, self._shape_messages(entity)
         if start >= end:
             return None, [f"start {start} >= end {end}; a span is end-exclusive and not empty"]
@@ -490,7 +513,7 @@ class _SpanTable(NamedTuple):
     spans: np.ndarray
 
 
-def _is_integer(value: Any) -> bool:
+def _is_integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
