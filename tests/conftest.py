@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository's seeds, and a tiny seeds folder for bad-input tests."""
+"""Shared fixtures: the repository's seeds, units and annotations, and tiny inputs for bad-input
+tests. Repository data is read once per session, when a test first asks for it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from migbench.corpus.seeds import SeedEntry, sha256_of, write_manifest
+from migbench.annotation.store import load_annotated_units, read_annotators
+from migbench.corpus.seeds import SeedEntry, load_documents, sha256_of, write_manifest
+from migbench.corpus.units import load_units
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -37,3 +40,27 @@ def tiny_seeds(tmp_path: Path) -> Path:
         [SeedEntry(doc_id="tiny", file="tiny.txt", sha256=sha256_of(doc), genre="news", words=18)],
     )
     return folder
+
+
+@pytest.fixture(scope="session")
+def seed_documents() -> list:
+    """The repository's seed documents, verified."""
+    return load_documents(SEEDS)
+
+
+@pytest.fixture(scope="session")
+def repo_units() -> list:
+    """The units of the repository's seeds."""
+    return load_units(SEEDS)[1]
+
+
+@pytest.fixture(scope="session")
+def repo_annotated(repo_units) -> dict:
+    """The committed exports: unit id → the unit with its annotations."""
+    return load_annotated_units(REPO / "annotations", repo_units)
+
+
+@pytest.fixture(scope="session")
+def repo_annotators() -> dict:
+    """The committed annotator list."""
+    return read_annotators(REPO / "annotations")

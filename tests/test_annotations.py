@@ -20,7 +20,6 @@ from migbench.annotation.store import (
     read_annotators,
 )
 from migbench.cli import main
-from migbench.corpus.units import load_units
 from migbench.errors import MigbenchError
 from migbench.labelstudio.export import ExportError
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES
@@ -28,41 +27,42 @@ from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES
 from .conftest import REPO, SEEDS
 
 ANNOTATIONS = REPO / "annotations"
-_, UNITS = load_units(SEEDS)
-TASKS = load_annotated_units(ANNOTATIONS, UNITS)
-ANNOTATORS = read_annotators(ANNOTATIONS)
 
 
-def test_every_unit_has_exactly_one_complete_gold_annotation():
-    assert set(TASKS) == {unit.id for unit in UNITS}
-    for task in TASKS.values():
+def test_every_unit_has_exactly_one_complete_gold_annotation(
+    repo_annotated, repo_annotators, repo_units
+):
+    assert set(repo_annotated) == {unit.id for unit in repo_units}
+    for task in repo_annotated.values():
         golds = [a for a in task.annotations if a.ground_truth]
         assert len(golds) == 1, task.unit_id
         assert set(golds[0].choices) == set(CHOICE_LAYERS), task.unit_id
-        assert ANNOTATORS[golds[0].annotator].annotation_pass == 0
+        assert repo_annotators[golds[0].annotator].annotation_pass == 0
 
 
-def test_first_pass_covers_every_unit_and_second_pass_the_seeded_sample():
+def test_first_pass_covers_every_unit_and_second_pass_the_seeded_sample(
+    repo_annotated, repo_annotators, repo_units
+):
     def annotated_in(annotation_pass):
         return {
             task.unit_id
-            for task in TASKS.values()
+            for task in repo_annotated.values()
             for a in task.annotations
-            if ANNOTATORS[a.annotator].annotation_pass == annotation_pass
+            if repo_annotators[a.annotator].annotation_pass == annotation_pass
         }
 
-    assert annotated_in(1) == set(TASKS)
-    sample = second_pass_sample(UNITS)
+    assert annotated_in(1) == set(repo_annotated)
+    sample = second_pass_sample(repo_units)
     assert annotated_in(2) == set(sample)
-    for doc_id in {unit.doc_id for unit in UNITS}:
-        own = [u.id for u in UNITS if u.doc_id == doc_id]
+    for doc_id in {unit.doc_id for unit in repo_units}:
+        own = [u.id for u in repo_units if u.doc_id == doc_id]
         assert sum(uid in sample for uid in own) >= 0.25 * len(own)
 
 
-def test_every_pass_disagreement_has_an_adjudication_reason():
+def test_every_pass_disagreement_has_an_adjudication_reason(repo_annotated, repo_annotators):
     report_rows = []
-    for task in TASKS.values():
-        by_pass = {ANNOTATORS[a.annotator].annotation_pass: a for a in task.annotations}
+    for task in repo_annotated.values():
+        by_pass = {repo_annotators[a.annotator].annotation_pass: a for a in task.annotations}
         if 2 in by_pass and any(
             by_pass[1].choices[layer] != by_pass[2].choices[layer] for layer in CHOICE_LAYERS
         ):
@@ -94,18 +94,18 @@ def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
     assert err.startswith("migbench: error: ")
 
 
-def test_a_unit_without_any_task_is_reported(tmp_path):
+def test_a_unit_without_any_task_is_reported(repo_units, tmp_path):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)
     path = copy / EXPORTS / "rubio-meeting.json"
     export = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps(export[:-1]), encoding="utf-8")
     with pytest.raises(ExportError, match="unit rubio-meeting-0016: no task in the exports"):
-        load_annotated_units(copy, UNITS)
+        load_annotated_units(copy, repo_units)
 
 
-def test_committed_agreement_files_are_what_the_command_writes():
-    report = agreement_report(TASKS, ANNOTATORS)
+def test_committed_agreement_files_are_what_the_command_writes(repo_annotated, repo_annotators):
+    report = agreement_report(repo_annotated, repo_annotators)
     committed = json.loads((ANNOTATIONS / "agreement.json").read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(report))
     assert (ANNOTATIONS / "AGREEMENT.md").read_text(encoding="utf-8") == agreement_markdown(report)
@@ -135,15 +135,15 @@ def test_agreement_refuses_an_annotator_missing_from_annotators_json(tmp_path, c
     assert err.startswith("migbench: error: ")
 
 
-def test_every_annotator_is_described_and_none_claims_to_be_human():
-    used = {a.annotator for task in TASKS.values() for a in task.annotations}
-    assert used == set(ANNOTATORS)
-    for annotator in ANNOTATORS.values():
+def test_every_annotator_is_described_and_none_claims_to_be_human(repo_annotated, repo_annotators):
+    used = {a.annotator for task in repo_annotated.values() for a in task.annotations}
+    assert used == set(repo_annotators)
+    for annotator in repo_annotators.values():
         assert annotator.is_language_model, annotator.id
         assert annotator.kind != "human", annotator.id
         assert (annotator.model, annotator.model_version) == ("unknown", "unknown")
         assert "GUIDELINES.md v1." in annotator.instructions
-    assert {a.kind for a in ANNOTATORS.values() if a.annotation_pass == 0} == {"adjudicator"}
+    assert {a.kind for a in repo_annotators.values() if a.annotation_pass == 0} == {"adjudicator"}
 
 
 @pytest.mark.parametrize(
@@ -173,9 +173,9 @@ CHANGE_COUNT = re.compile(
 )
 
 
-def _revisions():
+def _revisions(repo_annotated):
     """Yield (unit, version, layer, old, new) for every revision line of a gold note."""
-    for task in TASKS.values():
+    for task in repo_annotated.values():
         for line in task.gold.note.splitlines():
             if match := REVISION.match(line):
                 yield task, match["version"], match["layer"], match["old"], match["new"]
@@ -183,8 +183,8 @@ def _revisions():
                 assert not re.match(r"v\d", line), f"{task.unit_id}: malformed revision {line!r}"
 
 
-def test_every_gold_revision_line_names_valid_labels_and_the_gold_has_the_new_one():
-    revisions = list(_revisions())
+def test_every_gold_revision_line_names_valid_labels_and_the_gold_has_the_new_one(repo_annotated):
+    revisions = list(_revisions(repo_annotated))
     assert revisions
     for task, _, layer, old, new in revisions:
         if layer == "ner":
@@ -200,9 +200,9 @@ def test_every_gold_revision_line_names_valid_labels_and_the_gold_has_the_new_on
             assert task.gold.choices[layer] == new, task.unit_id
 
 
-def test_the_change_log_counts_the_gold_revisions_of_each_version():
+def test_the_change_log_counts_the_gold_revisions_of_each_version(repo_annotated):
     counted = {}
-    for task, version, layer, _, _ in _revisions():
+    for task, version, layer, _, _ in _revisions(repo_annotated):
         counted.setdefault(version, {"units": set(), "layers": Counter()})
         counted[version]["units"].add(task.unit_id)
         counted[version]["layers"][layer] += 1

@@ -13,6 +13,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -180,8 +181,13 @@ def test_a_boolean_never_passes_for_an_offset_an_annotator_or_a_task_id(path, fl
     raise AssertionError(f"{path} = {flag} was accepted")
 
 
-MANIFEST = json.loads((SEEDS / MANIFEST_NAME).read_text(encoding="utf-8"))
-CLEANING = json.loads((SEEDS / CLEANING_NAME).read_text(encoding="utf-8"))
+@pytest.fixture(scope="module")
+def seed_rules() -> dict:
+    """The repository's manifest and cleaning rules, by file name."""
+    return {
+        name: json.loads((SEEDS / name).read_text(encoding="utf-8"))
+        for name in (MANIFEST_NAME, CLEANING_NAME)
+    }
 
 
 def _read(name: str, data: bytes):
@@ -200,8 +206,8 @@ def _read(name: str, data: bytes):
     which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]),
     edits=st.lists(st.tuples(st.integers(0, 10**6), values), min_size=1, max_size=3),
 )
-def test_a_mutated_manifest_or_cleaning_file_reads_or_fails_cleanly(which, edits):
-    data = MANIFEST if which == MANIFEST_NAME else CLEANING
+def test_a_mutated_manifest_or_cleaning_file_reads_or_fails_cleanly(seed_rules, which, edits):
+    data = seed_rules[which]
     paths = list(_paths(data))
     for index, new in edits:
         try:

@@ -21,18 +21,28 @@ from .conftest import REPO
 
 DATASET = REPO / "dataset"
 ANNOTATIONS = REPO / "annotations"
-STATS = json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
-CARD = (DATASET / "README.md").read_text(encoding="utf-8")
 #: The release date is set when a version is published, not by the build.
 ALLOWED_WARNINGS = {"datePublished"}
 
 
-def front_matter() -> dict:
-    return yaml.safe_load(CARD.split("---\n")[1])
+@pytest.fixture(scope="module")
+def stats() -> dict:
+    """The committed dataset statistics."""
+    return json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
 
 
-def test_card_metadata_says_machine_generated_and_points_to_the_licence_file():
-    meta = front_matter()
+@pytest.fixture(scope="module")
+def card() -> str:
+    """The committed dataset card."""
+    return (DATASET / "README.md").read_text(encoding="utf-8")
+
+
+def front_matter(card: str) -> dict:
+    return yaml.safe_load(card.split("---\n")[1])
+
+
+def test_card_metadata_says_machine_generated_and_points_to_the_licence_file(card):
+    meta = front_matter(card)
     assert meta["annotations_creators"] == ["machine-generated"]
     assert (meta["license"], meta["license_link"]) == ("other", "LICENSE")
     assert meta["license_name"].islower()
@@ -42,10 +52,10 @@ def test_card_metadata_says_machine_generated_and_points_to_the_licence_file():
     assert "Apache License 2.0" in licence
     assert "Source texts: NOT licensed by the project" in licence
     for claim in ("expert-generated", "crowdsourced", "human-annotated", "gold standard"):
-        assert claim not in CARD
+        assert claim not in card
 
 
-def test_card_follows_the_hub_template():
+def test_card_follows_the_hub_template(card):
     for heading in (
         "### Dataset summary",
         "### Supported tasks and how to score",
@@ -62,22 +72,22 @@ def test_card_follows_the_hub_template():
         "### Licensing",
         "### Citation",
     ):
-        assert f"\n{heading}\n" in CARD, heading
+        assert f"\n{heading}\n" in card, heading
 
 
-def test_card_figures_come_from_the_committed_files():
-    assert docs.agreement_block(read_agreement(ANNOTATIONS)) in CARD
-    assert docs.annotators_block(read_annotators(ANNOTATIONS)) in CARD
+def test_card_figures_come_from_the_committed_files(card):
+    assert docs.agreement_block(read_agreement(ANNOTATIONS)) in card
+    assert docs.annotators_block(read_annotators(ANNOTATIONS)) in card
 
 
 def test_datasheet_travels_byte_identical():
     assert (DATASET / "DATASHEET.md").read_bytes() == (REPO / "DATASHEET.md").read_bytes()
 
 
-def test_every_feature_is_described_in_the_card():
+def test_every_feature_is_described_in_the_card(card):
     for features in (features_of("all"), DOCUMENT_FEATURES):
         for name, feature in flat_features(features):
-            assert f"| `{name}` | {type_name(feature)} |" in CARD, name
+            assert f"| `{name}` | {type_name(feature)} |" in card, name
 
 
 def test_a_feature_without_description_is_an_error():
@@ -97,7 +107,7 @@ def test_croissant_is_valid(croissant):
     assert not unexpected
 
 
-def test_croissant_has_the_responsible_ai_fields_and_no_human_annotators(croissant):
+def test_croissant_has_the_responsible_ai_fields_and_no_human_annotators(stats, croissant):
     metadata = croissant.metadata
     for name in (
         "data_collection",
@@ -112,16 +122,16 @@ def test_croissant_has_the_responsible_ai_fields_and_no_human_annotators(croissa
     ):
         assert getattr(metadata, name), name
     assert "no human annotated" in metadata.annotator_demographics[0]
-    assert metadata.version == STATS["dataset_version"]
+    assert metadata.version == stats["dataset_version"]
 
 
 @pytest.mark.parametrize(
     ("record_set", "scheme"), [("all", "official"), ("ner_genre", "genre_transfer")]
 )
-def test_croissant_records_load_from_the_local_parquet_files(croissant, record_set, scheme):
+def test_croissant_records_load_from_the_local_parquet_files(stats, croissant, record_set, scheme):
     records = list(croissant.records(record_set=record_set))
     splits = Counter(record[f"{record_set}/split"].decode() for record in records)
-    assert splits == {s: n for s, n in STATS["splits"][scheme].items() if n}
+    assert splits == {s: n for s, n in stats["splits"][scheme].items() if n}
     parquet = pq.read_table(DATASET / "data" / record_set / "test.parquet").to_pylist()
     loaded = [r for r in records if r[f"{record_set}/split"] == b"test"]
     assert [r[f"{record_set}/id"].decode() for r in loaded] == [row["id"] for row in parquet]
