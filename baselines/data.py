@@ -80,7 +80,13 @@ def _load(dataset: Path, config: str) -> Any:
     from datasets import load_dataset
 
     # Read at call time: datasets reads the variable once, at import, which tests cannot redirect.
-    return load_dataset(str(dataset), config, cache_dir=os.environ.get("HF_DATASETS_CACHE"))
+    # Prepared anew: a cache of an earlier build of the same folder can be served as current.
+    return load_dataset(
+        str(dataset),
+        config,
+        cache_dir=os.environ.get("HF_DATASETS_CACHE"),
+        download_mode="force_redownload",
+    )
 
 
 def load_units(config: str, split: str, *, dataset: Path = DATASET) -> list[Unit]:
