@@ -247,6 +247,16 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         *targets(summary),
         "",
+        "What was tried, with every choice made on training folds only: word n-gram tf-idf with "
+        "logistic regression, with and without the neighbouring units as separate feature "
+        "blocks; frozen all-MiniLM-L6-v2 sentence embeddings with logistic regression, with and "
+        "without the neighbours' embeddings; fine-tuning the same encoder (transformers' "
+        "`Trainer`, class-weighted loss, the best of six epochs on held-out training units), "
+        "with the neighbours as a second segment on the fixed split; for NER a CRF, spaCy's "
+        "pretrained English pipeline zero-shot, its recogniser fine-tuned with `spacy train`, "
+        "and the fine-tuned encoder. Larger encoders are not shipped in any package installable "
+        "here; `--model` runs the same baselines with one where the Hub is reachable.",
+        "",
         "### Significance between every pair",
         "",
         "`+`: the row's baseline is significantly better than the column's, `−`: worse, `·`: "
