@@ -32,6 +32,7 @@ from baselines.data import (
     prediction_path,
     write_submission,
 )
+from baselines.run_all import Job, registry
 from baselines.score import gold_source
 
 TINY_TRANSFORMER = transformer.Settings(max_length=32, epochs=1, batch_size=8)
@@ -175,7 +176,7 @@ def test_crf_shape_collapses_character_classes():
     [
         PredictionName("official", "tfidf-lr", "stance", "test", None),
         PredictionName("genre", "crf", "ner", "validation", None),
-        PredictionName("cv", "majority", "mfc", "fold3", None),
+        PredictionName("cv", "majority", "mfc", "all", None),
         PredictionName("official", "transformer", "ner", "test", 2),
     ],
 )
@@ -202,3 +203,17 @@ def test_results_md_matches_the_result_files():
     assert make_table.RESULTS_MD.read_text(encoding="utf-8") == make_table.render(), (
         "baselines/RESULTS.md disagrees with baselines/results/: run python -m baselines.make_table"
     )
+
+
+def test_cv_runs_predict_every_unit_once_from_a_model_of_the_other_folds():
+    folds = experiments("cv")
+    targets = [unit["id"] for experiment in folds for unit in experiment.targets["all"]]
+    assert len(targets) == len(set(targets)) == 363
+    for experiment in folds:
+        (fold,) = {unit["fold"] for unit in experiment.targets["all"]}
+        assert fold not in {unit["fold"] for unit in experiment.train}
+    majority = next(b for b in registry(transformer.Settings()) if b.name == "majority")
+    predictions, _ = Job(majority, "stance", tuple(folds), None).run()
+    units = [unit for experiment in folds for unit in experiment.targets["all"]]
+    rows = [{"id": u["id"], "stance": p} for u, p in zip(units, predictions["all"], strict=True)]
+    assert migbench.validate("stance", rows, protocol="cv")["n_missing"] == 0
