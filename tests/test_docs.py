@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -38,9 +39,12 @@ def test_a_hand_edited_number_is_caught_and_regenerated(tmp_path):
         "baselines/RESULTS.md",
         "baselines/timings.json",
         "benchmarks/bench_scorer.txt",
+        "benchmarks/bench_compare.txt",
     ):
         (tmp_path / relative).parent.mkdir(exist_ok=True)
         shutil.copy(REPO / relative, tmp_path / relative)
+    significance = Path("baselines") / "significance"
+    shutil.copytree(REPO / significance, tmp_path / significance)
     datasheet = tmp_path / "DATASHEET.md"
     original = datasheet.read_text(encoding="utf-8")
     datasheet.write_text(

@@ -100,7 +100,13 @@ def gold_round_trip(sdk, tmp_path_factory) -> Path:
 
 def test_round_trip_rebuilds_the_committed_dataset(gold_round_trip, tmp_path):
     built = tmp_path / "dataset"
-    build_dataset(SEEDS, gold_round_trip, built, datasheet=REPO / "DATASHEET.md")
+    build_dataset(
+        SEEDS,
+        gold_round_trip,
+        built,
+        datasheet=REPO / "DATASHEET.md",
+        significance_dir=REPO / "baselines" / "significance",
+    )
     tables = sorted(path.relative_to(DATASET) for path in DATASET.rglob("*.parquet"))
     assert tables == sorted(path.relative_to(built) for path in built.rglob("*.parquet"))
     for name in tables:
