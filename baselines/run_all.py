@@ -276,10 +276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "transformer", lambda: run_jobs(heavy, desc="transformer", parallel=False)
     )
     if args.baselines is None and set(args.tasks) == set(TASKS):
-        # A full plan writes every submission the main job makes: any other is an earlier run's.
+        # A full plan writes every submission of its baselines: another file of one of them, in
+        # a scheme this run covers, is an earlier run's. Files of other names are left alone.
         written = {job.path(split) for job in jobs for split in job.experiments[0].targets}
         for stale in sorted(set(PREDICTIONS.rglob("*.jsonl")) - written):
-            if parse_name(stale.relative_to(PREDICTIONS)).scheme in args.schemes:
+            try:
+                name = parse_name(stale.relative_to(PREDICTIONS))
+            except ValueError:
+                continue
+            if name.baseline in known and name.scheme in args.schemes:
                 stale.unlink()
     stage("score", score.score_all)
     stage("significance", significance.compare_all)

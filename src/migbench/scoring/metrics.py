@@ -12,6 +12,7 @@ scikit-learn and seqeval. Pure functions, no I/O.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,7 +64,7 @@ class Statistics:
         return Statistics(self.keys[units], self.table)
 
 
-class Metric:
+class Metric(ABC):
     """The metrics of one task: per-unit statistics, and scores from summed statistics.
 
     Attributes:
@@ -74,6 +75,7 @@ class Metric:
     task: Task
     labels: tuple[str, ...]
 
+    @abstractmethod
     def statistics(self, gold: Sequence[Any], predicted: Sequence[Any]) -> Statistics:
         """Return the statistics of each unit.
 
@@ -85,15 +87,14 @@ class Metric:
         Raises:
             ValueError: Lengths differ, there are no units, or a label or tag is invalid.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def main_score(self, totals: np.ndarray) -> np.ndarray:
         """Return the main score from summed statistics, vectorised over leading axes."""
-        raise NotImplementedError
 
+    @abstractmethod
     def scores(self, total: np.ndarray) -> dict[str, Any]:
         """Return every metric of the task from the statistics summed over the units."""
-        raise NotImplementedError
 
     def main_projection(self) -> np.ndarray | None:
         """Return ``M`` with ``main_score(x @ M) == main_score(x)`` merging what it only sums.
