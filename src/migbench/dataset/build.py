@@ -57,11 +57,11 @@ from migbench.schema import (
     STANCE_LABELS,
     UNIT_TYPES,
 )
+from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
 
 DATA_DIR = "data"
-STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
@@ -346,7 +346,7 @@ def build_dataset(
         document_table = [strip_document(row) for row in full_documents]
     with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
         write_configs(staging, configs, document_table)
-        write_json(staging / STATS_NAME, stats)
+        write_json(staging / STATS_FILE, stats)
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
         # The card, licence and Croissant file describe both variants, so they are written from the
         # full rows: a rehydrated text-free folder equals a full build byte for byte.
