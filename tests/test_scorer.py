@@ -216,3 +216,12 @@ def test_the_docstring_examples_run(module, monkeypatch):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0
     assert failures == 0
+
+
+def test_the_readme_python_example_runs(monkeypatch):
+    monkeypatch.chdir(REPO)
+    failures, tried = doctest.testfile(
+        str(REPO / "README.md"), module_relative=False, optionflags=doctest.ELLIPSIS
+    )
+    assert tried >= 5
+    assert failures == 0
