@@ -17,7 +17,7 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
+from migbench.annotation.store import read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
 from migbench.corpus.segment import Unit
@@ -48,6 +48,7 @@ from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
+from migbench.labelstudio.export import load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
