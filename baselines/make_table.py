@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from baselines import significance
+from baselines import pairwise
 from baselines.data import CLASSIFICATION, TASKS
 from baselines.paths import RESULTS, RESULTS_MD, TIMINGS
 from baselines.registry import order
@@ -170,9 +170,9 @@ def targets(summary: Summary) -> list[str]:
 
 
 def power_lines(power: Comparisons) -> list[str]:
-    """Return the power tables of :data:`significance.POWER_RUNS`, one per protocol."""
+    """Return the power tables of :data:`pairwise.POWER_RUNS`, one per protocol."""
     lines = []
-    for scheme, split in significance.POWER_RUNS:
+    for scheme, split in pairwise.POWER_RUNS:
         found = [
             (power[scheme, task, split]["reference"], power[scheme, task, split])
             for task in TASKS
@@ -205,8 +205,8 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
     results = load_results(results_dir)
     summary = scores(results)
     metrics = {name.task: result["main_metric"] for name, result in results.items()}
-    comparisons = significance.load("compare")
-    power = significance.load("power")
+    comparisons = pairwise.load("compare")
+    power = pairwise.load("power")
     scheme, split = HEADLINE
     lines = [
         "# Baseline results",

@@ -34,7 +34,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 import migbench
-from baselines import figures, make_table, provenance, score, significance
+from baselines import figures, make_table, pairwise, provenance, score
 from baselines.data import PROTOCOL_NAMES, TASKS, Experiment, experiments, write_submission
 from baselines.paths import (
     DATASET,
@@ -231,14 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if name.baseline in known and name.protocol in args.protocols:
                 stale.unlink()
     stage("score", score.score_all)
-    stage("significance", significance.compare_all)
+    stage("significance", pairwise.compare_all)
     summary = scores(load_results())
     best = {
         (protocol, task, split): best_baseline(summary, task, protocol, split)
-        for protocol, split in significance.POWER_RUNS
+        for protocol, split in pairwise.POWER_RUNS
         for task in args.tasks
     }
-    stage("power", lambda: significance.power_all({k: v for k, v in best.items() if v}))
+    stage("power", lambda: pairwise.power_all({k: v for k, v in best.items() if v}))
     stage("plots", lambda: figures.draw_all(load_results()))
     if not args.skip_build:
         # The card reports the power just estimated: build it again (the data do not change).

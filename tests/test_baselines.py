@@ -20,7 +20,7 @@ pytestmark = pytest.mark.baselines
 
 import migbench
 from baselines import crf, dummy, make_table, provenance, spacy_ner, transformer
-from baselines.data import Experiment, experiments, write_submission
+from baselines.data import Experiment, experiments, gold_labels, write_submission
 from baselines.paths import PREDICTIONS, RESULTS, PredictionName, parse_name, prediction_path
 from baselines.registry import BASELINES
 from baselines.run_all import Job
@@ -66,8 +66,10 @@ def check_submissions(task, experiment, predictions, folder):
         path = prediction_path(folder, name)
         write_submission(path, task, units, predictions[split])
         result = migbench.score(task, path, gold=units, n_resamples=0)
+        # The file holds the predictions, one per unit, in order: it scores as they do.
+        expected = migbench.metrics(task, gold_labels(task, units), predictions[split])
         assert result["n_units"] == len(units)
-        assert 0.0 <= result["main_score"] <= 1.0
+        assert result["metrics"] == expected
 
 
 @pytest.mark.parametrize(("baseline", "task"), SMOKE, ids=[f"{b}-{t}" for b, t in SMOKE])

@@ -32,6 +32,7 @@ def test_each_record_names_a_function_of_its_module_and_known_tasks_protocols_an
     assert baseline.model_option in (None, "model", "spacy_model", "settings")
 
 
+@pytest.mark.integration
 def test_reading_the_registry_imports_neither_torch_nor_spacy():
     code = (
         "import sys, baselines.registry, baselines.run_all; "
