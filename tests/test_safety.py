@@ -24,7 +24,14 @@ from migbench.corpus.seeds import MANIFEST_NAME, read_cleaning_rules, read_manif
 from migbench.dataset.publish import RELEASE_FILES, check_repo_id, dataset_files, push_dataset
 from migbench.docs import render
 from migbench.errors import MigbenchError
-from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_atomic
+from migbench.fileio import (
+    MARKER_NAME,
+    OutputError,
+    output_dir,
+    read_marker,
+    sha256_file,
+    write_atomic,
+)
 from migbench.labelstudio.client import restore_annotators
 from migbench.scoring.gold import load_gold_file
 
@@ -103,7 +110,7 @@ def test_a_marked_folder_with_a_file_migbench_did_not_write_is_refused(tmp_path)
     out = tmp_path / "dataset"
     with output_dir(out) as staging:
         (staging / "stats.json").write_text("{}", encoding="utf-8")
-    assert json.loads((out / MARKER_NAME).read_text())["files"] == ["stats.json"]
+    assert list(read_marker(out)) == ["stats.json"]
     (out / "mine.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(OutputError, match=r"did not write \(mine.txt\)"), output_dir(out):
         pass
@@ -141,12 +148,12 @@ def test_a_failed_build_leaves_no_staging_folder(capsys, tmp_path):
 
 
 def test_the_committed_dataset_is_marked_as_migbench_output():
-    listed = json.loads((REPO / "dataset" / MARKER_NAME).read_text(encoding="utf-8"))["files"]
-    on_disk = sorted(
-        p.relative_to(REPO / "dataset").as_posix()
-        for p in (REPO / "dataset").rglob("*")
+    listed = read_marker(REPO / "dataset")
+    on_disk = {
+        p.relative_to(REPO / "dataset").as_posix(): sha256_file(p)
+        for p in sorted((REPO / "dataset").rglob("*"))
         if p.is_file() and p.name != MARKER_NAME
-    )
+    }
     assert listed == on_disk
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from migbench import jsonio
 from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic, write_new
+from migbench.fileio import SEEDS, write_atomic, write_new
 from migbench.schema import GENRES, UNIT_TYPES
 
 MANIFEST_NAME = "manifest.json"
@@ -149,7 +149,8 @@ def read_manifest(seeds_dir: Path) -> list[SeedEntry]:
 def write_manifest(seeds_dir: Path, entries: list[SeedEntry]) -> None:
     """Write the manifest, sorted by file name, atomically."""
     rows = [asdict(entry) for entry in sorted(entries, key=lambda e: e.file)]
-    write_atomic(seeds_dir / MANIFEST_NAME, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(seeds_dir / MANIFEST_NAME, text, owns=SEEDS)
 
 
 def read_cleaning_rules(seeds_dir: Path) -> dict[str, CleaningRules]:
@@ -347,7 +348,7 @@ def ingest(
     check_evidence(entry, text, where=str(source))
     if not text.strip() or not segment_document(Document(entry=entry, raw=text)):
         raise MigbenchError(f"{source}: the document yields no unit (is it empty?)")
-    write_new(target, data)
+    write_new(target, data, owns=SEEDS)
     try:
         write_manifest(seeds_dir, [*entries, entry])
     except BaseException:

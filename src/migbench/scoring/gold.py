@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
-
-import orjson
 
 from migbench import jsonio
 from migbench.errors import MigbenchError
@@ -37,7 +35,7 @@ PROTOCOLS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 #: Environment variable that names the dataset when no ``dataset`` argument does.
 DATASET_ENV = "MIGBENCH_DATASET"
 #: Largest gold file read, in bytes (100,000 units take about 80 MB).
-MAX_GOLD_BYTES = 512 * 1024 * 1024
+MAX_GOLD_BYTES = 32 * 1024 * 1024
 
 _TAGS = frozenset(IOB2_TAGS)
 _COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")
@@ -165,16 +163,16 @@ def load_gold_file(path: str | os.PathLike[str]) -> list[GoldRecord]:
         data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
     except (jsonio.InputError, UnicodeDecodeError) as exc:
         raise GoldError(f"cannot read gold file {path}: {exc}") from None
-    rows = []
-    for number, line in enumerate(data.splitlines(), 1):
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise GoldError(f"{path}, line {number}: invalid JSON: {exc}") from None
-        if (problem := jsonio.structure_problem(line, row)) is not None:
+    return gold_from_rows(_gold_lines(path, data), source=str(path))
+
+
+def _gold_lines(path: str | os.PathLike[str], data: bytes) -> Iterator[Any]:
+    """Yield the rows of a gold JSONL text one by one, so the first bad one stops the reading."""
+    for number, line in jsonio.jsonl_lines(data):  # the rules every JSONL reader shares
+        row, problem = jsonio.parse_line(line)
+        if problem is not None:
             raise GoldError(f"{path}, line {number}: {problem}")
-        rows.append(row)
-    return gold_from_rows(rows, source=str(path))
+        yield row
 
 
 @without_cyclic_gc
