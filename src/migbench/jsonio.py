@@ -33,7 +33,7 @@ from migbench.errors import MigbenchError
 
 #: Largest file read by default, in bytes: a JSON value of this size decodes within a few hundred
 #: megabytes whatever its shape (docs/SECURITY.md).
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024
 #: Longest JSON Lines line decoded, in bytes; a longer one is a problem, never decoded.
 MAX_LINE_BYTES = 1024 * 1024
 #: Deepest nesting of arrays and objects accepted.

@@ -23,6 +23,7 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import check_output_file, write_atomic
+from migbench.jsonio import printable
 from migbench.scoring.api import DEFAULT_SEED
 from migbench.scoring.comparison import compare, power
 from migbench.scoring.power import (
@@ -165,7 +166,9 @@ def _check_out(args: argparse.Namespace) -> None:
 def _emit(
     args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]
 ) -> int:
-    output = text(result) if args.format == "text" else json.dumps(result, indent=2)
+    output = json.dumps(result, indent=2)
+    if args.format == "text":  # a --name or a file name may hold terminal escapes
+        output = printable(text(result), keep="\n")
     if args.out is not None:
         write_atomic(args.out, output + "\n", inputs=_inputs(args))
         log.info("wrote %s", args.out)

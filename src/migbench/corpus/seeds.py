@@ -34,6 +34,8 @@ MAX_SEED_BYTES = 16 * 1024 * 1024
 MAX_RULES_BYTES = 16 * 1024 * 1024
 #: Longest file name or metadata value of a seed, in characters.
 MAX_FIELD_CHARS = 200
+#: Longest doc id, in characters.
+MAX_DOC_ID_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def sha256_of(path: Path) -> str:
 
 
 def _check_entry(entry: SeedEntry, where: str) -> None:
-    if not _DOC_ID.fullmatch(entry.doc_id):
+    if len(entry.doc_id) > MAX_DOC_ID_CHARS or not _DOC_ID.fullmatch(entry.doc_id):
         raise MigbenchError(f"{where}: doc id {jsonio.quote(entry.doc_id)} is not a slug")
     if entry.genre not in GENRES:
         raise MigbenchError(
@@ -298,13 +300,15 @@ def ingest(
     # Imported here: segmentation imports this module.
     from migbench.corpus.segment import segment_document
 
-    if not _DOC_ID.fullmatch(doc_id):
+    if len(doc_id) > MAX_DOC_ID_CHARS or not _DOC_ID.fullmatch(doc_id):
         raise MigbenchError(
-            f"doc id {jsonio.quote(doc_id)}: use lower-case letters, digits and single hyphens"
+            f"doc id {jsonio.quote(doc_id)}: use lower-case letters, digits and single hyphens, "
+            f"at most {MAX_DOC_ID_CHARS} characters"
         )
     if genre not in GENRES:
         raise MigbenchError(f"genre {jsonio.quote(genre)}: valid genres are {', '.join(GENRES)}")
-    for name, value in (("outlet", outlet), ("author", author), ("date", date), ("title", title)):
+    fields = zip(PROVENANCE_FIELDS, (outlet, author, date, title, location, url), strict=True)
+    for name, value in fields:
         if len(value) > MAX_FIELD_CHARS or not value.isprintable():
             raise MigbenchError(
                 f"{name} {jsonio.quote(value)}: one line of printable text, "

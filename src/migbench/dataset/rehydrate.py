@@ -30,6 +30,7 @@ from datasets import Features
 from migbench.corpus.tokenize import token_texts, tokenize
 from migbench.corpus.units import context_of
 from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
+from migbench.dataset.textfree import MAX_PARQUET_BYTES
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir
 from migbench.jsonio import InputError, clip, file_kind, quote, read_bytes
@@ -42,10 +43,8 @@ MAX_GAP = 2000
 MAX_UNIT_LINES = 10
 _UNIT_COLUMNS = ("id", "doc_id", "text_sha256", "token_offsets")
 #: Largest copy of a source read, and largest total of the copies, in bytes (docs/SECURITY.md).
-MAX_COPY_BYTES = 8 * 1024 * 1024
-MAX_SOURCES_BYTES = 32 * 1024 * 1024
-#: Largest dataset file read, in bytes.
-MAX_PARQUET_BYTES = 64 * 1024 * 1024
+MAX_COPY_BYTES = 4 * 1024 * 1024
+MAX_SOURCES_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ PROTOCOLS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 #: Environment variable that names the dataset when no ``dataset`` argument does.
 DATASET_ENV = "MIGBENCH_DATASET"
 #: Largest gold file read, in bytes (100,000 units take about 80 MB).
-MAX_GOLD_BYTES = 32 * 1024 * 1024
+MAX_GOLD_BYTES = 128 * 1024 * 1024
 
 _TAGS = frozenset(IOB2_TAGS)
 _COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")

@@ -150,10 +150,10 @@ def validate_rows(
 def _parse_lines(data: bytes, problems: ProblemLog) -> Iterator[tuple[int, Any]]:
     for number, raw in jsonio.jsonl_lines(data):
         row, problem = jsonio.parse_line(raw)
-        if problem is not None:
-            problems.add(Problem(number, None, problem))
-        else:
+        if problem is None:
             yield number, row
+        elif problems.wants(number):
+            problems.add(Problem(number, None, problem))
 
 
 @dataclass

@@ -44,6 +44,13 @@ class ProblemLog:
         self.count = 0
         self._heap: list[tuple[tuple[bool, int], int, Problem]] = []  # keys negated: a max-heap
 
+    def wants(self, line: int) -> bool:
+        """Whether a problem on ``line`` would be kept; if not, count it without building it."""
+        if len(self._heap) < self.limit or (self._heap[0][0] < (True, -line)):
+            return True
+        self.count += 1
+        return False
+
     def add(self, problem: Problem) -> None:
         """Count ``problem``, and keep it while it is among the first by line."""
         self.count += 1
