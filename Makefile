@@ -38,5 +38,5 @@ test: lint
 # training, no checks of the committed outputs. The baseline tests' module is not even collected:
 # importing torch, transformers and spaCy alone takes seconds.
 check-fast: $(STAMP)
-	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines" \
+	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines and not memory" \
 		--ignore=tests/test_baselines.py

@@ -11,9 +11,11 @@ import os
 import random
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -799,7 +801,7 @@ def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
 
 def test_structure_checks_never_re_encode_the_value(monkeypatch):
     monkeypatch.setattr(jsonio.orjson, "dumps", _never)
-    value = [{"a": "b:c", "d": [1, {"e": "x"}]}] * 1000
+    value = [{"a": "b:c", "d": [1, {"e": "x"}]}] * 50_000  # larger than a JSON Lines line
     assert jsonio.loads(json.dumps(value).encode(), source="x") == value
 
 
@@ -950,3 +952,45 @@ def test_security_md_states_the_limits_in_the_code():
         build.MAX_DATASHEET_BYTES,
         MAX_SEED_BYTES,
     ]
+
+
+@pytest.fixture
+def trickling_server():
+    """A loopback server that answers every request one byte a second, for ever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b" " * 100000:
+                    if stop.wait(1):
+                        return
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join(5)
+    listener.close()
+
+
+def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch, trickling_server):
+    from migbench.labelstudio import client
+
+    monkeypatch.setattr(client, "TIMEOUT_S", 2)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "unused")
+    started = time.monotonic()
+    with pytest.raises(MigbenchError, match="did not answer within 2 s"):
+        client.Server(trickling_server)
+    assert time.monotonic() - started < 10

@@ -202,17 +202,19 @@ def write_files(
             raise OutputError(f"{path}: exists and migbench did not write it; it is not replaced")
     staged: dict[Path, Path] = {}
     backups: dict[Path, Path | None] = {}
+    current = next(iter(files), None)
     try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            staged[path] = _temporary(path, data.encode("utf-8") if isinstance(data, str) else data)
-        for path, tmp in staged.items():
-            check_output_file(path, inputs=inputs, owns=owns)  # the path may have changed
-            backups[path] = _backup(path)
-            os.replace(tmp, path)
+        for current, data in files.items():
+            current.parent.mkdir(parents=True, exist_ok=True)
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            staged[current] = _temporary(current, payload)
+        for current, tmp in staged.items():
+            check_output_file(current, inputs=inputs, owns=owns)  # the path may have changed
+            backups[current] = _backup(current)
+            os.replace(tmp, current)
     except OSError as exc:
         _restore(backups)
-        raise OutputError(f"cannot write {exc.filename}: {exc.strerror}") from None
+        raise OutputError(f"cannot write {current}: {exc.strerror}") from None
     except BaseException:
         _restore(backups)
         raise
@@ -229,7 +231,11 @@ def _backup(path: Path) -> Path | None:
     if _lstat(path) is None:
         return None
     folder = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=OLD_SUFFIX))
-    os.link(path, folder / path.name)
+    try:
+        os.link(path, folder / path.name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder / path.name
 
 
@@ -436,10 +442,13 @@ def output_dir(out: Path, *, inputs: Iterable[Path | None] = ()) -> Iterator[Pat
         staging = Path(
             tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=STAGING_SUFFIX)
         )
-        os.chmod(staging, _default_mode(0o777))  # mkdtemp makes it private
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {exc.strerror}") from None
     try:
+        try:
+            os.chmod(staging, _default_mode(0o777))  # mkdtemp makes it private
+        except OSError as exc:
+            raise OutputError(f"cannot write {out}: {exc.strerror}") from None
         yield staging
         owned = check_output_dir(out, inputs=inputs)  # the folder may have changed meanwhile
         try:
@@ -457,7 +466,11 @@ def _swap(staging: Path, out: Path, owned: Mapping[str, str]) -> None:
         os.replace(staging, out)
         return
     old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=OLD_SUFFIX))
-    os.replace(out, old)  # onto an empty folder: allowed
+    try:
+        os.replace(out, old)  # onto an empty folder: allowed
+    except OSError:
+        old.rmdir()
+        raise
     try:
         os.replace(staging, out)
     except OSError:

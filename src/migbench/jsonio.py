@@ -283,12 +283,15 @@ def structure_problem(raw: bytes, value: Any) -> str | None:
     colons = raw.count(b":")
     if isinstance(value, dict) and objects == 1:
         expected = len(value)  # a flat object, the usual JSONL line: one colon per key
-    else:
-        # Each kept key gives one colon and the strings hold the colons they held; an escaped
-        # colon (\u003a) is in the decoded strings only, so then the keys alone are counted and
-        # any colon beyond them is settled by the slow check below.
+    elif b"\\u" in raw:  # an escaped colon (\u003a) would count in the decoded strings only
+        expected = _census(value)[0]
+    elif len(raw) <= MAX_LINE_BYTES:
+        # Re-encoded, each kept key gives one colon and the strings hold the colons they held;
+        # orjson does it in C, and for a value this small its output is small.
+        expected = orjson.dumps(value).count(b":")
+    else:  # a large value is never re-encoded: counted in place, without a second copy
         keys, _, in_strings = _census(value)
-        expected = keys if b"\\u" in raw else keys + in_strings
+        expected = keys + in_strings
     if colons != expected:
         return _repeated_key(raw)  # or colons inside strings: None
     return None

@@ -193,7 +193,7 @@ def _check(
             messages.insert(0, f"duplicate id, first on line {first_line[unit_id]}")
         elif unit_id is not None and unit_id in units:
             first_line[unit_id] = number
-        if messages:
+        if messages and problems.wants(number, len(messages)):
             quoted = f"; received {received(row)}"
             problems.extend(Problem(number, unit_id, message + quoted) for message in messages)
         elif unit_id is not None:

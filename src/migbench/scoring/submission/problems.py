@@ -44,11 +44,11 @@ class ProblemLog:
         self.count = 0
         self._heap: list[tuple[tuple[bool, int], int, Problem]] = []  # keys negated: a max-heap
 
-    def wants(self, line: int) -> bool:
-        """Whether a problem on ``line`` would be kept; if not, count it without building it."""
+    def wants(self, line: int, count: int = 1) -> bool:
+        """Whether problems on ``line`` would be kept; if not, count ``count`` of them unbuilt."""
         if len(self._heap) < self.limit or (self._heap[0][0] < (True, -line)):
             return True
-        self.count += 1
+        self.count += count
         return False
 
     def add(self, problem: Problem) -> None:
