@@ -19,9 +19,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from migbench import __version__
 from migbench.errors import MigbenchError
 from migbench.jsonio import printable
+from migbench.version import __version__
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
 COMMAND_MODULES = (

@@ -83,6 +83,11 @@ class RowChecker:
         self, row: dict[str, Any], unit: GoldUnit
     ) -> tuple[list[str] | Entities | None, list[str]]:
         if "entities" in row:
+            if unit.text is None:
+                return None, [
+                    "entities need the unit's text, which the text-free dataset lacks: submit "
+                    "ner_tags, or score against the dataset with text (migbench rehydrate)"
+                ]
             entities = row["entities"]
             if not isinstance(entities, list):
                 return None, [f"entities must be an array of objects, not {json_type(entities)}"]
@@ -90,8 +95,8 @@ class RowChecker:
         tags = row["ner_tags"]
         if not isinstance(tags, list):
             return None, [f"ner_tags must be an array of tags, not {json_type(tags)}"]
-        if len(tags) != len(unit.tokens):
-            return None, [f"{len(tags)} tags for the unit's {len(unit.tokens)} tokens"]
+        if len(tags) != unit.n_tokens:
+            return None, [f"{len(tags)} tags for the unit's {unit.n_tokens} tokens"]
         if not self._known_tags(tags):
             position, tag = next((i, t) for i, t in enumerate(tags) if not self._known_tags([t]))
             return None, [f"tag {position} {received(tag)} is not {self._tag_pattern()}"]

@@ -21,19 +21,19 @@ _Span = tuple[int, int, int]  # start, end, type index
 
 
 class GoldUnit(Protocol):
-    """What a submission is checked against: a gold unit's id, text and tokens."""
+    """What a submission is checked against: a gold unit's id, text and number of tokens."""
 
     @property
     def id(self) -> str:
         """The unit's id."""
 
     @property
-    def text(self) -> str:
-        """The unit's text."""
+    def text(self) -> str | None:
+        """The unit's text; None in the text-free dataset."""
 
     @property
-    def tokens(self) -> tuple[str, ...]:
-        """The unit's gold tokens, which IOB2 tags follow one by one."""
+    def n_tokens(self) -> int:
+        """The number of the unit's tokens, which IOB2 tags follow one by one."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,14 @@ class SpanReader:
         """
         ids = list(pending)
         lists = [pending[unit_id].entities for unit_id in ids]
-        lengths = [len(self.units[unit_id].text) for unit_id in ids]
+        lengths = [len(self.units[unit_id].text or "") for unit_id in ids]
         spans = read_entities(lists, lengths, self.type_index)
         if spans is not None:
             return SpanTable(ids, list(map(len, lists)), spans), []
         sound, counts, triples, problems = [], [], [], []
         for unit_id in ids:
-            unit_spans, messages = self._spans(pending[unit_id].entities, self.units[unit_id].text)
+            text = self.units[unit_id].text or ""
+            unit_spans, messages = self._spans(pending[unit_id].entities, text)
             if messages:
                 quoted = f"; received {received(pending[unit_id].row)}"
                 problems += [(unit_id, message + quoted) for message in messages]
@@ -156,9 +157,9 @@ def align_spans(
         GoldError: A gold unit has another number of tokens than the tokenizer finds in its text.
     """
     ids, spans = table.ids, table.spans
-    texts = [units[unit_id].text for unit_id in ids]
+    texts = [units[unit_id].text or "" for unit_id in ids]
     try:
-        index = index_tokens(texts, (len(units[unit_id].tokens) for unit_id in ids))
+        index = index_tokens(texts, (units[unit_id].n_tokens for unit_id in ids))
     except TokenMismatchError as exc:
         unit_id = ids[exc.units[0]]
         message = f"gold unit {unit_id!r}: tokens are not the tokenizer's tokens of text"
