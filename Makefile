@@ -40,7 +40,7 @@ test: lint
 # server, the baseline training or the checks of the committed outputs; `make test` runs them
 # all. The baseline tests' module is not even collected: importing torch, transformers and
 # spaCy alone takes seconds.
-FAST := not labelstudio and not release and not baselines and not slow
+FAST := not labelstudio and not release and not baselines and not slow and not memory
 # check-unit does not even collect the modules whose every test is an integration test.
 INTEGRATION_MODULES := baselines release light_install quickstart labelstudio_integration
 check-unit: $(STAMP)

@@ -15,7 +15,7 @@ from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.dataset.build import build_dataset, features_of, split_records, unit_rows
 from migbench.dataset.splits import N_FOLDS, SPLITS_NAME, corpus_folds, sections
-from migbench.fileio import MARKER_NAME
+from migbench.fileio import MARKER_NAME, marker_text
 from migbench.labelstudio.export import EXPORTS, load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
@@ -192,7 +192,7 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     out = tmp_path / "dataset"
     out.mkdir()
     (out / "keep.txt").write_text("previous build", encoding="utf-8")
-    (out / MARKER_NAME).write_text(json.dumps({"files": ["keep.txt"]}), encoding="utf-8")
+    (out / MARKER_NAME).write_text(marker_text(out), encoding="utf-8")
     corrupt(seeds, annotations)
     args = ["build", "--seeds", str(seeds), "--annotations", str(annotations), "--out", str(out)]
     assert main(args) == 1

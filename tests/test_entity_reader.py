@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from migbench.corpus.tokenize import tokenize
 from migbench.schema import ENTITY_TYPES
-from migbench.scoring import submission
 from migbench.scoring.entity_reader import read_entities
-from migbench.scoring.submission import SubmissionError, validate_rows
+from migbench.scoring.submission import SubmissionError, spans, validate_rows
 from migbench.scoring.tasks import TASKS
 
 from .conftest import gold_units
@@ -73,7 +72,7 @@ def test_bulk_reading_gives_what_one_at_a_time_gives(rows):
     bulk = outcome(rows)
     event("valid" if isinstance(bulk[0], list) else "invalid")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(submission, "read_entities", lambda *args: None)
+        patch.setattr(spans, "read_entities", lambda *args: None)
         one_at_a_time = outcome(rows)
     assert bulk == one_at_a_time
 
