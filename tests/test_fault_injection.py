@@ -170,6 +170,7 @@ def annotations_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
     out = annotations_copy / "labelstudio"
     before = snapshot(annotations_copy)
@@ -265,6 +266,7 @@ def test_a_folder_output_survives_a_failure_at_every_step(monkeypatch, tmp_path)
     assert f"out/{MARKER_NAME}" in before
 
 
+@pytest.mark.slow
 def test_build_keeps_the_previous_dataset_when_its_last_steps_fail(monkeypatch, capsys, tmp_path):
     """The build's own steps are the folder's (above); here the swap of a real build fails."""
     out = tmp_path / "dataset"
@@ -282,6 +284,7 @@ def test_build_keeps_the_previous_dataset_when_its_last_steps_fail(monkeypatch, 
         assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_agreement_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
     before = snapshot(annotations_copy)
 

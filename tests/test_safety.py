@@ -199,6 +199,7 @@ def test_score_out_never_replaces_a_special_file(capsys, tmp_path, kind):
         assert (tmp_path / "target.json").read_text() == "target"
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_ls_tasks_out_onto_a_file_is_a_clean_error(capsys, tmp_path):
     blocker = tmp_path / "file"
@@ -388,6 +389,7 @@ def test_cleaning_rules_are_type_checked(tmp_path, rules, message):
 # --- 6. Errors instead of tracebacks ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_deep_nesting_is_a_clean_error_in_exports_and_submissions(capsys, tmp_path):
     deep = "[" * 5000 + "]" * 5000
@@ -606,6 +608,7 @@ def test_rehydrate_compares_the_dataset_and_the_output_by_identity(capsys, tmp_p
     assert sorted(p.name for p in (target / "sub").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_ls_tasks_replaces_no_file_outside_the_annotations_folder(capsys, tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
@@ -760,6 +763,7 @@ def _cli(*argv: object, **options) -> subprocess.Popen:
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, **options)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, code):
     out = tmp_path / "dataset"
@@ -778,6 +782,7 @@ def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, 
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stdout", ["closed", "/dev/full"])
 def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
     if stdout == "closed":
@@ -799,6 +804,7 @@ def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
 # --- 12. Memory bounded by design ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_structure_checks_never_re_encode_the_value(monkeypatch):
     monkeypatch.setattr(jsonio.orjson, "dumps", _never)
     value = [{"a": "b:c", "d": [1, {"e": "x"}]}] * 50_000  # larger than a JSON Lines line
@@ -985,6 +991,7 @@ def trickling_server():
     listener.close()
 
 
+@pytest.mark.slow
 def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch, trickling_server):
     from migbench.labelstudio import client
 
