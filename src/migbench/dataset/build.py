@@ -5,7 +5,6 @@ The build is deterministic: the same inputs give byte-identical files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -44,7 +43,7 @@ from migbench.dataset.splits import (
     sections,
 )
 from migbench.dataset.stats import dataset_stats
-from migbench.dataset.textfree import strip_document, strip_unit_row
+from migbench.dataset.textfree import document_keys, strip_document, strip_unit_row, text_hmac
 from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
@@ -77,7 +76,7 @@ BASE_FEATURES = {
     "text": Value("string"),
     "prev_text": Value("string"),
     "next_text": Value("string"),
-    "text_sha256": Value("string"),
+    "text_hmac": Value("string"),
     "ranges": [_SPAN],
     "fold": Value("int8"),
 }
@@ -145,6 +144,7 @@ def unit_rows(
 ) -> list[dict]:
     """Return one row per unit with every layer's gold label (label names, not ids)."""
     context = context_of(list(units))
+    keys = document_keys([(unit.doc_id, unit.text) for unit in units])
     rows = []
     for unit in units:
         gold = tasks[unit.id].gold
@@ -165,7 +165,7 @@ def unit_rows(
                 "text": unit.text,
                 "prev_text": context[unit.id][0],
                 "next_text": context[unit.id][1],
-                "text_sha256": hashlib.sha256(unit.text.encode("utf-8")).hexdigest(),
+                "text_hmac": text_hmac(keys[unit.doc_id], unit.text),
                 "ranges": [{"start": start, "end": end} for start, end in unit.ranges],
                 "stance": gold.choices["stance"],
                 "frame": gold.choices["frame"],
@@ -348,8 +348,9 @@ def build_dataset(
         write_configs(staging, configs, document_table)
         write_json(staging / STATS_NAME, stats)
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
-        # The card, licence and Croissant file describe both variants, so they are written from the
-        # full rows: a rehydrated text-free folder equals a full build byte for byte.
+        # The licence and Croissant file describe both variants; the card shows its own variant's
+        # example row, so the text-free card quotes no source text.
+        example_split, example = example_row(assembled.configs)
         features = {c.name: c.features for c in assembled.configs} | {
             "documents": DOCUMENT_FEATURES
         }
@@ -358,7 +359,8 @@ def build_dataset(
             full_documents,
             plots,
             features=features,
-            example=example_row(assembled.configs),
+            example=(example_split, example if with_text else strip_unit_row(example)),
+            with_text=with_text,
             agreement=agreement,
             annotators=annotators,
             audit=audit_markdown(audit(dataset_schemes(*_full_splits(assembled.configs)))),

@@ -28,6 +28,14 @@ LICENSE_NAME = "LICENSE"
 #: The Hub's id for a licence outside its list: annotations CC BY 4.0, texts not licensed.
 LICENSE_ID = "migbench-annotations-cc-by-4.0-texts-not-licensed"
 DEFAULT_CONFIG = "all"
+#: What the card says of the folder it describes, by whether the folder holds the texts.
+VARIANTS = {
+    True: "This folder is the **full** variant: it holds the source texts.",
+    False: (
+        "This folder is the **text-free** variant: it holds no source text, and this card quotes "
+        "none."
+    ),
+}
 
 
 def _size_category(n: int) -> str:
@@ -138,6 +146,7 @@ def body(
     annotators: Mapping[int, Annotator],
     audit: str,
     power: str,
+    with_text: bool = True,
 ) -> str:
     """Return the card's Markdown body.
 
@@ -151,6 +160,7 @@ def body(
         annotators: The annotator list (``annotations/annotators.json``).
         audit: The leakage and shortcut audit, Markdown.
         power: The power analysis of the protocols, Markdown.
+        with_text: False for the text-free variant's card, which quotes no source text.
     """
     splits = stats["splits"]
     template = (
@@ -159,6 +169,7 @@ def body(
     example_split, example_row = example
     return template.format(
         pretty_name=TITLE,
+        variant=VARIANTS[with_text],
         audit=audit,
         power=power,
         dataset_version=DATASET_VERSION,

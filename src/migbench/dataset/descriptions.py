@@ -27,7 +27,11 @@ FIELD_DESCRIPTIONS = {
     "text": "the unit's text (null in the text-free variant)",
     "prev_text": "the previous unit of the document, as context (null in the text-free variant)",
     "next_text": "the next unit of the document, as context (null in the text-free variant)",
-    "text_sha256": "sha256 of the unit's UTF-8 text; rehydration checks each restored unit with it",
+    "text_hmac": (
+        "HMAC-SHA256 of the unit's UTF-8 text, keyed by a key derived from the text of its "
+        "document's longest unit; rehydration checks each restored unit with it, and it cannot be "
+        "tested against guesses without the source"
+    ),
     "ranges": "the unit's character ranges in the raw source file (end-exclusive)",
     "ranges.start": "first character of the range",
     "ranges.end": "one past the last character of the range",
