@@ -1,4 +1,4 @@
-"""``migbench docs``: regenerate the generated blocks of README.md and DATASHEET.md."""
+"""``migbench docs``: regenerate the generated blocks of README.md and DATASHEET.md, and NOTICE."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from migbench import docs, jsonio
+from migbench import docs, jsonio, licensing
 from migbench.annotation.store import read_annotators
 from migbench.citation import bibtex
 from migbench.fileio import write_atomic
@@ -15,6 +15,8 @@ from migbench.fileio import write_atomic
 log = logging.getLogger("migbench")
 
 DOCUMENTS = (Path("README.md"), Path("DATASHEET.md"))
+#: Files written whole from the package.
+WHOLE_FILES = {Path("NOTICE"): licensing.notice}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +48,7 @@ def blocks(root: Path) -> dict:
         "sample": lambda: docs.sample_block(agreement()),
         "annotators": lambda: docs.annotators_block(read_annotators(root / "annotations")),
         "citation": lambda: f"```bibtex\n{bibtex()}\n```",
+        "licensing": licensing.markdown,
         "results": lambda: docs.first_table(
             docs.section(
                 _read(root / "baselines" / "RESULTS.md"),
@@ -72,6 +75,13 @@ def _docs(args: argparse.Namespace) -> int:
             stale.append(str(path))
             if not args.check:
                 write_atomic(path, rendered)
+    for name, write in WHOLE_FILES.items():
+        path = args.root / name
+        text = write()
+        if not path.is_file() or _read(path) != text:
+            stale.append(str(path))
+            if not args.check:
+                write_atomic(path, text)
     if args.check and stale:
         log.error("stale generated blocks in %s; run `migbench docs`", ", ".join(stale))
         return 1

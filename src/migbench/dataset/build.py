@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
-from migbench.corpus.seeds import Document
+from migbench.corpus.seeds import Document, sha256_of
 from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
 from migbench.corpus.units import context_of, load_units
@@ -377,6 +377,10 @@ def build_dataset(
             croissant(
                 features,
                 data_dir=DATA_DIR,
+                checksums={
+                    path.relative_to(staging).as_posix(): sha256_of(path)
+                    for path in sorted((staging / DATA_DIR).glob("*/*.parquet"))
+                },
                 description=section_of(card_body, "### Dataset summary"),
                 rai=rai_fields(stats, agreement, annotators),
             ),

@@ -13,7 +13,7 @@ from importlib import resources
 import yaml
 from datasets import ClassLabel, DatasetInfo, Features, List
 
-from migbench import docs, markdown
+from migbench import docs, licensing, markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
 from migbench.dataset.descriptions import (
@@ -170,6 +170,7 @@ def body(
     return template.format(
         pretty_name=TITLE,
         variant=VARIANTS[with_text],
+        licensing=licensing.markdown(),
         audit=audit,
         power=power,
         dataset_version=DATASET_VERSION,
@@ -224,11 +225,15 @@ def license_text(documents: Sequence[Mapping]) -> str:
         resources.files("migbench.dataset").joinpath("templates/LICENSE.txt").read_text("utf-8")
     )
     listed = "\n".join(
-        f"   - {d['doc_id']} ({d['file']}): outlet {d['outlet']}, author {d['author']}, "
+        f"  - {d['doc_id']} ({d['file']}): outlet {d['outlet']}, author {d['author']}, "
         f"date {d['date']}, title {d['title']}"
         for d in documents
     )
-    return template.format(dataset_version=DATASET_VERSION, documents="   Sources:\n" + listed)
+    return template.format(
+        dataset_version=DATASET_VERSION,
+        licensing=licensing.plain(),
+        documents="Sources:\n" + listed,
+    )
 
 
 def card(metadata: dict, markdown: str) -> str:

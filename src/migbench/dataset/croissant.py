@@ -1,8 +1,8 @@
 """Croissant metadata (MLCommons, JSON-LD) of the dataset folder, Responsible-AI fields included.
 
 One record set per config reads that config's parquet files; a ``split`` field comes from each
-file's name. Files are described as file sets (no checksums), so the text-free variant and the
-full dataset share one Croissant file.
+file's name. Each parquet file is a file object with its sha256, and each config's file set is
+contained in its files, so every variant has its own Croissant file.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
-from migbench import markdown
+from migbench import licensing, markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
 from migbench.dataset.descriptions import config_description, field_description
 from migbench.errors import MigbenchError
-from migbench.schema import DATASET_VERSION
+from migbench.schema import DATASET_RELEASED, DATASET_VERSION
 
 CROISSANT_NAME = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
@@ -60,10 +60,6 @@ CONTEXT = {
     "subField": "cr:subField",
     "transform": "cr:transform",
 }
-LICENSES = [
-    "https://creativecommons.org/licenses/by/4.0/",
-    "https://www.apache.org/licenses/LICENSE-2.0",
-]
 _DATA_TYPES = {
     "string": "sc:Text",
     "bool": "sc:Boolean",
@@ -90,11 +86,12 @@ def _field(record_set: str, name: str, feature, source: dict, path: str = "") ->
         "name": name,
         "description": field_description(key),
     }
-    depth = 0
+    shape = []
     while isinstance(feature, List):
-        feature, depth = feature.feature, depth + 1
-    if depth:
-        field |= {"isArray": True, "arrayShape": ",".join(["-1"] * depth)}
+        shape.append(str(feature.length) if feature.length > 0 else "-1")
+        feature = feature.feature
+    if shape:
+        field |= {"isArray": True, "arrayShape": ",".join(shape)}
     if isinstance(feature, ClassLabel):
         field["description"] += f" ({_label_text(feature)})"
     if isinstance(feature, dict):
@@ -116,17 +113,44 @@ def _label_text(feature: ClassLabel) -> str:
     return "class label: " + ", ".join(f"{i} = {name}" for i, name in enumerate(feature.names))
 
 
-def record_set(config: str, features: Features, data_dir: str) -> tuple[dict, dict]:
-    """Return the file set and the record set of one config."""
+def record_set(
+    config: str, features: Features, data_dir: str, checksums: Mapping[str, str]
+) -> tuple[list[dict], dict]:
+    """Return the file objects and file set of one config, and its record set.
+
+    Args:
+        config: The config's name.
+        features: Its features.
+        data_dir: The folder of the parquet files, relative to the Croissant file.
+        checksums: Path relative to the Croissant file → sha256, for every file of the config.
+    """
     file_set = f"{config}-parquet"
-    files = {
-        "@type": "cr:FileSet",
-        "@id": file_set,
-        "name": file_set,
-        "description": f"the parquet files of config `{config}`, one per split",
-        "encodingFormat": "application/x-parquet",
-        "includes": f"{data_dir}/{config}/*.parquet",
-    }
+    prefix = f"{data_dir}/{config}/"
+    objects = [
+        {
+            "@type": "cr:FileObject",
+            "@id": path,
+            "name": path,
+            "contentUrl": path,
+            "encodingFormat": "application/x-parquet",
+            "sha256": digest,
+        }
+        for path, digest in sorted(checksums.items())
+        if path.startswith(prefix)
+    ]
+    if not objects:
+        raise MigbenchError(f"config {config!r}: no checksum of a file under {prefix}")
+    files = objects + [
+        {
+            "@type": "cr:FileSet",
+            "@id": file_set,
+            "name": file_set,
+            "description": f"the parquet files of config `{config}`, one per split",
+            "containedIn": [{"@id": item["@id"]} for item in objects],
+            "encodingFormat": "application/x-parquet",
+            "includes": f"{prefix}*.parquet",
+        }
+    ]
     fields = [
         {
             "@type": "cr:Field",
@@ -159,6 +183,7 @@ def croissant(
     configs: Mapping[str, Features],
     *,
     data_dir: str,
+    checksums: Mapping[str, str],
     description: str,
     rai: Mapping[str, str | Sequence[str]],
 ) -> dict:
@@ -167,13 +192,14 @@ def croissant(
     Args:
         configs: Config name → its features, in card order.
         data_dir: The folder of the parquet files, relative to the Croissant file.
+        checksums: Path relative to the Croissant file → sha256, for every parquet file.
         description: What the dataset is.
         rai: Responsible-AI properties without the ``rai:`` prefix (see ``rai_fields``).
     """
     distribution, record_sets = [], []
     for config, features in configs.items():
-        files, records = record_set(config, features, data_dir)
-        distribution.append(files)
+        files, records = record_set(config, features, data_dir, checksums)
+        distribution.extend(files)
         record_sets.append(records)
     return {
         "@context": CONTEXT,
@@ -183,7 +209,9 @@ def croissant(
         "alternateName": TITLE,
         "description": description,
         "version": DATASET_VERSION,
-        "license": LICENSES,
+        "datePublished": DATASET_RELEASED,
+        "license": licensing.DATA_LICENSE_URL,
+        "usageInfo": "\n\n".join(f"{heading}: {text}" for heading, text in licensing.parts()),
         "citeAs": bibtex(),
         "creator": {"@type": "sc:Organization", "name": "migbench contributors"},
         "inLanguage": ["en"],
