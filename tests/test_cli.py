@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from migbench import __version__
 from migbench.cli import main
+from migbench.schema import DATASET_VERSION
 
 from .conftest import SEEDS
 
@@ -41,3 +43,10 @@ def test_ingest_then_units_picks_up_the_new_document(tmp_path, tiny_seeds, capsy
     assert main([*args, str(tiny_seeds)]) == 0
     assert main(["units", "--seeds", str(tiny_seeds), "--doc", "new"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_version_names_the_scorer_and_the_dataset(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"migbench {__version__} (scorer {__version__}, dataset {DATASET_VERSION})"
+    )

@@ -53,6 +53,13 @@ def test_card_metadata_says_machine_generated_and_points_to_the_licence_file(car
         assert claim not in card
 
 
+def test_card_metadata_gives_the_size_of_every_split(card):
+    for info in front_matter(card)["dataset_info"]:
+        for split in info["splits"]:
+            path = DATASET / "data" / info["config_name"] / f"{split['name']}.parquet"
+            assert split["num_examples"] == pq.read_metadata(path).num_rows, path
+
+
 def test_card_follows_the_hub_template(card):
     for heading in (
         "### Dataset summary",

@@ -16,6 +16,7 @@ import sys
 
 from migbench import __version__
 from migbench.errors import MigbenchError
+from migbench.schema import DATASET_VERSION
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
 COMMAND_MODULES = (
@@ -48,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="migbench",
         description="Stance, framing and entities in writing on India-US irregular migration.",
     )
-    parser.add_argument("--version", action="version", version=f"migbench {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"migbench {__version__} (scorer {__version__}, dataset {DATASET_VERSION})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
     for name in COMMAND_MODULES:

@@ -366,7 +366,9 @@ def build_dataset(
             audit=audit_markdown(audit(dataset_schemes(*_full_splits(assembled.configs)))),
             power=power_block(significance_dir),
         )
-        split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
+        split_files = {
+            c.name: {split: len(rows) for split, rows in c.splits.items()} for c in configs
+        } | {"documents": {DOCUMENTS_SPLIT: len(document_table)}}
         write_atomic(
             staging / CARD_NAME, card(front_matter(split_files, features, len(rows)), card_body)
         )

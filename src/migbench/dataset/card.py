@@ -46,12 +46,13 @@ def _size_category(n: int) -> str:
 
 
 def front_matter(
-    split_files: Mapping[str, Sequence[str]], features: Mapping[str, Features], n_units: int
+    split_files: Mapping[str, Mapping[str, int]], features: Mapping[str, Features], n_units: int
 ) -> dict:
     """Return the card's YAML metadata.
 
     Args:
-        split_files: Config → its split names (files are ``data/<config>/<split>.parquet``).
+        split_files: Config → its split names (files are ``data/<config>/<split>.parquet``) and
+            the number of rows of each.
         features: Config → its features.
         n_units: Units in the dataset, for the size category.
     """
@@ -80,7 +81,14 @@ def front_matter(
             for config, splits in split_files.items()
         ],
         "dataset_info": [
-            {**DatasetInfo(features=features[config])._to_yaml_dict(), "config_name": config}
+            {
+                **DatasetInfo(features=features[config])._to_yaml_dict(),
+                "config_name": config,
+                "splits": [
+                    {"name": split, "num_examples": rows}
+                    for split, rows in split_files[config].items()
+                ],
+            }
             for config in split_files
         ],
     }
