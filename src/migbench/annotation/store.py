@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from migbench import jsonio
-from migbench.annotation.types import AnnotatedUnit
+from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
 from migbench.labelstudio.export import ExportError, parse_export, read_export
@@ -35,6 +36,7 @@ class Annotator:
         model_version: The model's version (``"unknown"`` where not recorded), ``None`` for a human.
         instructions: What the annotator was given (schema and guidelines versions, inputs).
         description: Which units it annotated and how.
+        guidelines: The version of the guidelines it annotated under.
     """
 
     id: int
@@ -44,6 +46,7 @@ class Annotator:
     model_version: str | None
     instructions: str
     description: str
+    guidelines: str
 
     @property
     def is_language_model(self) -> bool:
@@ -92,6 +95,24 @@ def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
             raise MigbenchError(f"{path}, entry {number}: annotator id {annotator.id} repeated")
         annotators[annotator.id] = annotator
     return annotators
+
+
+#: A correction of a gold label under a later guidelines version: a line of its note.
+_CORRECTION = re.compile(r"^v(\d+\.\d+): ", re.M)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def guidelines_of(annotation: Annotation, annotators: dict[int, Annotator]) -> str:
+    """Return the guidelines version under which an annotation was last decided.
+
+    That is its annotator's version, or a later one under which a line of its note
+    (``v1.2: <layer> <old> → <new>: <reason>``) corrected it.
+    """
+    versions = [annotators[annotation.annotator].guidelines, *_CORRECTION.findall(annotation.note)]
+    return max(versions, key=_version_key)
 
 
 def read_agreement(annotations_dir: Path) -> dict:

@@ -16,7 +16,13 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
+from migbench.annotation.store import (
+    Annotator,
+    guidelines_of,
+    load_annotated_units,
+    read_agreement,
+    read_annotators,
+)
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document, sha256_of
 from migbench.corpus.segment import Unit
@@ -96,6 +102,9 @@ LAYER_FEATURES = {
         ],
     },
 }
+#: The annotation record, in the ``all`` config only: it says how a label was made, so it is no
+#: input for a model of one task.
+RECORD_FEATURES = {"guidelines": Value("string")}
 UNIT_CONFIGS: dict[str, tuple[str, ...]] = {
     "stance": ("stance",),
     "framing": ("framing",),
@@ -132,15 +141,20 @@ class BuiltConfig:
 
 def features_of(config: str) -> Features:
     """Return the features of a unit config (``stance``, ``framing``, ``ner``, ``all``)."""
-    layers = UNIT_CONFIGS[config.removesuffix(GENRE_SUFFIX)]
+    base = config.removesuffix(GENRE_SUFFIX)
     merged = dict(BASE_FEATURES)
-    for layer in layers:
+    for layer in UNIT_CONFIGS[base]:
         merged.update(LAYER_FEATURES[layer])
+    if base == DEFAULT_CONFIG:
+        merged.update(RECORD_FEATURES)
     return Features(merged)
 
 
 def unit_rows(
-    documents: Sequence[Document], units: Sequence[Unit], tasks: Mapping[str, AnnotatedUnit]
+    documents: Sequence[Document],
+    units: Sequence[Unit],
+    tasks: Mapping[str, AnnotatedUnit],
+    annotators: dict[int, Annotator],
 ) -> list[dict]:
     """Return one row per unit with every layer's gold label (label names, not ids)."""
     context = context_of(list(units))
@@ -170,6 +184,7 @@ def unit_rows(
                 "stance": gold.choices["stance"],
                 "frame": gold.choices["frame"],
                 "mfc": gold.choices["mfc"],
+                "guidelines": guidelines_of(gold, annotators),
                 "tokens": [unit.text[start:end] for start, end in offsets],
                 "token_offsets": [[start, end] for start, end in offsets],
                 "ner_tags": tags,
@@ -326,8 +341,8 @@ def build_dataset(
     except OSError as exc:
         raise MigbenchError(f"{datasheet}: cannot read the datasheet ({exc})") from None
     documents, units = load_units(seeds_dir)
-    rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     annotators = read_annotators(annotations_dir)
+    rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units), annotators)
     agreement = read_agreement(annotations_dir)
     assembled = assemble(rows, split_assignment(seeds_dir, documents, rows))
     stats = dataset_stats(rows, assembled.official, assembled.genre, assembled.folds)

@@ -16,6 +16,7 @@ from datasets import ClassLabel, DatasetInfo, Features, List
 from migbench import docs, licensing, markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
+from migbench.dataset.croissant import CIRCULARITY
 from migbench.dataset.descriptions import (
     config_description,
     field_description,
@@ -179,6 +180,11 @@ def body(
         pretty_name=TITLE,
         variant=VARIANTS[with_text],
         licensing=licensing.markdown(),
+        corrected_units=stats["guidelines"].get("1.2", 0),
+        guidelines_counts=", ".join(
+            f"v{version}: {count} units" for version, count in stats["guidelines"].items()
+        ),
+        circularity=CIRCULARITY,
         audit=audit,
         power=power,
         dataset_version=DATASET_VERSION,

@@ -60,6 +60,14 @@ CONTEXT = {
     "subField": "cr:subField",
     "transform": "cr:transform",
 }
+#: Why scores of language models against these labels need care (also in the card).
+CIRCULARITY = (
+    "Scoring language models against labels made by a language model is circular: a score "
+    "measures agreement with the annotating model's reading of the guidelines, not with the "
+    "truth, so a system that shares that model's tendencies (the same or a related model, a "
+    "model trained on its outputs, or one given the same guidelines) can score high for "
+    "imitating it. The annotating model is unknown, so this cannot be ruled out for any system."
+)
 _DATA_TYPES = {
     "string": "sc:Text",
     "bool": "sc:Boolean",
@@ -254,6 +262,11 @@ def rai_fields(
             f"independent re-annotation of a seeded, document-stratified sample of "
             f"{agreement['n_units']} units. Adjudication: every disagreement resolved under "
             "guidelines v1.1 with a one-line reason; singly annotated units reviewed.",
+            "Re-reading under guidelines v1.2, after the adjudication: the units the v1.2 rules "
+            f"touch re-checked in context; the gold labels of {stats['guidelines'].get('1.2', 0)} "
+            "units corrected, each correction a line `v1.2: <layer> <old> → <new>: <reason>` in "
+            "the note of the unit's gold annotation. The `guidelines` field of config `all` gives "
+            "the version under which each unit's gold was last decided.",
         ],
         "dataAnnotationPlatform": ["Label Studio (the exports are the source of the gold)"],
         "dataAnnotationAnalysis": [
@@ -268,6 +281,7 @@ def rai_fields(
             "Both passes are instances of the same language model reading the same guidelines: "
             "the agreement measures the consistency of the procedure and likely overstates what "
             "independent human annotators would reach.",
+            CIRCULARITY,
         ],
         "annotationsPerItem": (
             f"2 independent annotations and an adjudication for {agreement['n_units']} of "

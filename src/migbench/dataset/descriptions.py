@@ -37,6 +37,11 @@ FIELD_DESCRIPTIONS = {
         "document's longest unit; rehydration checks each restored unit with it, and it cannot be "
         "tested against guesses without the source"
     ),
+    "guidelines": (
+        "the guidelines version under which the unit's gold labels were last decided: 1.1 "
+        "(the adjudication) or 1.2 (a correction by the v1.2 re-reading, recorded in the gold "
+        "annotation's note)"
+    ),
     "ranges": "the unit's character ranges in the raw source file (end-exclusive)",
     "ranges.start": "first character of the range",
     "ranges.end": "one past the last character of the range",

@@ -37,6 +37,7 @@ METADATA_FIELDS = (
     "id",
     "doc_id",
     "text_hmac",
+    "guidelines",
     "file",
     "sha256",
     "genre",
