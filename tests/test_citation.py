@@ -12,7 +12,7 @@ import yaml
 
 from migbench.citation import AUTHOR, TITLE, bibtex
 from migbench.licensing import CODE_LICENSE, DATA_LICENSE
-from migbench.schema import DATASET_RELEASED, DATASET_VERSION
+from migbench.version import DATASET_RELEASED, DATASET_VERSION
 
 from .conftest import REPO
 

@@ -6,7 +6,7 @@ import json
 
 from migbench import __version__
 from migbench.cli import main
-from migbench.schema import DATASET_VERSION
+from migbench.version import DATASET_VERSION
 
 from .conftest import SEEDS
 

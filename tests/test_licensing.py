@@ -12,7 +12,7 @@ import pytest
 from migbench import __version__, licensing
 from migbench.dataset.descriptions import field_description
 from migbench.dataset.textfree import DOCUMENT_TEXT_FIELDS, UNIT_TEXT_FIELDS
-from migbench.schema import DATASET_RELEASED, DATASET_VERSION
+from migbench.version import DATASET_RELEASED, DATASET_VERSION
 
 from .conftest import REPO
 
@@ -83,10 +83,14 @@ def test_the_changelog_dates_the_current_versions():
     assert __version__ in [scorer for _, scorer, _ in releases]
 
 
-def _commit_date(pattern: str, path: str) -> str:
-    """Return the date of the first commit that added ``pattern`` to ``path``."""
+_DATASET_FILES = ("src/migbench/schema.py", "src/migbench/version.py")
+_SCORER_FILES = ("src/migbench/__init__.py", "src/migbench/version.py", "pyproject.toml")
+
+
+def _commit_date(pattern: str, *paths: str) -> str:
+    """Return the date of the first commit that added ``pattern`` to one of ``paths``."""
     result = subprocess.run(
-        ["git", "log", "--reverse", "--format=%ad", "--date=short", f"-S{pattern}", "--", path],
+        ["git", "log", "--reverse", "--format=%ad", "--date=short", f"-S{pattern}", "--", *paths],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -106,11 +110,8 @@ def _full_history() -> bool:
 
 @pytest.mark.skipif(not _full_history(), reason="needs the repository's full git history")
 def test_each_release_is_dated_by_the_commit_that_set_its_versions():
+    # The versions moved between files over time: schema.py and __init__.py, then version.py.
     for dataset, scorer, date in _releases():
-        assert _commit_date(f'DATASET_VERSION = "{dataset}"', "src/migbench/schema.py") == date
+        assert _commit_date(f'DATASET_VERSION = "{dataset}"', *_DATASET_FILES) == date, dataset
         if scorer:
-            dates = {
-                _commit_date(f'__version__ = "{scorer}"', "src/migbench/__init__.py"),
-                _commit_date(f'version = "{scorer}"', "pyproject.toml"),
-            }
-            assert date in dates, (scorer, dates)
+            assert _commit_date(f'version__ = "{scorer}"', *_SCORER_FILES) == date, scorer

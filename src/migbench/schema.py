@@ -67,8 +67,3 @@ CONLL_MAPPING: dict[str, str | None] = {
     "DATE": None,
 }
 CONLL_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
-
-#: Version of the released gold; a corrected gold is a new version, never a silent edit.
-DATASET_VERSION = "3.0.0"
-#: The date of the commit that made this dataset version (CHANGELOG.md dates each release so).
-DATASET_RELEASED = "2026-12-07"

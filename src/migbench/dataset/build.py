@@ -19,7 +19,6 @@ from tqdm import tqdm
 from migbench.annotation.store import (
     Annotator,
     guidelines_of,
-    load_annotated_units,
     read_agreement,
     read_annotators,
 )
@@ -53,6 +52,7 @@ from migbench.dataset.textfree import document_keys, strip_document, strip_unit_
 from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
+from migbench.labelstudio.export import load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
@@ -62,11 +62,11 @@ from migbench.schema import (
     STANCE_LABELS,
     UNIT_TYPES,
 )
+from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
 
 DATA_DIR = "data"
-STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
@@ -361,7 +361,7 @@ def build_dataset(
         document_table = [strip_document(row) for row in full_documents]
     with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
         write_configs(staging, configs, document_table)
-        write_json(staging / STATS_NAME, stats)
+        write_json(staging / STATS_FILE, stats)
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
         # The licence and Croissant file describe both variants; the card shows its own variant's
         # example row, so the text-free card quotes no source text.
