@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import migbench
 from migbench.corpus.tokenize import token_texts
 from migbench.dataset.build import build_dataset
 from migbench.dataset.textfree import (
@@ -196,3 +197,42 @@ def test_an_unknown_string_column_blocks_the_upload(notext, tmp_path):
     assert source_text_problems(copy) == [
         "data/stance/test.parquet: column note is not a known text-free field"
     ]
+
+
+#: One submission per task and protocol, from the committed baseline predictions.
+SUBMISSIONS = {
+    ("cv", "stance"): "cv/embed-lr-ctx.stance.all.jsonl",
+    ("cv", "frame"): "cv/embed-lr-ctx.frame.all.jsonl",
+    ("cv", "mfc"): "cv/embed-lr-ctx.mfc.all.jsonl",
+    ("cv", "ner"): "cv/crf.ner.all.jsonl",
+    ("split", "stance"): "embed-lr.stance.test.jsonl",
+    ("split", "frame"): "embed-lr.frame.test.jsonl",
+    ("split", "mfc"): "embed-lr.mfc.test.jsonl",
+    ("split", "ner"): "spacy-ner.ner.test.jsonl",
+    ("genre", "stance"): "genre/embed-lr-ctx.stance.test.jsonl",
+    ("genre", "ner"): "genre/crf.ner.test.jsonl",
+}
+PREDICTIONS = REPO / "baselines" / "predictions"
+
+
+@pytest.mark.parametrize(("protocol", "task"), list(SUBMISSIONS))
+def test_each_task_scores_the_same_on_the_text_free_variant(notext, protocol, task):
+    path = PREDICTIONS / SUBMISSIONS[protocol, task]
+    full = migbench.Scorer(task, migbench.Gold(protocol=protocol, dataset=FULL), seed=3)
+    textfree = migbench.Scorer(task, migbench.Gold(protocol=protocol, dataset=notext), seed=3)
+    assert textfree.score(path, n_resamples=200) == full.score(path, n_resamples=200)
+
+
+def test_compare_and_power_give_the_same_on_the_text_free_variant(notext):
+    pair = [
+        PREDICTIONS / "cv/embed-lr-ctx.stance.all.jsonl",
+        PREDICTIONS / "cv/embed-lr.stance.all.jsonl",
+    ]
+    options = {"protocol": "cv", "n_trials": 200, "seed": 1}
+    assert migbench.compare("stance", pair, dataset=notext, **options) == migbench.compare(
+        "stance", pair, dataset=FULL, **options
+    )
+    simulation = {"protocol": "cv", "n_simulations": 20, "n_trials": 50, "seed": 1}
+    assert migbench.power("stance", pair[0], dataset=notext, **simulation) == migbench.power(
+        "stance", pair[0], dataset=FULL, **simulation
+    )
