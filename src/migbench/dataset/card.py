@@ -227,6 +227,9 @@ def body(
                 for d in documents
             ],
         ),
+        search_table=markdown.table(
+            ["doc_id", "search for"], [[d["doc_id"], d["search"]] for d in documents]
+        ),
         plots="\n\n".join(f"![{name}](plots/{name})" for name in plots),
         annotators=docs.annotators_block(annotators),
         agreement=docs.agreement_block(agreement),

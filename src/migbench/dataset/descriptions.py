@@ -66,6 +66,9 @@ FIELD_DESCRIPTIONS = {
     "title": "title as the text states it; `unknown` where it does not",
     "location": "place the text says it was filed from; `unknown` where it does not",
     "url": "address the text gives for itself; `unknown` where it gives none",
+    "search": (
+        "where the record is incomplete, what to search for to find the text (the project's words)"
+    ),
     "words": "words in the raw file",
     "n_units": "units of the document in the dataset",
 }

@@ -47,6 +47,7 @@ METADATA_FIELDS = (
     "title",
     "location",
     "url",
+    "search",
 )
 #: The fewest tokens a document's key unit may have (a word list cannot reach such a sentence).
 MIN_KEY_TOKENS = 20
