@@ -39,3 +39,23 @@ def test_quickstart_writes_a_valid_submission_and_prints_its_score(tmp_path):
     assert migbench.validate("stance", out, split="test")["n_missing"] == 0
     rescored = migbench.score("stance", out, split="test")["main_score"]
     assert f"{rescored:.3f}" == match[1]
+
+
+def test_quickstart_runs_from_another_folder_on_the_dataset_of_migbench_dataset(tmp_path):
+    out = tmp_path / "stance.jsonl"
+    env = {
+        **os.environ,
+        "HF_DATASETS_CACHE": str(tmp_path / "cache"),
+        "MIGBENCH_DATASET": str(REPO / "dataset"),
+    }
+    result = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "quickstart.py"), str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert migbench.validate("stance", out, split="test")["n_missing"] == 0

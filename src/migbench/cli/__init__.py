@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "migbench.cli.docs",
     "migbench.cli.scoring",
     "migbench.cli.statistics",
+    "migbench.cli.template",
 )
 
 #: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);
@@ -37,6 +38,9 @@ EXTRAS: dict[str, str] = {
     "seqeval": "annotation",
     "sklearn": "dataset",
     "matplotlib": "dataset",
+    "httpx": "annotation",
+    "yaml": "dataset",
+    "huggingface_hub": "dataset",
 }
 
 log = logging.getLogger("migbench")
@@ -86,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except ModuleNotFoundError as exc:
         root = (exc.name or "").partition(".")[0]
-        if root not in EXTRAS:
+        extra = getattr(args, "extra", None) or EXTRAS.get(root)
+        if extra is None:
             raise
-        extra = getattr(args, "extra", None) or EXTRAS[root]
         print(
             f"migbench: error: this command needs the '{extra}' extra ({root} is not installed): "
             f"pip install 'migbench[{extra}]'",
