@@ -38,9 +38,6 @@ EXTRAS: dict[str, str] = {
     "seqeval": "annotation",
     "sklearn": "dataset",
     "matplotlib": "dataset",
-    "httpx": "annotation",
-    "yaml": "dataset",
-    "huggingface_hub": "dataset",
 }
 
 log = logging.getLogger("migbench")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
+from datasets import ClassLabel, Features, Value
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
@@ -38,6 +38,7 @@ from migbench.dataset.card import (
 )
 from migbench.dataset.croissant import CROISSANT_NAME, croissant, rai_fields
 from migbench.dataset.descriptions import GENRE_SUFFIX
+from migbench.dataset.files import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.dataset.plots import write_plots
 from migbench.dataset.splits import (
     SPLITS_NAME,
@@ -66,12 +67,9 @@ from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
 
-DATA_DIR = "data"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
-#: The documents config is not divided; the Hub names the one split of such data ``train``.
-DOCUMENTS_SPLIT = "train"
 
 _SPAN = {"start": Value("int32"), "end": Value("int32")}
 BASE_FEATURES = {
@@ -235,14 +233,6 @@ class Assembled:
     folds: dict[str, int]
 
 
-def join_document(units: Sequence[tuple[int, str]]) -> str:
-    """Return a cleaned document's text from its (paragraph, unit text) pairs in reading order."""
-    paragraphs: dict[int, list[str]] = {}
-    for paragraph, text in units:
-        paragraphs.setdefault(paragraph, []).append(text)
-    return "\n\n".join(" ".join(texts) for texts in paragraphs.values())
-
-
 def split_assignment(
     seeds_dir: Path, documents: Sequence[Document], rows: list[dict]
 ) -> Assignment:
@@ -284,16 +274,6 @@ def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
                 splits[scheme[row["id"]]].append(unit | {"fold": folds[row["id"]]})
             configs.append(BuiltConfig(name, features, splits))
     return Assembled(configs, official, genre, folds)
-
-
-def write_parquet(path: Path, rows: list[dict], features: Features) -> None:
-    """Write rows as parquet with the features in its metadata, atomically."""
-    disable_progress_bars()  # one bar for the whole build, not one per file
-    dataset = Dataset.from_list(rows, features=features)
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_parquet(str(tmp))
-    tmp.replace(path)
 
 
 def write_configs(out: Path, configs: Sequence[BuiltConfig], documents: list[dict]) -> None:

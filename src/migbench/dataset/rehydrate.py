@@ -29,7 +29,7 @@ from datasets import Features
 
 from migbench.corpus.tokenize import token_texts, tokenize
 from migbench.corpus.units import context_of
-from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
+from migbench.dataset.files import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.dataset.textfree import derive_key, is_key_text, key_unit, text_hmac
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir
