@@ -15,7 +15,11 @@ import pytest
 
 from migbench.cli import EXTRAS
 
-REPO = Path(__file__).resolve().parent.parent
+from .conftest import REPO
+
+# Every test here starts a fresh interpreter.
+pytestmark = pytest.mark.integration
+
 OPTIONAL = tuple(EXTRAS)
 BLOCK = f"""
 import importlib.abc, sys
@@ -80,6 +84,7 @@ def test_the_cli_scores_without_any_extra(command):
     assert json.loads(result.stdout)["task"] == "ner"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "extra", "module"),
     [

@@ -16,6 +16,7 @@ from datasets import ClassLabel, Features, Value
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
+from migbench import jsonio
 from migbench.annotation.store import (
     Annotator,
     guidelines_of,
@@ -66,6 +67,9 @@ from migbench.schema import (
 from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
+
+#: Largest datasheet copied into the dataset, in bytes.
+MAX_DATASHEET_BYTES = 1024 * 1024
 
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
@@ -318,10 +322,10 @@ def build_dataset(
     check_output_dir(out, inputs=(seeds_dir, annotations_dir))  # before the work, not after
     datasheet = datasheet or annotations_dir.parent / DATASHEET_NAME
     significance_dir = significance_dir or annotations_dir.parent / "baselines" / "significance"
-    try:
-        datasheet_bytes = datasheet.read_bytes()
-    except OSError as exc:
-        raise MigbenchError(f"{datasheet}: cannot read the datasheet ({exc})") from None
+    try:  # a regular file of bounded size: a FIFO or /dev/zero is refused, never read
+        datasheet_bytes = jsonio.read_bytes(datasheet, max_bytes=MAX_DATASHEET_BYTES)
+    except jsonio.InputError as exc:
+        raise MigbenchError(f"cannot read the datasheet: {exc}") from None
     documents, units = load_units(seeds_dir)
     annotators = read_annotators(annotations_dir)
     rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units), annotators)

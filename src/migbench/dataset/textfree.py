@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from migbench import jsonio
 from migbench.corpus.tokenize import tokenize
 from migbench.errors import MigbenchError
 from migbench.schema import UNIT_TYPES
@@ -51,6 +52,9 @@ METADATA_FIELDS = (
 )
 #: The fewest tokens a document's key unit may have (a word list cannot reach such a sentence).
 MIN_KEY_TOKENS = 20
+#: Largest dataset (parquet) file read, in bytes (docs/SECURITY.md); also the largest other file
+#: of a dataset folder searched for source text.
+MAX_PARQUET_BYTES = 64 * 1024 * 1024
 #: Units with at least this many tokens are looked for in every file before an upload. Shorter
 #: runs of token lengths recur by chance in any long text, so a match would prove nothing.
 MIN_DETECTED_TOKENS = 8
@@ -165,10 +169,13 @@ def _profile(offsets: Sequence[Sequence[int]]) -> tuple[tuple[int, int], ...]:
 
 
 def _read(path: Path) -> pa.Table:
+    jsonio.open_regular(path, max_bytes=MAX_PARQUET_BYTES).close()  # not a FIFO, not a folder
     try:
         return pq.read_table(path)
     except Exception as exc:  # pyarrow raises many kinds for a damaged file
-        raise MigbenchError(f"{path}: not a readable parquet file ({exc})") from None
+        raise MigbenchError(
+            f"{path}: not a readable parquet file ({jsonio.clip(str(exc))})"
+        ) from None
 
 
 def _unit_profiles(folder: Path) -> _Profiles:
@@ -219,8 +226,8 @@ def source_text_problems(folder: Path) -> list[str]:
             problems += _parquet_problems(path, relative, profiles)
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
+            text = jsonio.read_bytes(path, max_bytes=MAX_PARQUET_BYTES).decode("utf-8")
+        except UnicodeDecodeError:  # a plot: binary, no text to quote
             continue
         if profiles.found_in(text):
             problems.append(f"{relative.as_posix()}: quotes the source text")
