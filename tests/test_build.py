@@ -69,7 +69,7 @@ def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
     stats = json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
     dataset = load_dataset(str(DATASET), config, cache_dir=str(tmp_path / "cache"))
-    scheme = "genre_transfer" if config.endswith("_genre") else "official"
+    scheme = "genre" if config.endswith("_genre") else "split"
     assert {split: len(rows) for split, rows in dataset.items()} == stats["splits"][scheme]
     features = dataset["train"].features
     assert features == features_of(config)

@@ -132,9 +132,7 @@ def test_croissant_has_the_responsible_ai_fields_and_no_human_annotators(stats, 
     assert metadata.version == stats["dataset_version"]
 
 
-@pytest.mark.parametrize(
-    ("record_set", "scheme"), [("all", "official"), ("ner_genre", "genre_transfer")]
-)
+@pytest.mark.parametrize(("record_set", "scheme"), [("all", "split"), ("ner_genre", "genre")])
 def test_croissant_records_load_from_the_local_parquet_files(stats, croissant, record_set, scheme):
     records = list(croissant.records(record_set=record_set))
     splits = Counter(record[f"{record_set}/split"].decode() for record in records)

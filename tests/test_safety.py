@@ -997,3 +997,32 @@ def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch,
     with pytest.raises(MigbenchError, match="did not answer within 2 s"):
         client.Server(trickling_server)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("annotation_pass", "1"), ("annotation_pass", True), ("instructions", 3), ("model", 1)],
+)
+def test_annotators_json_fields_are_type_checked(tmp_path, field, value):
+    from migbench.annotation.store import ANNOTATORS_NAME, read_annotators
+
+    rows = json.loads((ANNOTATIONS / ANNOTATORS_NAME).read_text(encoding="utf-8"))
+    rows[0][field] = value
+    (tmp_path / ANNOTATORS_NAME).write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match=f"{field} must be"):
+        read_annotators(tmp_path)
+
+
+def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
+    import pyarrow.parquet as pq
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(REPO / "dataset", dataset)
+    for path in dataset.glob("data/*/*.parquet"):
+        table = pq.read_table(path)
+        if "fold" in table.column_names:
+            pq.write_table(table.drop_columns(["fold"]), path)
+    code, err = run(capsys, "validate", "--task", "stance", REPO / "examples/stance.jsonl",
+                    "--protocol", "cv", "--dataset", dataset)  # fmt: skip
+    assert code == 1
+    assert "has no fold" in err
