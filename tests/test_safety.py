@@ -1023,3 +1023,24 @@ def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
                     "--protocol", "cv", "--dataset", dataset)  # fmt: skip
     assert code == 1
     assert "has no fold" in err
+
+
+@pytest.mark.parametrize("power", ["[]", '{"reference": "x"}', '{"protocol": 1}'])
+def test_a_damaged_power_analysis_is_a_clean_error_naming_it(tmp_path, power):
+    from migbench.docs import power_block
+
+    (tmp_path / "power.x.json").write_text(power, encoding="utf-8")
+    with pytest.raises(MigbenchError, match=r"power\.x\.json: not a power analysis"):
+        power_block(tmp_path)
+
+
+def test_docs_with_an_empty_confusion_matrix_row_is_a_clean_error(capsys, tmp_path):
+    from migbench.cli.docs import blocks
+
+    agreement = json.loads((ANNOTATIONS / "agreement.json").read_text(encoding="utf-8"))
+    (tmp_path / "annotations").mkdir()
+    text = json.dumps(agreement).replace('"matrix": [[', '"matrix": [[], [', 1)
+    (tmp_path / "annotations" / "agreement.json").write_text(text, encoding="utf-8")
+    with pytest.raises(MigbenchError, match="block 'agreement' cannot be generated"):
+        render("<!-- generated:agreement -->\n<!-- /generated:agreement -->\n",
+               blocks(tmp_path), source="README.md")  # fmt: skip
