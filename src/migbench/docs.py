@@ -29,6 +29,7 @@ _CLOSE = re.compile(r"<!-- /generated:([\w-]+) -->")
 #: What a generator raises when a committed input lacks or mistypes a field.
 _DAMAGED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError)
 
+
 def corpus_block(stats: Mapping) -> str:
     """Units, entity mentions and splits per document and overall."""
     official = stats["splits"]["official"]
