@@ -87,6 +87,7 @@ def _stdlib_refuses_repeats(pairs):
     return dict(pairs)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=texts)
 def test_loads_refuses_exactly_what_repeats_a_key(text):
@@ -136,6 +137,7 @@ EXPORT = make_export()
 EXPORT_PATHS = list(_paths(EXPORT))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     edits=st.lists(st.tuples(st.sampled_from(EXPORT_PATHS), values), min_size=1, max_size=3),
@@ -204,6 +206,7 @@ def _read(name: str, data: bytes):
         load_documents(seeds)  # the rules must also apply without a TypeError
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]),
@@ -226,6 +229,7 @@ def test_a_mutated_manifest_or_cleaning_file_reads_or_fails_cleanly(seed_rules, 
     assert len(message) < 2000
 
 
+@pytest.mark.integration
 @SETTINGS
 @given(which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]), data=st.binary(max_size=60))
 def test_any_bytes_as_manifest_or_cleaning_file_fail_cleanly(which, data):

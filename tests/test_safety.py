@@ -46,10 +46,8 @@ from migbench.scoring.gold import load_gold_file
 from migbench.scoring.submission import MAX_SHOWN, SubmissionError
 from migbench.scoring.submission.problems import MAX_KEPT
 
-from .conftest import REPO, SEEDS
+from .conftest import ANNOTATIONS, GOLD, REPO, SEEDS
 
-ANNOTATIONS = REPO / "annotations"
-GOLD = REPO / "tests/fixtures/gold.jsonl"
 STANCE = REPO / "examples/stance.jsonl"
 
 
@@ -201,6 +199,7 @@ def test_score_out_never_replaces_a_special_file(capsys, tmp_path, kind):
         assert (tmp_path / "target.json").read_text() == "target"
 
 
+@pytest.mark.integration
 def test_ls_tasks_out_onto_a_file_is_a_clean_error(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("keep", encoding="utf-8")
@@ -389,6 +388,7 @@ def test_cleaning_rules_are_type_checked(tmp_path, rules, message):
 # --- 6. Errors instead of tracebacks ----------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_deep_nesting_is_a_clean_error_in_exports_and_submissions(capsys, tmp_path):
     deep = "[" * 5000 + "]" * 5000
     submission = tmp_path / "sub.jsonl"

@@ -11,6 +11,7 @@ from migbench import docs, jsonio
 from migbench.annotation.store import read_annotators
 from migbench.citation import bibtex
 from migbench.fileio import write_files
+from migbench.protocols import HEADLINE_HEADING
 
 log = logging.getLogger("migbench")
 
@@ -49,7 +50,7 @@ def blocks(root: Path) -> dict:
         "results": lambda: docs.first_table(
             docs.section(
                 _read(root / "baselines" / "RESULTS.md"),
-                "Full-corpus cross-validation (the headline protocol)",
+                HEADLINE_HEADING,
             )
         ),
         "power": lambda: docs.power_block(root / "baselines" / "significance"),
