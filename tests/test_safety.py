@@ -760,6 +760,7 @@ def _cli(*argv: object, **options) -> subprocess.Popen:
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, **options)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, code):
     out = tmp_path / "dataset"
@@ -778,6 +779,7 @@ def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, 
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stdout", ["closed", "/dev/full"])
 def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
     if stdout == "closed":
@@ -985,6 +987,7 @@ def trickling_server():
     listener.close()
 
 
+@pytest.mark.slow
 def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch, trickling_server):
     from migbench.labelstudio import client
 
@@ -1010,6 +1013,7 @@ def test_annotators_json_fields_are_type_checked(tmp_path, field, value):
         read_annotators(tmp_path)
 
 
+@pytest.mark.slow
 def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
     import pyarrow.parquet as pq
 
