@@ -173,16 +173,15 @@ def annotations_copy(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
     out = annotations_copy / "labelstudio"
-    before = snapshot(annotations_copy)
-    (out / "tasks.json").write_text("previous tasks\n", encoding="utf-8")
-    before = snapshot(annotations_copy)
 
     def command() -> int:
         return main(["ls-tasks", "--seeds", str(SEEDS), "--out", str(out)])
 
     steps = steps_of(monkeypatch, command)
-    (out / "tasks.json").write_text("previous tasks\n", encoding="utf-8")
     for step in range(1, steps + 1):
+        for name in ("tasks.json", "config.xml"):  # both differ from what the command writes
+            (out / name).write_text(f"previous {name}\n", encoding="utf-8")
+        before = snapshot(annotations_copy)
         fails_cleanly(monkeypatch, capsys, command, step)
         assert snapshot(annotations_copy) == before
 

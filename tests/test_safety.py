@@ -593,17 +593,21 @@ def test_score_out_never_writes_into_a_guarded_folder(capsys, seeds_copy, tmp_pa
     assert snapshot(seeds_copy) == before
 
 
-@pytest.mark.parametrize("spelling", ["link", "link/../target"])
+@pytest.mark.parametrize("spelling", ["dataset through a link", "output as link/.."])
 def test_rehydrate_compares_the_dataset_and_the_output_by_identity(capsys, tmp_path, spelling):
-    target = tmp_path / "target"
-    (target / "sub").mkdir(parents=True)
-    (tmp_path / "link").symlink_to(target / "sub")
-    dataset = tmp_path / spelling if spelling == "link" else tmp_path / "link" / ".." / "sub"
-    out = target / "sub" if spelling == "link" else tmp_path / "link" / ".." / "sub"
+    real = tmp_path / "real" / "dataset"
+    (real / "inner").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    if spelling == "dataset through a link":
+        (tmp_path / "link").symlink_to(real)
+        dataset, out = tmp_path / "link", real
+    else:  # spelled tmp/elsewhere/link/.., which is tmp/elsewhere to the letter
+        (tmp_path / "elsewhere" / "link").symlink_to(real / "inner")
+        dataset, out = real, tmp_path / "elsewhere" / "link" / ".."
     code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset, "--out", out)
     assert code == 1
     assert "is, holds or lies inside the input" in err
-    assert sorted(p.name for p in (target / "sub").iterdir()) == []
+    assert sorted(p.name for p in real.iterdir()) == ["inner"]
 
 
 def test_ls_tasks_replaces_no_file_outside_the_annotations_folder(capsys, tmp_path):
