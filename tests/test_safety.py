@@ -1052,3 +1052,25 @@ def test_docs_with_an_empty_confusion_matrix_row_is_a_clean_error(capsys, tmp_pa
     with pytest.raises(MigbenchError, match="block 'agreement' cannot be generated"):
         render("<!-- generated:agreement -->\n<!-- /generated:agreement -->\n",
                blocks(tmp_path), source="README.md")  # fmt: skip
+
+
+def test_a_label_studio_export_over_the_cap_is_refused_while_downloading(monkeypatch):
+    from types import SimpleNamespace
+
+    from migbench.labelstudio import client
+
+    sent = []
+
+    def chunks(*args, **kwargs):
+        for _ in range(1000):
+            sent.append(1)
+            yield b"[" * 1024
+
+    server = client.Server.__new__(client.Server)
+    server.url = "http://127.0.0.1:9"
+    exports = SimpleNamespace(download_sync=chunks)
+    server._client = SimpleNamespace(projects=SimpleNamespace(exports=exports))
+    monkeypatch.setattr(client, "MAX_EXPORT_BYTES", 10 * 1024)
+    with pytest.raises(MigbenchError, match="larger than the 10240-byte limit"):
+        server.export(1)
+    assert len(sent) == 11  # it stopped at the chunk that passed the cap
