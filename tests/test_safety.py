@@ -419,7 +419,10 @@ def _annotation(annotator: int, **choices: str) -> Annotation:
 
 def test_agreement_without_pairs_or_with_a_missing_layer_is_a_clean_error():
     agent = ("language-model annotation agent", "unknown", "unknown", "GUIDELINES.md v1.0")
-    annotators = {1: Annotator(1, 1, *agent, "first"), 2: Annotator(2, 2, *agent, "second")}
+    annotators = {
+        1: Annotator(1, 1, *agent, "first", "1.0"),
+        2: Annotator(2, 2, *agent, "second", "1.0"),
+    }
     full = {"stance": "neutral", "frame": "neither", "mfc": "other"}
     alone = {"u": AnnotatedUnit(1, "u", "Text.", (_annotation(1, **full),))}
     with pytest.raises(MigbenchError, match="no unit has an annotation from both passes"):
@@ -725,7 +728,7 @@ def _text_free(tmp_path: Path, units: list[dict]) -> Path:
 
 
 def _unit(**changes) -> dict:
-    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_sha256": "0" * 64,
+    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_hmac": "0" * 64,
            "token_offsets": [[0, 3]]}  # fmt: skip
     return {**row, **changes}
 
