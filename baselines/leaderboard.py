@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines.data import EVERY_UNIT, PREDICTIONS, REPO, PredictionName, prediction_path
+from migbench.fileio import MARKER_NAME, output_dir
 from migbench.leaderboard.card import CARD_NAME
 from migbench.leaderboard.store import file_name, submit
 
@@ -120,7 +121,7 @@ def submission_folder(name: str, folder: Path, predictions: Path = PREDICTIONS) 
                 files[file_name(task, protocol)] = source
     if not files:
         return None
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=False)
     for target, source in files.items():
         shutil.copyfile(source, folder / target)
     protocols = [p for p in SCHEMES if any(t.endswith(f".{p}.jsonl") for t in files)]
@@ -129,15 +130,26 @@ def submission_folder(name: str, folder: Path, predictions: Path = PREDICTIONS) 
 
 
 def enter_baselines(store: Path = STORE, predictions: Path = PREDICTIONS) -> list[str]:
-    """Submit every baseline with committed predictions into ``store``; return their names."""
+    """Submit every baseline with committed predictions into ``store``; return their names.
+
+    The baselines are submitted in :data:`CARDS` order into an empty store first, so that each
+    record holds the tests against the baselines before it whatever ``store`` held; then each
+    baseline's folder replaces its namesake in ``store``, and other systems there stay.
+    """
     entered = []
     with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "store"
         for name in CARDS:
-            folder = submission_folder(name, Path(tmp) / name, predictions)
+            folder = submission_folder(name, Path(tmp) / "submissions" / name, predictions)
             if folder is not None:
-                submit(folder, store)
+                submit(folder, fresh)
                 entered.append(name)
                 log.info("entered %s", name)
+        for name in entered:
+            with output_dir(store / name, inputs=[fresh]) as staging:
+                for path in sorted((fresh / name).iterdir()):
+                    if path.name != MARKER_NAME:
+                        shutil.copyfile(path, staging / path.name)
     return entered
 
 

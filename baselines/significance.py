@@ -44,7 +44,7 @@ def compare_all(predictions: Path = PREDICTIONS, out: Path = SIGNIFICANCE) -> li
         if len(named) < 2:
             continue
         source = gold_source(PredictionName(scheme, "", task, split, None), dataset=DATASET)
-        result = migbench.compare(task, named, **source)
+        result = migbench.compare(task, named, gold=source)
         written.append(_write(out / f"compare.{scheme}.{task}.{split}.json", result))
     return written
 
@@ -70,7 +70,7 @@ def power_all(
     for scheme, task, split in tqdm(runs, desc="power", unit="task"):
         reference = best[scheme, task, split]
         source = gold_source(PredictionName(scheme, reference, task, split, None), dataset=DATASET)
-        result = migbench.power(task, found[scheme, task, split][reference], **source)
+        result = migbench.power(task, found[scheme, task, split][reference], gold=source)
         result["reference"] = reference
         written.append(_write(out / f"power.{scheme}.{task}.{split}.json", result))
     return written

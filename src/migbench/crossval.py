@@ -27,8 +27,8 @@ import orjson
 
 from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
-from migbench.scoring.api import validate
-from migbench.scoring.gold import GoldRecord, load_protocol
+from migbench.scoring.gold import Gold, GoldRecord
+from migbench.scoring.scorer import Scorer
 from migbench.scoring.tasks import Task, get_task
 
 #: Fields of a unit to predict: no label of any layer.
@@ -71,9 +71,10 @@ class CrossValidation:
     predictions and :meth:`write` writes the out-of-fold submission once every fold has them.
     """
 
-    def __init__(self, task: Task, units: Sequence[GoldRecord]) -> None:
+    def __init__(self, task: Task, gold: Gold) -> None:
         self.task = task
-        self.units = list(units)
+        self.gold = gold
+        self.units: list[GoldRecord] = gold.units()
         self._fold_of = {unit.id: unit.fold for unit in self.units if unit.fold is not None}
         if len(self._fold_of) != len(self.units):
             unfolded = [unit.id for unit in self.units if unit.fold is None]
@@ -158,7 +159,7 @@ class CrossValidation:
             SubmissionError: A prediction is not a valid label (every problem is listed).
         """
         rows = self.submission()
-        validate(self.task.name, rows, gold=self.units)
+        Scorer(self.task.name, self.gold).validate(rows)
         target = Path(path)
         write_atomic(target, b"".join(orjson.dumps(row) + b"\n" for row in rows))
         return target
@@ -175,7 +176,7 @@ def folds(task: str, *, dataset: str | os.PathLike[str] | None = None) -> CrossV
         ValueError: An unknown task.
         GoldError: The dataset is not found or breaks the schema.
     """
-    return CrossValidation(get_task(task), load_protocol("cv", dataset=dataset))
+    return CrossValidation(get_task(task), Gold(protocol="cv", dataset=dataset))
 
 
 def _plain(value: Any) -> Any:

@@ -23,8 +23,8 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import write_atomic
-from migbench.scoring.api import DEFAULT_SEED
-from migbench.scoring.comparison import compare, power
+from migbench.scoring.api import compare, power
+from migbench.scoring.evaluation import MAX_SEED
 from migbench.scoring.power import (
     ALPHA,
     CHURN,
@@ -34,6 +34,7 @@ from migbench.scoring.power import (
     N_TRIALS,
     POWER,
 )
+from migbench.scoring.scorer import DEFAULT_SEED
 from migbench.scoring.significance import DEFAULT_TRIALS, MAX_TRIALS
 
 log = logging.getLogger("migbench")
@@ -58,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"trials of each test (default {DEFAULT_TRIALS:,}, at most {MAX_TRIALS:,})",
     )
-    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     _output_arguments(parser)
     parser.set_defaults(func=_compare)
 
@@ -85,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"randomization trials per test (default {N_TRIALS})",
     )
-    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
     _output_arguments(parser)
     parser.set_defaults(func=_power)

@@ -23,15 +23,14 @@ much of the score; a tagger evaluated through ``migbench.folds`` avoids it.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from migbench.harness.prompts import example, instructions
-from migbench.scoring.gold import GoldRecord, load_protocol
-from migbench.scoring.metrics import metric_for
+from migbench.scoring.evaluation import metrics
+from migbench.scoring.gold import Gold, GoldError, GoldRecord
 from migbench.scoring.tasks import get_task
 
 #: The tasks offered: migbench's classification tasks.
@@ -47,8 +46,14 @@ def tasks_folder() -> Path:
 
 @lru_cache(maxsize=2)
 def units(dataset: str | None = None) -> tuple[GoldRecord, ...]:
-    """Return every unit of the dataset (``$MIGBENCH_DATASET`` or the checkout's)."""
-    return tuple(load_protocol("cv", dataset=dataset or os.environ.get("MIGBENCH_DATASET")))
+    """Return every unit of the dataset (by default ``$MIGBENCH_DATASET`` or the checkout's)."""
+    loaded = tuple(Gold(protocol="cv", dataset=dataset).units())
+    if any(unit.text is None for unit in loaded):
+        raise GoldError(
+            "the dataset holds no text (the text-free variant): restore it with "
+            "`migbench rehydrate` before running a language model on it"
+        )
+    return loaded
 
 
 def documents(task: str) -> list[dict[str, Any]]:
@@ -88,7 +93,7 @@ def prompt(task: str, doc: dict[str, Any], *, fewshot: bool) -> str:
     shots = fewshot_examples(task, doc["id"], doc["fold"]) if fewshot else []
     return (
         instructions(task)
-        + "".join(example(u.text, getattr(u, field)) for u in shots)
+        + "".join(example(str(u.text), getattr(u, field)) for u in shots)
         + example(doc["text"])
     )
 
@@ -103,10 +108,9 @@ def main_score(task: str, items: Iterable[tuple[int, int]]) -> float:
     """Return the task's main score over ``(gold index, predicted index)`` pairs (migbench's)."""
     labels = get_task(task).labels
     pairs = list(items)
-    metric = metric_for(get_task(task))
     gold = [labels[g] for g, _ in pairs]
     prediction = [labels[p] for _, p in pairs]
-    return float(metric.main_score(metric.statistics(gold, prediction).total()))
+    return float(metrics(task, gold, prediction)[get_task(task).main_metric])
 
 
 def submission_from_samples(task: str, samples: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

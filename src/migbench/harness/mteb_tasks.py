@@ -30,9 +30,9 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from migbench.harness import lmeval
-from migbench.schema import DATASET_VERSION
-from migbench.scoring.metrics import metric_for
+from migbench.scoring.evaluation import metrics
 from migbench.scoring.tasks import get_task
+from migbench.version import DATASET_VERSION
 
 #: The logistic regression's inverse regularisation strength.
 C = 1.0
@@ -107,9 +107,7 @@ class MigbenchClassification(AbsTaskClassification):
             {"id": unit_id, self.task: names[i]}
             for unit_id, i in zip(ids, predicted.tolist(), strict=True)
         ]
-        metric = metric_for(get_task(self.task))
-        totals = metric.statistics([names[i] for i in labels], [names[i] for i in predicted])
-        scores = metric.scores(totals.total())
+        scores = metrics(self.task, [names[i] for i in labels], [names[i] for i in predicted])
         return {key: value for key, value in scores.items() if isinstance(value, float)}
 
 

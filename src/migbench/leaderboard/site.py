@@ -27,8 +27,8 @@ from migbench.fileio import output_dir
 from migbench.leaderboard import ranking
 from migbench.leaderboard.card import card_schema
 from migbench.leaderboard.store import PROTOCOL_SPLITS, SEED, load_store
-from migbench.scoring.comparison import compare
-from migbench.scoring.gold import load_protocol
+from migbench.scoring.gold import Gold
+from migbench.scoring.scorer import Scorer
 from migbench.scoring.tasks import TASKS
 
 log = logging.getLogger("migbench")
@@ -184,7 +184,8 @@ def _table_pairs(
     dataset: str | os.PathLike[str] | None,
 ) -> list[dict[str, Any]]:
     task, protocol = table.split(".")
-    gold = None
+    split = None if protocol == "cv" else PROTOCOL_SPLITS[protocol]
+    scorer = Scorer(task, Gold(protocol=protocol, split=split, dataset=dataset), seed=SEED)
     pairs = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -192,9 +193,7 @@ def _table_pairs(
             if found is None:
                 log.info("%s: testing %s against %s", table, a, b)
                 files = {a: store / a / f"{table}.jsonl", b: store / b / f"{table}.jsonl"}
-                if gold is None:
-                    gold = load_protocol(protocol, split="test", dataset=dataset)
-                found = compare(task, files, gold=gold, seed=SEED)["pairs"][0]
+                found = scorer.compare(files)["pairs"][0]
             pairs.append(found)
     return pairs
 

@@ -33,9 +33,8 @@ from migbench.errors import MigbenchError
 from migbench.fileio import output_dir
 from migbench.jsonio import InputError, read_json
 from migbench.leaderboard.card import CARD_NAME, load_card
-from migbench.scoring.api import score
-from migbench.scoring.comparison import compare
-from migbench.scoring.gold import load_protocol
+from migbench.scoring.gold import Gold
+from migbench.scoring.scorer import Scorer
 from migbench.scoring.submission import SubmissionError, read_submission
 from migbench.scoring.tasks import TASKS
 
@@ -81,6 +80,12 @@ class Entry:
         """The split the file predicts."""
         return PROTOCOL_SPLITS[self.protocol]
 
+    def scorer(self, dataset: str | os.PathLike[str] | None) -> Scorer:
+        """Return the scorer of this file's task against its protocol's gold."""
+        split = None if self.protocol == "cv" else self.split
+        gold = Gold(protocol=self.protocol, split=split, dataset=dataset)
+        return Scorer(self.task, gold, seed=SEED)
+
 
 def file_name(task: str, protocol: str) -> str:
     """Return the name of a submission's predictions file for ``task`` under ``protocol``."""
@@ -124,24 +129,6 @@ def read_folder(folder: Path) -> tuple[dict[str, Any], list[Entry]]:
     return card, entries
 
 
-def signature(result: dict[str, Any], protocol: str) -> str:
-    """Return the string that says how a score was computed, as sacrebleu's signature does."""
-    ci = result["ci"]
-    resampling = f"bootstrap:{ci['n_resamples']}" if ci else "bootstrap:0"
-    parts = [
-        f"migbench:{result['scorer_version']}",
-        f"dataset:{result['dataset_version']}",
-        f"task:{result['task']}",
-        f"metric:{result['main_metric']}",
-        f"protocol:{protocol}",
-        f"split:{PROTOCOL_SPLITS[protocol]}",
-        *([f"tagset:{result['tagset']}"] if "tagset" in result else []),
-        resampling,
-        f"seed:{SEED}",
-    ]
-    return "|".join(parts)
-
-
 def submit(
     folder: Path,
     store: Path,
@@ -165,22 +152,14 @@ def submit(
     """
     card, entries = read_folder(folder)
     contents = {entry.table: read_submission(entry.path) for entry in entries}
+    scorers = {entry.table: entry.scorer(dataset) for entry in entries}
     results, problems = [], []
     for entry in entries:
         try:
-            scored = score(
-                entry.task,
-                entry.path,
-                protocol=entry.protocol,
-                split="test",  # under split and genre; cv scores every unit
-                dataset=dataset,
-                n_resamples=N_RESAMPLES,
-                seed=SEED,
-            )
+            scored = scorers[entry.table].score(entry.path, n_resamples=N_RESAMPLES)
         except SubmissionError as exc:
             problems.append(f"{entry.path}: {exc}")
             continue
-        scored["signature"] = signature(scored, entry.protocol)
         scored["table"] = entry.table
         scored["protocol"] = entry.protocol
         scored["split"] = entry.split
@@ -188,7 +167,7 @@ def submit(
         results.append(scored)
     if problems:
         raise SubmitError("\n".join(problems))
-    pairs = _pairs(card["name"], entries, results, store, dataset=dataset, n_trials=n_trials)
+    pairs = _pairs(card["name"], entries, results, scorers, store, n_trials=n_trials)
     record = {"name": card["name"], "card": card, "results": results, "pairs": pairs}
     with output_dir(store / card["name"], inputs=[folder]) as staging:
         (staging / CARD_NAME).write_bytes(_dumps(card))
@@ -202,30 +181,23 @@ def _pairs(
     name: str,
     entries: list[Entry],
     results: list[dict[str, Any]],
+    scorers: dict[str, Scorer],
     store: Path,
     *,
-    dataset: str | os.PathLike[str] | None,
     n_trials: int,
 ) -> list[dict[str, Any]]:
     """Test the new system against every other system of the store, table by table."""
     digests = {result["table"]: result["sha256"] for result in results}
     pairs = []
     others = [record for record in load_store(store) if record["name"] != name]
-    gold = {}  # each protocol's gold, loaded once
     for entry in entries:
-        if entry.protocol not in gold:
-            gold[entry.protocol] = load_protocol(entry.protocol, split="test", dataset=dataset)
         for other in others:
             theirs = next((r for r in other["results"] if r["table"] == entry.table), None)
             if theirs is None:
                 continue
             path = store / other["name"] / entry.path.name
-            compared = compare(
-                entry.task,
-                {name: entry.path, other["name"]: path},
-                gold=gold[entry.protocol],
-                n_trials=n_trials,
-                seed=SEED,
+            compared = scorers[entry.table].compare(
+                {name: entry.path, other["name"]: path}, n_trials=n_trials
             )
             pairs.append(
                 {
