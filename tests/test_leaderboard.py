@@ -339,3 +339,13 @@ def test_entering_the_baselines_anew_gives_the_committed_store(tmp_path):
         for path in sorted((committed / name).iterdir()):
             assert (store / name / path.name).read_bytes() == path.read_bytes(), path
     assert (store / "someone-else" / "results.json").read_text() == "{}"
+
+
+def test_readme_states_the_trials_and_the_error_rate_the_store_uses():
+    from migbench.leaderboard.store import N_TRIALS
+
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"paired approximate randomization, {N_TRIALS:,} trials" in readme
+    assert f"`compare` ({N_TRIALS:,} trials of each test)" in readme
+    assert f"separated at family-wise α = {ranking.ALPHA}" in readme
+    assert f"Holm needs p below {ranking.ALPHA} / pairs" in readme
