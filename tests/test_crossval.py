@@ -14,6 +14,9 @@ import migbench
 from migbench.crossval import UNLABELLED_FIELDS, FoldError
 from migbench.scoring.submission import SubmissionError
 
+#: Every test here reads the repository's dataset or guidelines.
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parent.parent
 
 

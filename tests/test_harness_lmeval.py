@@ -14,6 +14,9 @@ from migbench.harness import lmeval
 from migbench.harness.prompts import definitions, definitions_from_guidelines, instructions
 from tests.tiny_models import tiny_gpt2
 
+#: Every test here reads the repository's dataset or guidelines.
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -108,6 +108,7 @@ def test_a_card_that_is_not_json_names_the_file(tmp_path):
 # Submit ------------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_submit_writes_one_record_with_the_scorers_results_and_signature(board):
     store, _, _ = board
     record = json.loads((store / "tfidf-lr" / RECORD_NAME).read_text())
@@ -122,6 +123,7 @@ def test_submit_writes_one_record_with_the_scorers_results_and_signature(board):
     assert record["card"]["name"] == "tfidf-lr"
 
 
+@pytest.mark.integration
 def test_submit_tests_the_new_system_against_every_earlier_one(board):
     store, _, _ = board
     record = json.loads((store / "oracle" / RECORD_NAME).read_text())
@@ -136,6 +138,7 @@ def test_submit_tests_the_new_system_against_every_earlier_one(board):
     assert found["p_randomization"] == expected["p_randomization"]
 
 
+@pytest.mark.integration
 def test_a_bad_file_names_file_line_and_id_and_writes_nothing(tmp_path):
     rows = perfect_stance()
     rows[2] = {**rows[2], "stance": "pro"}
@@ -150,6 +153,7 @@ def test_a_bad_file_names_file_line_and_id_and_writes_nothing(tmp_path):
     assert not store.exists()
 
 
+@pytest.mark.integration
 def test_a_stray_file_is_named_with_the_valid_names(tmp_path):
     folder = folder_with(tmp_path, "stray", {"stance.cv.jsonl": perfect_stance()})
     (folder / "stance.test.jsonl").write_text("")
@@ -159,6 +163,7 @@ def test_a_stray_file_is_named_with_the_valid_names(tmp_path):
         submit(folder, tmp_path / "store")
 
 
+@pytest.mark.integration
 def test_protocols_must_match_the_files(tmp_path):
     folder = folder_with(
         tmp_path, "mismatch", {"stance.cv.jsonl": perfect_stance()}, protocols=["split"]
@@ -167,6 +172,7 @@ def test_protocols_must_match_the_files(tmp_path):
         submit(folder, tmp_path / "store")
 
 
+@pytest.mark.integration
 def test_a_failed_resubmission_leaves_the_stored_system_intact(board, tmp_path):
     store, _, _ = board
     before = (store / "majority" / RECORD_NAME).read_bytes()
@@ -176,6 +182,7 @@ def test_a_failed_resubmission_leaves_the_stored_system_intact(board, tmp_path):
     assert (store / "majority" / RECORD_NAME).read_bytes() == before
 
 
+@pytest.mark.integration
 def test_cli_submit_reports_a_bad_card_without_traceback(tmp_path, capsys):
     folder = folder_with(tmp_path, "x", {"stance.cv.jsonl": perfect_stance()}, seeds="zero")
     assert main(["submit", str(folder), "--store", str(tmp_path / "store")]) == 1
@@ -262,6 +269,7 @@ def test_adjusted_p_values_are_holms(seed):
 # Site --------------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_the_new_system_is_on_the_page_alone_in_the_top_group(board):
     _, site, data = board
     (table,) = [t for t in data["tables"] if (t["task"], t["protocol"]) == ("stance", "cv")]
@@ -273,6 +281,7 @@ def test_the_new_system_is_on_the_page_alone_in_the_top_group(board):
     assert (site / "systems" / "oracle.html").is_file()
 
 
+@pytest.mark.integration
 def test_every_system_and_table_appears_on_the_front_page(board):
     store, site, data = board
     index = (site / "index.html").read_text()
@@ -283,6 +292,7 @@ def test_every_system_and_table_appears_on_the_front_page(board):
     assert (site / "plots" / "stance.png").is_file()
 
 
+@pytest.mark.integration
 def test_the_site_is_byte_identical_when_rebuilt(board, tmp_path):
     store, site, _ = board
     build_site(store, tmp_path / "again")
@@ -294,6 +304,7 @@ def test_the_site_is_byte_identical_when_rebuilt(board, tmp_path):
         assert (site / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
+@pytest.mark.integration
 def test_the_json_beside_the_pages_holds_every_system(board):
     store, site, _ = board
     data = json.loads((site / "leaderboard.json").read_text())
@@ -302,6 +313,7 @@ def test_the_json_beside_the_pages_holds_every_system(board):
 
 
 @pytest.mark.release
+@pytest.mark.integration
 def test_the_committed_site_is_the_committed_stores(tmp_path):
     site = REPO / "leaderboard" / "site"
     build_site(REPO / "leaderboard" / "results", tmp_path / "site")
@@ -315,11 +327,12 @@ def test_the_committed_site_is_the_committed_stores(tmp_path):
 
 
 @pytest.mark.release
+@pytest.mark.integration
 def test_every_baseline_with_predictions_is_in_the_committed_store():
-    from baselines.leaderboard import CARDS
+    from baselines.registry import BASELINES
 
     stored = {record["name"]: record for record in load_store(REPO / "leaderboard" / "results")}
-    assert sorted(stored) == sorted(CARDS)
+    assert sorted(stored) == sorted(BASELINES)
     for record in stored.values():
         for result in record["results"]:
             path = REPO / "leaderboard" / "results" / record["name"] / f"{result['table']}.jsonl"
@@ -327,6 +340,7 @@ def test_every_baseline_with_predictions_is_in_the_committed_store():
 
 
 @pytest.mark.release
+@pytest.mark.slow
 def test_entering_the_baselines_anew_gives_the_committed_store(tmp_path):
     from baselines.leaderboard import enter_baselines
 
@@ -341,6 +355,7 @@ def test_entering_the_baselines_anew_gives_the_committed_store(tmp_path):
     assert (store / "someone-else" / "results.json").read_text() == "{}"
 
 
+@pytest.mark.integration
 def test_readme_states_the_trials_and_the_error_rate_the_store_uses():
     from migbench.leaderboard.store import N_TRIALS
 

@@ -22,6 +22,7 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import check_output_file, write_atomic
+from migbench.jsonio import printable
 from migbench.scoring.api import score, validate
 from migbench.scoring.evaluation import MAX_RESAMPLES, MAX_SEED
 from migbench.scoring.scorer import DEFAULT_RESAMPLES, DEFAULT_SEED
@@ -113,7 +114,7 @@ def format_text(result: dict[str, Any]) -> str:
         each = ", ".join(f"{row['main_score']:.4f}" for row in folds["per_fold"].values())
         lines.append(f"{'per fold':<22}{folds['mean']:.4f} ± {folds['sd']:.4f} ({each})")
     for document, row in result.get("per_document", {}).items():
-        lines.append(f"{document:<22}{row['main_score']:.4f} ({row['n_units']} units)")
+        lines.append(f"{printable(document):<22}{row['main_score']:.4f} ({row['n_units']} units)")
     width = max(map(len, metrics["per_label"])) + 2
     lines += ["", f"{'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for label, row in metrics["per_label"].items():
@@ -123,4 +124,4 @@ def format_text(result: dict[str, Any]) -> str:
         matrix = metrics["confusion_matrix"]
         lines += ["", "confusion matrix (rows gold, columns predicted, in label order)"]
         lines += [" ".join(f"{count:>6}" for count in row) for row in matrix["matrix"]]
-    return "\n".join(lines)
+    return printable("\n".join(lines), keep="\n")  # a doc id or file name may hold escapes

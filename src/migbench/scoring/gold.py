@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,7 +36,7 @@ from migbench.version import dataset_version
 #: Environment variable that names the dataset when no ``dataset`` argument does.
 DATASET_ENV = "MIGBENCH_DATASET"
 #: Largest gold file read, in bytes (100,000 units take about 80 MB).
-MAX_GOLD_BYTES = 512 * 1024 * 1024
+MAX_GOLD_BYTES = 128 * 1024 * 1024
 #: The gold layers: the single-label layers and the IOB2 tags.
 LAYERS: tuple[str, ...] = (*CHOICE_LAYERS, "ner_tags")
 
@@ -279,16 +279,16 @@ def load_gold_file(path: PathLike, *, layers: Sequence[str] = LAYERS) -> list[Go
         data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
     except (jsonio.InputError, UnicodeDecodeError) as exc:
         raise GoldError(f"cannot read gold file {path}: {exc}") from None
-    rows = []
-    for number, line in enumerate(data.splitlines(), 1):
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise GoldError(f"{path}, line {number}: invalid JSON: {exc}") from None
-        if (problem := jsonio.structure_problem(line, row)) is not None:
+    return gold_from_rows(_gold_lines(path, data), source=str(path), layers=layers)
+
+
+def _gold_lines(path: str | os.PathLike[str], data: bytes) -> Iterator[Any]:
+    """Yield the rows of a gold JSONL text one by one, so the first bad one stops the reading."""
+    for number, line in jsonio.jsonl_lines(data):  # the rules every JSONL reader shares
+        row, problem = jsonio.parse_line(line)
+        if problem is not None:
             raise GoldError(f"{path}, line {number}: {problem}")
-        rows.append(row)
-    return gold_from_rows(rows, source=str(path), layers=layers)
+        yield row
 
 
 @without_cyclic_gc
