@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,models,ray,test]'
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
@@ -38,5 +38,5 @@ test: lint
 # training, no checks of the committed outputs. The baseline tests' module is not even collected:
 # importing torch, transformers and spaCy alone takes seconds.
 check-fast: $(STAMP)
-	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines" \
+	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines and not slow" \
 		--ignore=tests/test_baselines.py

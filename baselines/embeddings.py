@@ -52,6 +52,21 @@ def features(units: Sequence[Unit], *, context: bool, model: str | None = None) 
     return np.hstack([embed([unit[field] for unit in units], model) for field in fields])
 
 
+def fit(
+    task: str, train: Sequence[Unit], seed: int, *, context: bool = False, model: str | None = None
+) -> Any:
+    """Choose C on ``train`` by grouped cross-validation and refit; return the fitted search."""
+    classifier = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
+    return grouped_search(
+        classifier,
+        {"C": C_GRID},
+        features(train, context=context, model=model),
+        gold_labels(task, train),
+        cv_groups(train),
+        task,
+    )
+
+
 def fit_predict(
     task: str,
     experiment: Experiment,
@@ -61,16 +76,7 @@ def fit_predict(
     model: str | None = None,
 ) -> dict[str, list[Any]]:
     """Train on the experiment's train units and predict its target splits."""
-    train = experiment.train
-    classifier = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
-    search = grouped_search(
-        classifier,
-        {"C": C_GRID},
-        features(train, context=context, model=model),
-        gold_labels(task, train),
-        cv_groups(train),
-        task,
-    )
+    search = fit(task, experiment.train, seed, context=context, model=model)
     return {
         split: search.predict(features(units, context=context, model=model)).tolist()
         for split, units in experiment.targets.items()

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "migbench.cli.docs",
     "migbench.cli.scoring",
     "migbench.cli.statistics",
+    "migbench.cli.models",
 )
 
 #: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);
@@ -37,6 +38,10 @@ EXTRAS: dict[str, str] = {
     "seqeval": "annotation",
     "sklearn": "dataset",
     "matplotlib": "dataset",
+    "skops": "models",
+    "sentence_transformers": "models",
+    "spacy": "models",
+    "ray": "ray",
 }
 
 log = logging.getLogger("migbench")

