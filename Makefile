@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
 # build the dataset, train and score every baseline and regenerate the results (baselines.run_all),
-# and rewrite the generated numbers of README.md and DATASHEET.md.
+# build the released models from the best baselines (baselines.release), and rewrite the generated
+# numbers of README.md and DATASHEET.md.
 run: $(STAMP)
 	$(BIN)/migbench ls-tasks
 	$(BIN)/migbench validate-annotations
 	$(BIN)/migbench agreement > /dev/null
 	$(BIN)/python -m baselines.run_all
+	$(BIN)/python -m baselines.release
 	$(BIN)/migbench docs
 
 lint: $(STAMP)

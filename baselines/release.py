@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import tempfile
 import zipfile
@@ -51,6 +52,10 @@ OTHER_PROTOCOLS: tuple[tuple[str, str, str], ...] = (
 )
 #: Fixed date of every member of a skops zip, so that the file depends on its content only.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+SKOPS_SCHEMA = "schema.json"
+_ARRAY = re.compile(r'"file": "([^"]+\.npy)"')
+#: Settings of the training run that name this machine's files; the saved pipeline leaves them out.
+MACHINE_PATHS = ("train", "dev", "base")
 
 
 def choose(task: str) -> str:
@@ -79,12 +84,23 @@ def result(baseline: str, task: str, scheme: str, split: str) -> dict[str, Any] 
     }
 
 
-def deterministic_zip(path: Path) -> None:
-    """Rewrite a zip file with fixed member dates and order, so equal content gives equal bytes."""
+def deterministic_skops(path: Path) -> None:
+    """Rewrite a skops file so that equal content gives equal bytes.
+
+    skops names each array file after the object's memory address and zips it with the current
+    time: the arrays are renamed by their order in the schema, and every member gets a fixed date.
+    """
     with zipfile.ZipFile(path) as source:
-        members = sorted((info.filename, source.read(info)) for info in source.infolist())
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    schema = members.pop(SKOPS_SCHEMA).decode("utf-8")
+    names = {old: f"{index}.npy" for index, old in enumerate(dict.fromkeys(_ARRAY.findall(schema)))}
+    if set(names) != set(members):
+        raise ValueError(f"{path}: arrays {sorted(members)} do not match the schema's")
+    schema = _ARRAY.sub(lambda match: f'"file": "{names[match[1]]}"', schema)
+    renamed = {names[old]: data for old, data in members.items()}
+    renamed[SKOPS_SCHEMA] = schema.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in members:
+        for name, data in sorted(renamed.items()):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -99,7 +115,7 @@ def save_classifier(task: str, baseline: str, units: Sequence[dict], folder: Pat
     search = embeddings.fit(task, units, SEED, context=context)
     path = folder / "classifier.skops"
     skops.io.dump(search.best_estimator_, path)
-    deterministic_zip(path)
+    deterministic_skops(path)
     encoder = provenance.model_path(provenance.MINILM)
     pin = provenance.pins()[provenance.MINILM]
     return {
@@ -123,6 +139,11 @@ def save_tagger(units: Sequence[dict], folder: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="migbench-release-") as scratch:
         best = spacy_ner.train_pipeline(units, SEED, Path(scratch))
         spacy.load(best).to_disk(folder / "pipeline")
+    config = folder / "pipeline" / "config.cfg"
+    text = config.read_text(encoding="utf-8")
+    for name in MACHINE_PATHS:
+        text = re.sub(rf"(?m)^{name} = .*$", f"{name} = null", text, count=1)
+    config.write_text(text, encoding="utf-8")
     base = provenance.model_path(provenance.SPACY_SM)
     pin = provenance.pins()[provenance.SPACY_SM]
     return {

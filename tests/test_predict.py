@@ -130,6 +130,15 @@ def test_documents_are_segmented_by_the_project_segmenter(tmp_path: Path) -> Non
     ]
 
 
+def test_a_dataset_folder_is_read_with_its_ids_and_neighbours() -> None:
+    dataset = Path(__file__).resolve().parent.parent / "dataset"
+    found = list(read(str(dataset), "dataset", config="all", split="validation+test"))
+    units = [item for item in found if isinstance(item, Record)]
+    assert len(units) == len(found)
+    assert all(unit.id.startswith(unit.doc_id) for unit in units)
+    assert all(unit.prev_text is not None for unit in units)
+
+
 def test_context_skips_bad_lines_and_keeps_documents_apart() -> None:
     items = [
         Record(1, "a", "A", "d1"),

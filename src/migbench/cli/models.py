@@ -115,7 +115,7 @@ def _predict(args: argparse.Namespace) -> int:
     )
     fields = Fields(text=args.text_field, id=args.id_field, doc_id=args.doc_field)
     run = {
-        "input": readers.fingerprint(args.input, fmt),
+        "input": readers.fingerprint(args.input),
         "format": fmt,
         "fields": [fields.text, fields.id, fields.doc_id],
         "config": args.config,

@@ -133,23 +133,20 @@ def read(
     raise ValueError(f"unknown format {fmt!r}; choose from {FORMATS}")
 
 
-def fingerprint(source: str, fmt: str) -> str:
-    """Return a value that changes when the input does: its name, size and modification time.
+def fingerprint(source: str) -> str:
+    """Return a value that changes when the input does.
 
-    A Hub id or dataset folder is fingerprinted by its name only.
+    The name, size and modification time of the file, or of every file below the folder; a
+    Hub id by its name.
     """
     path = Path(source)
-    if fmt != "dataset" and path.is_file():
-        status = path.stat()
-        key = f"{path.resolve()}\0{status.st_size}\0{status.st_mtime_ns}"
-    elif fmt == "documents" and path.is_dir():
-        key = "\0".join(
-            f"{doc}\0{doc.stat().st_size}\0{doc.stat().st_mtime_ns}"
-            for doc in _document_files(path)
-        )
-    else:
-        key = source
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    parts = [source]
+    for file in files:
+        if file.is_file():
+            status = file.stat()
+            parts.append(f"{file.resolve()}\0{status.st_size}\0{status.st_mtime_ns}")
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def with_context(items: Iterable[Item]) -> Iterator[Item]:
