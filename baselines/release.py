@@ -29,7 +29,8 @@ from typing import Any
 
 import migbench
 from baselines import embeddings, provenance, spacy_ner
-from baselines.data import EVERY_UNIT, REPO, RESULTS, SCHEME_DIRS, TASKS, load_units
+from baselines.data import TASKS, load_units
+from baselines.paths import EVERY_UNIT, REPO, RESULTS, SPACY_CONFIG, PredictionName, prediction_path
 from baselines.summary import best_baseline, load_results, scores
 from migbench.fileio import output_dir
 from migbench.models import artifact
@@ -45,9 +46,9 @@ RELEASABLE: dict[str, tuple[str, bool]] = {
     "embed-lr-ctx": ("embedding-classifier", True),
     "spacy-ner": ("spacy-ner", False),
 }
-#: Results reported on the card besides cross-validation: scheme, split, scorer protocol.
+#: Results reported on the card besides cross-validation: protocol, split, label.
 OTHER_PROTOCOLS: tuple[tuple[str, str, str], ...] = (
-    ("official", "test", "fixed split, test"),
+    ("split", "test", "fixed split, test"),
     ("genre", "test", "genre transfer (report → news), test"),
 )
 #: Fixed date of every member of a skops zip, so that the file depends on its content only.
@@ -68,9 +69,10 @@ def choose(task: str) -> str:
     return best
 
 
-def result(baseline: str, task: str, scheme: str, split: str) -> dict[str, Any] | None:
+def result(baseline: str, task: str, protocol: str, split: str) -> dict[str, Any] | None:
     """Return a committed result's main score and interval, None where there is none."""
-    path = RESULTS / SCHEME_DIRS[scheme] / f"{baseline}.{task}.{split}.json"
+    name = PredictionName(protocol, baseline, task, split, None)
+    path = prediction_path(RESULTS, name).with_suffix(".json")
     if not path.is_file():
         return None
     found = json.loads(path.read_text(encoding="utf-8"))
@@ -149,7 +151,7 @@ def save_tagger(units: Sequence[dict], folder: Path) -> dict:
     return {
         "context": False,
         "labels": sorted(migbench.get_task("ner").labels),
-        "hyperparameters": {"config": spacy_ner.CONFIG.relative_to(REPO).as_posix()},
+        "hyperparameters": {"config": SPACY_CONFIG.relative_to(REPO).as_posix()},
         "encoder": {
             "distribution": provenance.SPACY_SM,
             "version": pin["version"],
@@ -197,14 +199,14 @@ def release(task: str, out: Path) -> Path:
                 "command": f"python -m baselines.release --tasks {task}",
                 "cv_command": (
                     f"python -m baselines.run_all --skip-build --baselines {baseline} "
-                    f"--tasks {task} --schemes cv"
+                    f"--tasks {task} --protocols cv"
                 ),
             },
             "scores": {
                 "cv": result(baseline, task, "cv", EVERY_UNIT),
                 **{
-                    scheme: result(baseline, task, scheme, split)
-                    for scheme, split, _ in OTHER_PROTOCOLS
+                    protocol: result(baseline, task, protocol, split)
+                    for protocol, split, _ in OTHER_PROTOCOLS
                 },
             },
             "files": artifact.file_hashes(folder),
@@ -280,7 +282,7 @@ def card(manifest: dict[str, Any]) -> str:
         "| protocol | score | result file |",
         "|---|---|---|",
         _score_line("full-corpus cross-validation (headline)", scores_["cv"]),
-        *(_score_line(label, scores_[scheme]) for scheme, _, label in OTHER_PROTOCOLS),
+        *(_score_line(label, scores_[protocol]) for protocol, _, label in OTHER_PROTOCOLS),
         "",
         f"`{training['cv_command']}` retrains the cross-validation folds and reproduces the "
         "first row.",

@@ -13,22 +13,16 @@ from sklearn.metrics import cohen_kappa_score
 
 from migbench.annotation.agreement import agreement_markdown, agreement_report, choice_agreement
 from migbench.annotation.sampling import second_pass_sample
-from migbench.annotation.store import (
-    ANNOTATORS_NAME,
-    EXPORTS,
-    load_annotated_units,
-    read_annotators,
-)
+from migbench.annotation.store import ANNOTATORS_NAME, read_annotators
 from migbench.cli import main
 from migbench.errors import MigbenchError
-from migbench.labelstudio.export import ExportError
+from migbench.labelstudio.export import EXPORTS, ExportError, load_annotated_units
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES
 
-from .conftest import REPO, SEEDS
-
-ANNOTATIONS = REPO / "annotations"
+from .conftest import ANNOTATIONS, SEEDS
 
 
+@pytest.mark.slow
 def test_every_unit_has_exactly_one_complete_gold_annotation(
     repo_annotated, repo_annotators, repo_units
 ):
@@ -71,6 +65,7 @@ def test_every_pass_disagreement_has_an_adjudication_reason(repo_annotated, repo
     assert report_rows
 
 
+@pytest.mark.slow
 def test_validate_annotations_passes_on_the_committed_exports():
     assert (
         main(["validate-annotations", "--seeds", str(SEEDS), "--annotations", str(ANNOTATIONS)])
@@ -78,6 +73,7 @@ def test_validate_annotations_passes_on_the_committed_exports():
     )
 
 
+@pytest.mark.slow
 def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)
@@ -94,6 +90,7 @@ def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
     assert err.startswith("migbench: error: ")
 
 
+@pytest.mark.integration
 def test_a_unit_without_any_task_is_reported(repo_units, tmp_path):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)
@@ -122,6 +119,7 @@ def test_choice_agreement_matches_sklearn_and_handles_a_single_label():
     assert constant["krippendorff_alpha"] is None
 
 
+@pytest.mark.slow
 def test_agreement_refuses_an_annotator_missing_from_annotators_json(tmp_path, capsys):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)

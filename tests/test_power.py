@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +11,7 @@ from migbench.cli import main
 from migbench.scoring.power import minimum_detectable_difference, power_markdown
 from migbench.scoring.tasks import TASKS
 
-REPO = Path(__file__).resolve().parent.parent
-GOLD = REPO / "tests/fixtures/gold.jsonl"
-EXAMPLES = REPO / "examples"
+from .conftest import EXAMPLES, GOLD
 
 
 def reference(n: int, right: float, seed: int) -> tuple[list[str], list[str]]:
@@ -29,6 +26,7 @@ def mdd(gold, predicted, **options):
     return minimum_detectable_difference(TASKS["frame"], gold, predicted, **options)
 
 
+@pytest.mark.slow
 def test_the_smallest_detectable_effect_has_the_power_and_the_one_below_does_not():
     gold, predicted = reference(200, 0.6, seed=1)
     result = mdd(gold, predicted)
@@ -41,12 +39,14 @@ def test_the_smallest_detectable_effect_has_the_power_and_the_one_below_does_not
     assert result == mdd(gold, predicted), "seeded: the same result twice"
 
 
+@pytest.mark.slow
 def test_more_units_detect_smaller_differences():
     small = mdd(*reference(100, 0.6, seed=2))["minimum_detectable_difference"]
     large = mdd(*reference(400, 0.6, seed=2))["minimum_detectable_difference"]
     assert large < small
 
 
+@pytest.mark.slow
 def test_churn_makes_differences_harder_to_detect():
     gold, predicted = reference(200, 0.6, seed=3)
     assert (
@@ -93,6 +93,7 @@ def test_cli_power_on_an_example_submission(capsys):
     assert main([*argv, "--simulations", "0"]) == 2
 
 
+@pytest.mark.slow
 def test_power_markdown_reports_found_and_unreachable_differences():
     gold, predicted = reference(200, 0.6, seed=1)
     found = mdd(gold, predicted)

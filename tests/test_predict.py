@@ -16,9 +16,6 @@ from migbench.cli import main
 from migbench.predict.readers import BadLine, Record, read, with_context
 from migbench.predict.run import batches, side_files
 
-pytest.importorskip("skops")
-pytest.importorskip("sentence_transformers")
-
 LABELS = ("against", "favor", "none")
 
 
@@ -64,6 +61,8 @@ def make_model(folder: Path, *, context: bool) -> Path:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("skops")
+    pytest.importorskip("sentence_transformers")
     return make_model(tmp_path_factory.mktemp("models") / "migbench-stance", context=True)
 
 
@@ -163,6 +162,7 @@ def test_batches_resume_after_a_line_and_count_units_only() -> None:
     assert [[i.line for i in batch] for batch in batches(items, 2, after=2)] == [[3, 4]]
 
 
+@pytest.mark.slow
 def test_predict_reports_bad_lines_and_writes_the_others(
     model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -182,6 +182,7 @@ def test_predict_reports_bad_lines_and_writes_the_others(
     assert not any(path.exists() for path in side_files(out))
 
 
+@pytest.mark.slow
 def test_a_fatal_bad_line_keeps_what_was_written_and_the_run_goes_on(
     model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -202,6 +203,7 @@ def test_a_fatal_bad_line_keeps_what_was_written_and_the_run_goes_on(
     assert out.read_bytes() == reference.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_another_job_is_not_resumed(model: Path, tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", 5)
     out = tmp_path / "out.jsonl"
@@ -216,6 +218,7 @@ def test_a_checkpoint_of_another_job_is_not_resumed(model: Path, tmp_path: Path)
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_parquet_output_holds_the_jsonl_rows(model: Path, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
@@ -229,6 +232,7 @@ def test_parquet_output_holds_the_jsonl_rows(model: Path, tmp_path: Path) -> Non
     assert pq.read_table(tmp_path / "out.parquet").to_pylist() == rows
 
 
+@pytest.mark.slow
 def test_an_altered_model_file_is_refused(model: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -241,6 +245,7 @@ def test_an_altered_model_file_is_refused(model: Path, tmp_path: Path) -> None:
     assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
 
 
+@pytest.mark.slow
 def test_models_lists_the_models_of_a_folder(
     model: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

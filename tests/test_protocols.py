@@ -9,7 +9,6 @@ import random
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 from seqeval.metrics import f1_score as seqeval_f1
@@ -20,8 +19,7 @@ import migbench
 from migbench.scoring.gold import DATASET_ENV, GoldError, _hub_rows, find_dataset, load_protocol
 from migbench.scoring.iob2 import repair_iob2
 
-REPO = Path(__file__).resolve().parent.parent
-DATASET = REPO / "dataset"
+from .conftest import DATASET, REPO
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +54,7 @@ def reference(task: str, gold: list, predicted: list) -> float:
     return f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("task", list(migbench.TASKS))
 def test_cv_scores_pooled_per_fold_and_per_document_as_sklearn_and_seqeval(every_unit, task):
     submission = random_submission(every_unit, task, seed=3)
@@ -86,12 +85,14 @@ def test_a_cv_submission_must_cover_every_unit(every_unit):
         migbench.score("stance", submission, protocol="cv", dataset=DATASET, n_resamples=0)
 
 
+@pytest.mark.integration
 def test_the_hub_reader_gives_the_rows_the_folder_reader_gives():
     # datasets.load_dataset reads a Hub id and a local folder alike; a folder needs no network.
     via_datasets = [row["id"] for row in _hub_rows(str(DATASET), "all", "test")]
     assert via_datasets == [unit.id for unit in load_protocol("split", dataset=DATASET)]
 
 
+@pytest.mark.integration
 def test_scoring_works_from_outside_the_checkout(tmp_path):
     submission = REPO / "baselines" / "predictions" / "majority.stance.test.jsonl"
     env = {k: v for k, v in os.environ.items() if k != DATASET_ENV}
@@ -119,8 +120,8 @@ def test_the_environment_names_the_dataset_and_a_bad_name_says_what_is_expected(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--protocol", "cv", "--split", "test"], "--split applies to split and genre only"),
-        (["--gold", "x.jsonl", "--protocol", "cv"], "--gold replaces --protocol"),
+        (["--protocol", "cv", "--split", "test"], "a split applies to split and genre only"),
+        (["--gold", "x.jsonl", "--protocol", "cv"], "gold file replaces protocol"),
         (["--protocol", "folds"], "invalid choice: 'folds'"),
     ],
 )
@@ -130,3 +131,17 @@ def test_protocol_usage_errors_exit_2(capsys, argv, message):
     code = main(["score", "--task", "stance", "x.jsonl", *argv])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"protocol": "cv", "split": "test"}, "a split applies to split and genre only"),
+        ({"protocol": "cv", "gold": "x.jsonl"}, "gold file replaces protocol"),
+        ({"split": "train"}, "unknown split 'train'"),
+        ({"protocol": "folds"}, "unknown protocol 'folds'"),
+    ],
+)
+def test_the_api_refuses_what_the_cli_refuses(options, message):
+    with pytest.raises(ValueError, match=message):
+        migbench.score("stance", "x.jsonl", **options)

@@ -17,12 +17,13 @@ from migbench.dataset.croissant import CROISSANT_NAME
 from migbench.dataset.descriptions import field_description, flat_features, type_name
 from migbench.errors import MigbenchError
 
-from .conftest import REPO
+from .conftest import ANNOTATIONS, DATASET, REPO
 
-DATASET = REPO / "dataset"
-ANNOTATIONS = REPO / "annotations"
 #: The release date is set when a version is published, not by the build.
 ALLOWED_WARNINGS = {"datePublished"}
+
+# Every test here reads the committed dataset and docs.
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +101,7 @@ def croissant() -> mlc.Dataset:
     return mlc.Dataset(jsonld=str(DATASET / CROISSANT_NAME))
 
 
+@pytest.mark.slow
 def test_croissant_is_valid(croissant):
     issues = croissant.metadata.issues
     assert not issues.errors

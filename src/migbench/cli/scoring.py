@@ -22,13 +22,12 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import check_output_file, write_atomic
-from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
-from migbench.scoring.evaluation import MAX_RESAMPLES
+from migbench.jsonio import printable
+from migbench.scoring.api import score, validate
+from migbench.scoring.evaluation import MAX_RESAMPLES, MAX_SEED
+from migbench.scoring.scorer import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 log = logging.getLogger("migbench")
-
-#: Largest bootstrap seed (numpy takes any, a 32-bit one is enough).
-MAX_SEED = 2**32 - 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +94,9 @@ def format_text(result: dict[str, Any]) -> str:
     gold = gold_description(result)
     lines = [
         f"task      {result['task']} (main metric {result['main_metric']})",
-        f"gold      {gold}; dataset {result['dataset_version']}, scorer {result['scorer_version']}",
+        f"gold      {gold}; dataset {result['dataset_version'] or 'unknown'}, "
+        f"scorer {result['scorer_version']}",
+        f"signature {result['signature']}",
         f"units     {result['n_units']} ({result['n_missing']} without prediction)",
     ]
     ci = result["ci"]
@@ -113,7 +114,7 @@ def format_text(result: dict[str, Any]) -> str:
         each = ", ".join(f"{row['main_score']:.4f}" for row in folds["per_fold"].values())
         lines.append(f"{'per fold':<22}{folds['mean']:.4f} ± {folds['sd']:.4f} ({each})")
     for document, row in result.get("per_document", {}).items():
-        lines.append(f"{document:<22}{row['main_score']:.4f} ({row['n_units']} units)")
+        lines.append(f"{printable(document):<22}{row['main_score']:.4f} ({row['n_units']} units)")
     width = max(map(len, metrics["per_label"])) + 2
     lines += ["", f"{'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for label, row in metrics["per_label"].items():
@@ -123,4 +124,4 @@ def format_text(result: dict[str, Any]) -> str:
         matrix = metrics["confusion_matrix"]
         lines += ["", "confusion matrix (rows gold, columns predicted, in label order)"]
         lines += [" ".join(f"{count:>6}" for count in row) for row in matrix["matrix"]]
-    return "\n".join(lines)
+    return printable("\n".join(lines), keep="\n")  # a doc id or file name may hold escapes

@@ -22,9 +22,10 @@ from migbench.cli.options import (
     gold_options,
     gold_usage_problem,
 )
-from migbench.fileio import write_atomic
-from migbench.scoring.api import DEFAULT_SEED
-from migbench.scoring.comparison import compare, power
+from migbench.fileio import check_output_file, write_atomic
+from migbench.jsonio import printable
+from migbench.scoring.api import compare, power
+from migbench.scoring.evaluation import MAX_SEED
 from migbench.scoring.power import (
     ALPHA,
     CHURN,
@@ -34,6 +35,7 @@ from migbench.scoring.power import (
     N_TRIALS,
     POWER,
 )
+from migbench.scoring.scorer import DEFAULT_SEED
 from migbench.scoring.significance import DEFAULT_TRIALS, MAX_TRIALS
 
 log = logging.getLogger("migbench")
@@ -58,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"trials of each test (default {DEFAULT_TRIALS:,}, at most {MAX_TRIALS:,})",
     )
-    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     _output_arguments(parser)
     parser.set_defaults(func=_compare)
 
@@ -85,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"randomization trials per test (default {N_TRIALS})",
     )
-    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
     _output_arguments(parser)
     parser.set_defaults(func=_power)
@@ -109,6 +111,7 @@ def _fraction(text: str) -> float:
 def _compare(args: argparse.Namespace) -> int:
     if problem := gold_usage_problem(args):
         return _usage(problem)
+    _check_out(args)
     submissions: Any = args.submissions
     if args.names is not None:
         if len(args.names) != len(args.submissions) or len(set(args.names)) != len(args.names):
@@ -126,6 +129,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _power(args: argparse.Namespace) -> int:
     if problem := gold_usage_problem(args):
         return _usage(problem)
+    _check_out(args)
     try:
         result = power(
             args.task,
@@ -149,13 +153,25 @@ def _usage(message: str) -> int:
     return 2
 
 
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    submissions = args.submissions if hasattr(args, "submissions") else [args.submission]
+    return [*submissions, *gold_inputs(args)]
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse ``--out`` before the computation, which may take hours, not after it."""
+    if args.out is not None:
+        check_output_file(args.out, inputs=_inputs(args))
+
+
 def _emit(
     args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]
 ) -> int:
-    output = text(result) if args.format == "text" else json.dumps(result, indent=2)
+    output = json.dumps(result, indent=2)
+    if args.format == "text":  # a --name or a file name may hold terminal escapes
+        output = printable(text(result), keep="\n")
     if args.out is not None:
-        submissions = args.submissions if hasattr(args, "submissions") else [args.submission]
-        write_atomic(args.out, output + "\n", inputs=[*submissions, *gold_inputs(args)])
+        write_atomic(args.out, output + "\n", inputs=_inputs(args))
         log.info("wrote %s", args.out)
     print(output)
     return 0

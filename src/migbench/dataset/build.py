@@ -17,7 +17,8 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
+from migbench import jsonio
+from migbench.annotation.store import read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
 from migbench.corpus.segment import Unit
@@ -48,6 +49,7 @@ from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
+from migbench.labelstudio.export import load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
@@ -57,11 +59,14 @@ from migbench.schema import (
     STANCE_LABELS,
     UNIT_TYPES,
 )
+from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
 
+#: Largest datasheet copied into the dataset, in bytes.
+MAX_DATASHEET_BYTES = 1024 * 1024
+
 DATA_DIR = "data"
-STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
@@ -321,10 +326,10 @@ def build_dataset(
     check_output_dir(out, inputs=(seeds_dir, annotations_dir))  # before the work, not after
     datasheet = datasheet or annotations_dir.parent / DATASHEET_NAME
     significance_dir = significance_dir or annotations_dir.parent / "baselines" / "significance"
-    try:
-        datasheet_bytes = datasheet.read_bytes()
-    except OSError as exc:
-        raise MigbenchError(f"{datasheet}: cannot read the datasheet ({exc})") from None
+    try:  # a regular file of bounded size: a FIFO or /dev/zero is refused, never read
+        datasheet_bytes = jsonio.read_bytes(datasheet, max_bytes=MAX_DATASHEET_BYTES)
+    except jsonio.InputError as exc:
+        raise MigbenchError(f"cannot read the datasheet: {exc}") from None
     documents, units = load_units(seeds_dir)
     rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     annotators = read_annotators(annotations_dir)
@@ -346,7 +351,7 @@ def build_dataset(
         document_table = [strip_document(row) for row in full_documents]
     with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
         write_configs(staging, configs, document_table)
-        write_json(staging / STATS_NAME, stats)
+        write_json(staging / STATS_FILE, stats)
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
         # The card, licence and Croissant file describe both variants, so they are written from the
         # full rows: a rehydrated text-free folder equals a full build byte for byte.

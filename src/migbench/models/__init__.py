@@ -1,23 +1,21 @@
 """Released models: the best baseline of each task, trained on the whole corpus.
 
 :mod:`~migbench.models.artifact` reads and checks a model folder; :func:`load` returns its
-predictor, an object with ``task``, ``context`` (whether it reads the neighbouring units) and
-``predict(records) -> list``, one submission value per unit. Loading needs the ``models`` extra.
+:class:`~migbench.models.predictor.Predictor`. Loading needs the ``models`` extra.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from migbench.models.artifact import ModelError, Released, available, resolve, verify
+from migbench.models.predictor import Predictor
 
-__all__ = ["KINDS", "ModelError", "Released", "available", "load", "resolve"]
+__all__ = ["KINDS", "ModelError", "Predictor", "Released", "available", "load", "resolve"]
 
 #: The kinds of released model, as the manifest names them.
 KINDS: tuple[str, ...] = ("embedding-classifier", "spacy-ner")
 
 
-def load(model: Released) -> Any:
+def load(model: Released) -> Predictor:
     """Check a model's files against its manifest and return its predictor.
 
     Raises:

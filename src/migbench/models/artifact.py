@@ -11,13 +11,13 @@ first.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migbench.errors import MigbenchError
+from migbench.fileio import sha256_file
 from migbench.jsonio import InputError, read_json
 
 MANIFEST = "model.json"
@@ -54,15 +54,6 @@ def default_root() -> Path:
     """Return the folder of released models: ``$MIGBENCH_MODELS``, else the checkout's."""
     found = os.environ.get(ENVIRONMENT)
     return Path(found) if found else Path(__file__).resolve().parents[3] / "models"
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_hashes(folder: Path) -> dict[str, str]:

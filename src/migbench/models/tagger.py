@@ -12,7 +12,7 @@ from typing import Any
 
 from migbench.corpus.tokenize import iob2_to_spans, tokenize
 from migbench.models.artifact import Released
-from migbench.predict.readers import Record
+from migbench.models.predictor import Unit
 from migbench.schema import ENTITY_TYPES
 from migbench.scoring.iob2 import repair_iob2
 
@@ -37,11 +37,11 @@ class EntityTagger:
         spaces = [end < start for (_, end), (start, _) in zip(offsets, offsets[1:], strict=False)]
         return Doc(self._nlp.vocab, words=words, spaces=[*spaces, False][: len(words)])
 
-    def predict(self, records: Sequence[Record]) -> list[list[dict[str, Any]]]:
+    def predict(self, units: Sequence[Unit]) -> list[list[dict[str, Any]]]:
         """Return the entities of each unit: ``{"start", "end", "label"}``, character offsets."""
-        docs = self._nlp.pipe(self._doc(record.text) for record in records)
+        docs = self._nlp.pipe(self._doc(unit.text) for unit in units)
         found = []
-        for record, doc in zip(records, docs, strict=True):
+        for unit, doc in zip(units, docs, strict=True):
             tags = repair_iob2(
                 [
                     f"{token.ent_iob_}-{token.ent_type_}"
@@ -50,6 +50,6 @@ class EntityTagger:
                     for token in doc
                 ]
             )
-            spans = iob2_to_spans(record.text, tags)
+            spans = iob2_to_spans(unit.text, tags)
             found.append([{"start": s, "end": e, "label": label} for s, e, label in spans])
         return found

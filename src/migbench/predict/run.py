@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from migbench.errors import MigbenchError
 from migbench.fileio import OutputError, check_output_file, write_atomic
 from migbench.jsonio import InputError, read_json
+from migbench.models.predictor import Predictor
 from migbench.predict.readers import BadLine, Item, Record
 
 log = logging.getLogger("migbench")
@@ -98,7 +99,7 @@ def batches(items: Iterable[Item], size: int, *, after: int = 0) -> Iterator[lis
 
 
 def predict(
-    predictor: Any,
+    predictor: Predictor,
     items: Iterable[Item],
     out: Path,
     *,

@@ -1,6 +1,6 @@
 """Paired significance tests between the baselines, and the power of each protocol.
 
-For every scheme, task and evaluation split, ``migbench.compare`` tests every pair of baselines
+For every protocol, task and evaluation split, ``migbench.compare`` tests every pair of baselines
 (seed 0 of a seeded baseline) with paired bootstrap and approximate randomization, Holm-adjusted;
 ``migbench power`` estimates, from the best baseline's submission, the smallest difference that
 the randomization test detects. The results are JSON files under ``baselines/significance/``,
@@ -17,35 +17,43 @@ from typing import Any
 from tqdm.auto import tqdm
 
 import migbench
-from baselines.data import DATASET, PREDICTIONS, REPO, PredictionName, parse_name
-from baselines.score import gold_source
+from baselines.paths import (
+    DATASET,
+    EVERY_UNIT,
+    PREDICTIONS,
+    SIGNIFICANCE,
+    PredictionName,
+    parse_name,
+    parse_significance_name,
+    significance_path,
+)
+from baselines.score import gold_of
 
-SIGNIFICANCE = REPO / "baselines" / "significance"
-#: Where power is estimated: (scheme, split) of the protocols README and the card report.
-POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", "all"), ("official", "test"))
+#: Where power is estimated: (protocol, split) of the protocols README and the card report.
+POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", EVERY_UNIT), ("split", "test"))
 
 
 def submissions(predictions: Path = PREDICTIONS) -> dict[tuple[str, str, str], dict[str, Path]]:
-    """Return, by (scheme, task, split), each baseline's submission (seed 0 of seeded ones)."""
+    """Return, by (protocol, task, split), each baseline's submission (seed 0 of seeded ones)."""
     found: dict[tuple[str, str, str], dict[str, Path]] = defaultdict(dict)
     for path in sorted(predictions.rglob("*.jsonl")):
         name = parse_name(path.relative_to(predictions))
         if name.seed in (None, 0):
-            found[name.scheme, name.task, name.split][name.baseline] = path
+            found[name.protocol, name.task, name.split][name.baseline] = path
     return dict(found)
 
 
 def compare_all(predictions: Path = PREDICTIONS, out: Path = SIGNIFICANCE) -> list[Path]:
-    """Compare every pair of baselines per scheme, task and split; return the files written."""
+    """Compare every pair of baselines per protocol, task and split; return the files written."""
     written = []
-    for (scheme, task, split), named in tqdm(
+    for (protocol, task, split), named in tqdm(
         sorted(submissions(predictions).items()), desc="comparing", unit="table"
     ):
         if len(named) < 2:
             continue
-        source = gold_source(PredictionName(scheme, "", task, split, None), dataset=DATASET)
-        result = migbench.compare(task, named, **source)
-        written.append(_write(out / f"compare.{scheme}.{task}.{split}.json", result))
+        gold = gold_of(PredictionName(protocol, "", task, split, None), dataset=DATASET)
+        result = migbench.Scorer(task, gold).compare(named)
+        written.append(_write(significance_path(out, "compare", protocol, task, split), result))
     return written
 
 
@@ -57,7 +65,7 @@ def power_all(
     """Estimate the power of each protocol of :data:`POWER_RUNS` from its best baseline.
 
     Args:
-        best: The best baseline by (scheme, task, split), as the results table names it.
+        best: The best baseline by (protocol, task, split), as the results table names it.
         predictions: The folder of the baselines' submissions.
         out: The folder the results go to, one JSON file per protocol.
 
@@ -66,22 +74,22 @@ def power_all(
     """
     found = submissions(predictions)
     written = []
-    runs = [(s, t, x) for s, x in POWER_RUNS for t in migbench.TASKS if (s, t, x) in best]
-    for scheme, task, split in tqdm(runs, desc="power", unit="task"):
-        reference = best[scheme, task, split]
-        source = gold_source(PredictionName(scheme, reference, task, split, None), dataset=DATASET)
-        result = migbench.power(task, found[scheme, task, split][reference], **source)
+    runs = [(p, t, x) for p, x in POWER_RUNS for t in migbench.TASKS if (p, t, x) in best]
+    for protocol, task, split in tqdm(runs, desc="power", unit="task"):
+        reference = best[protocol, task, split]
+        gold = gold_of(PredictionName(protocol, reference, task, split, None), dataset=DATASET)
+        result = migbench.Scorer(task, gold).power(found[protocol, task, split][reference])
         result["reference"] = reference
-        written.append(_write(out / f"power.{scheme}.{task}.{split}.json", result))
+        written.append(_write(significance_path(out, "power", protocol, task, split), result))
     return written
 
 
 def load(kind: str, significance: Path = SIGNIFICANCE) -> dict[tuple[str, str, str], Any]:
-    """Return the ``compare`` or ``power`` results by (scheme, task, split)."""
+    """Return the ``compare`` or ``power`` results by (protocol, task, split)."""
     results = {}
     for path in sorted(significance.glob(f"{kind}.*.json")):
-        _, scheme, task, split = path.name.removesuffix(".json").split(".")
-        results[scheme, task, split] = json.loads(path.read_text(encoding="utf-8"))
+        _, protocol, task, split = parse_significance_name(path)
+        results[protocol, task, split] = json.loads(path.read_text(encoding="utf-8"))
     return results
 
 
