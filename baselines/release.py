@@ -34,7 +34,8 @@ from baselines.paths import EVERY_UNIT, REPO, RESULTS, SPACY_CONFIG, PredictionN
 from baselines.summary import best_baseline, load_results, scores
 from migbench.fileio import output_dir
 from migbench.models import artifact
-from migbench.schema import DATASET_VERSION, SPLITS
+from migbench.schema import SPLITS
+from migbench.version import DATASET_VERSION
 
 log = logging.getLogger("baselines")
 

@@ -48,21 +48,15 @@ def write_input(path: Path, units: int, *, neighbours: bool = False) -> None:
             stream.write(json.dumps(row) + "\n")
 
 
+def predict_command(source: Path, task: str, out: Path, *options: str) -> list[str]:
+    """Return the ``migbench predict`` command line of a run."""
+    model = ["--model", task, "--out", str(out)]
+    return [sys.executable, "-m", "migbench", "predict", str(source), *model, *options]
+
+
 def measure(task: str, source: Path, out: Path, seconds: float) -> dict:
     """Run predict for ``seconds``; return its steady throughput and peak memory."""
-    command = [
-        sys.executable,
-        "-m",
-        "migbench",
-        "predict",
-        str(source),
-        "--model",
-        task,
-        "--out",
-        str(out),
-        "--batch-size",
-        "256",
-    ]
+    command = predict_command(source, task, out, "--batch-size", "256")
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     watched = psutil.Process(process.pid)
     checkpoint = out.with_name(out.name + ".progress.json")
@@ -97,21 +91,7 @@ def measure(task: str, source: Path, out: Path, seconds: float) -> dict:
 
 def ray_run(source: Path, out: Path, workers: int) -> float:
     """Return the wall time of one ray-engine run of the stance model."""
-    command = [
-        sys.executable,
-        "-m",
-        "migbench",
-        "predict",
-        str(source),
-        "--model",
-        "stance",
-        "--out",
-        str(out),
-        "--engine",
-        "ray",
-        "--workers",
-        str(workers),
-    ]
+    command = predict_command(source, "stance", out, "--engine", "ray", "--workers", str(workers))
     started = time.monotonic()
     subprocess.run(command, check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     return time.monotonic() - started

@@ -126,7 +126,14 @@ def _predict(args: argparse.Namespace) -> int:
     }
     source = Path(args.input)
     inputs = [source] if source.exists() else []
-    options = {"fields": fields, "config": args.config, "split": args.split}
+    reading = {"fields": fields, "config": args.config, "split": args.split}
+    writing = {
+        "run": run,
+        "output_format": output_format,
+        "batch_size": args.batch_size,
+        "skip_bad": args.on_error == "skip",
+        "inputs": inputs,
+    }
     if args.engine == "ray":
         from migbench.predict.ray_engine import predict_ray
 
@@ -135,32 +142,19 @@ def _predict(args: argparse.Namespace) -> int:
             args.input,
             fmt,
             args.out,
-            run=run,
-            output_format=output_format,
-            batch_size=args.batch_size,
-            skip_bad=args.on_error == "skip",
-            inputs=inputs,
             workers=args.workers,
             address=args.address,
-            **options,
+            **reading,
+            **writing,
         )
     else:
         from migbench.models import load
 
         predictor = load(released)
-        items = readers.read(args.input, fmt, **options)
+        items = readers.read(args.input, fmt, **reading)
         if predictor.context:
             items = readers.with_context(items)
-        progress = predict(
-            predictor,
-            items,
-            args.out,
-            run=run,
-            output_format=output_format,
-            batch_size=args.batch_size,
-            skip_bad=args.on_error == "skip",
-            inputs=inputs,
-        )
+        progress = predict(predictor, items, args.out, **writing)
     summary = {"out": str(args.out), "units": progress.units, "bad_lines": progress.bad}
     print(json.dumps(summary))
     return 0
