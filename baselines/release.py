@@ -42,11 +42,15 @@ log = logging.getLogger("baselines")
 MODELS = REPO / "models"
 SEED = 0
 #: Baselines that can be released, with their kind and whether they read the neighbours.
-RELEASABLE: dict[str, tuple[str, bool]] = {
-    "embed-lr": ("embedding-classifier", False),
-    "embed-lr-ctx": ("embedding-classifier", True),
-    "spacy-ner": ("spacy-ner", False),
+RELEASABLE: dict[str, str] = {
+    "embed-lr": "embedding-classifier",
+    "embed-lr-ctx": "embedding-classifier",
+    "embed-lr-sel": "embedding-classifier",
+    "spacy-ner": "spacy-ner",
 }
+#: The features of each classifier baseline (:func:`baselines.embeddings.features`); None: chosen
+#: on the training units.
+CONTEXTS: dict[str, bool | None] = {"embed-lr": False, "embed-lr-ctx": True, "embed-lr-sel": None}
 #: Results reported on the card besides cross-validation: protocol, split, label.
 OTHER_PROTOCOLS: tuple[tuple[str, str, str], ...] = (
     ("split", "test", "fixed split, test"),
@@ -56,6 +60,8 @@ OTHER_PROTOCOLS: tuple[tuple[str, str, str], ...] = (
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 SKOPS_SCHEMA = "schema.json"
 _ARRAY = re.compile(r'"file": "([^"]+\.npy)"')
+#: skops identifies each object by its memory address (to share repeated ones): numbered instead.
+_OBJECT_ID = re.compile(r'"__id__": (\d+)')
 #: Settings of the training run that name this machine's files; the saved pipeline leaves them out.
 MACHINE_PATHS = ("train", "dev", "base")
 
@@ -90,8 +96,9 @@ def result(baseline: str, task: str, protocol: str, split: str) -> dict[str, Any
 def deterministic_skops(path: Path) -> None:
     """Rewrite a skops file so that equal content gives equal bytes.
 
-    skops names each array file after the object's memory address and zips it with the current
-    time: the arrays are renamed by their order in the schema, and every member gets a fixed date.
+    skops names each array file and object after its memory address and zips them with the
+    current time: arrays and objects are numbered by their order in the schema, and every member
+    gets a fixed date.
     """
     with zipfile.ZipFile(path) as source:
         members = {info.filename: source.read(info) for info in source.infolist()}
@@ -100,6 +107,8 @@ def deterministic_skops(path: Path) -> None:
     if set(names) != set(members):
         raise ValueError(f"{path}: arrays {sorted(members)} do not match the schema's")
     schema = _ARRAY.sub(lambda match: f'"file": "{names[match[1]]}"', schema)
+    ids = {old: str(index) for index, old in enumerate(dict.fromkeys(_OBJECT_ID.findall(schema)))}
+    schema = _OBJECT_ID.sub(lambda match: f'"__id__": {ids[match[1]]}', schema)
     renamed = {names[old]: data for old, data in members.items()}
     renamed[SKOPS_SCHEMA] = schema.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
@@ -114,8 +123,11 @@ def save_classifier(task: str, baseline: str, units: Sequence[dict], folder: Pat
     """Train an embedding classifier on ``units`` and save it; return its manifest part."""
     import skops.io
 
-    context = RELEASABLE[baseline][1]
-    search = embeddings.fit(task, units, SEED, context=context)
+    context = CONTEXTS[baseline]
+    if context is None:
+        context, search = embeddings.select(task, units, SEED)
+    else:
+        search = embeddings.fit(task, units, SEED, context=context)
     path = folder / "classifier.skops"
     skops.io.dump(search.best_estimator_, path)
     deterministic_skops(path)
@@ -166,7 +178,7 @@ def save_tagger(units: Sequence[dict], folder: Path) -> dict:
 def release(task: str, out: Path) -> Path:
     """Train and save the released model of ``task`` under ``out``; return its folder."""
     baseline = choose(task)
-    kind, _ = RELEASABLE[baseline]
+    kind = RELEASABLE[baseline]
     units = [unit for split in SPLITS for unit in load_units("all", split)]
     name = f"migbench-{task}"
     log.info("%s: %s on %d units", name, baseline, len(units))
@@ -242,11 +254,12 @@ def card(manifest: dict[str, Any]) -> str:
         )
         output = '`{"id": ..., "entities": [{"start": 0, "end": 5, "label": "GPE"}]}`'
     else:
-        reads = (
-            "the unit's sentence embedding followed by the previous and the next unit's"
-            if manifest["context"]
-            else "the unit's sentence embedding"
-        )
+        reads = {
+            False: "the unit's sentence embedding",
+            True: "the unit's sentence embedding followed by the previous and the next unit's",
+            "mean": "the unit's sentence embedding followed by the mean of the previous and the "
+            "next unit's",
+        }[manifest["context"]]
         how = (
             f"a class-weighted logistic regression (C = {manifest['hyperparameters']['C']}, "
             f"chosen by grouped cross-validation over {manifest['hyperparameters']['C_grid']}) "

