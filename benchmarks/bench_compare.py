@@ -19,11 +19,10 @@ import random
 import tempfile
 from pathlib import Path
 
-import migbench.scoring.comparison  # noqa: F401  (imported here, not in the first timing)
 from bench_scorer import best_time, predict, synthetic_unit, write_jsonl
 
 import migbench
-from migbench.scoring.gold import load_gold_file
+import migbench.scoring.scorer  # noqa: F401  (imported here, not in the first timing)
 
 
 def main() -> None:
@@ -37,20 +36,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         gold_path = Path(folder) / "gold.jsonl"
         write_jsonl(gold_path, gold_rows)
-        gold = load_gold_file(gold_path)
+        gold = migbench.Gold(file=gold_path)
         print(f"{args.units} units, two submissions, {args.trials} trials, best of {args.repeat}")
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the runs")
         print(f"{'task':<8}{'wall s':>8}{'cpu s':>8}{'a - b':>9}{'p boot':>9}{'p rand':>9}")
         for task, field in (("stance", "stance"), ("frame", "frame"), ("mfc", "mfc"),
                             ("ner", "ner_tags")):  # fmt: skip
+            scorer = migbench.Scorer(task, gold)
+            _ = scorer.units  # the gold is loaded once, before the timing, as a scorer keeps it
             paths = []
             for name in ("a", "b"):
                 paths.append(Path(folder) / f"{field}.{name}.jsonl")
                 write_jsonl(paths[-1], [predict(rng, row, field) for row in gold_rows])
             wall, cpu, result = best_time(
-                lambda task=task, paths=paths: migbench.compare(
-                    task, paths, gold=gold, n_trials=args.trials
-                ),
+                lambda scorer=scorer, paths=paths: scorer.compare(paths, n_trials=args.trials),
                 args.repeat,
             )
             (pair,) = result["pairs"]

@@ -67,3 +67,13 @@ def test_section_extracts_one_markdown_section():
     assert docs.section(text, "B") == "two"
     with pytest.raises(MigbenchError, match="no section"):
         docs.section(text, "C")
+
+
+def test_markdown_tables_render_as_their_docstring_shows():
+    import doctest
+
+    from migbench import markdown
+
+    failures, tried = doctest.testmod(markdown)
+    assert tried > 0
+    assert failures == 0

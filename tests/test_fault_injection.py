@@ -203,7 +203,7 @@ def test_ingest_keeps_the_seeds_at_every_step(monkeypatch, capsys, tmp_path, see
 
 
 def _docs_root(root: Path) -> Path:
-    for relative in ("README.md", "DATASHEET.md", "dataset/stats.json",
+    for relative in ("README.md", "DATASHEET.md", "NOTICE", "dataset/stats.json",
                      "annotations/agreement.json", "annotations/annotators.json",
                      "baselines/RESULTS.md", "baselines/timings.json",
                      "benchmarks/bench_scorer.txt", "benchmarks/bench_compare.txt"):  # fmt: skip

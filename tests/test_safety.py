@@ -419,7 +419,10 @@ def _annotation(annotator: int, **choices: str) -> Annotation:
 
 def test_agreement_without_pairs_or_with_a_missing_layer_is_a_clean_error():
     agent = ("language-model annotation agent", "unknown", "unknown", "GUIDELINES.md v1.0")
-    annotators = {1: Annotator(1, 1, *agent, "first"), 2: Annotator(2, 2, *agent, "second")}
+    annotators = {
+        1: Annotator(1, 1, *agent, "first", "1.0"),
+        2: Annotator(2, 2, *agent, "second", "1.0"),
+    }
     full = {"stance": "neutral", "frame": "neither", "mfc": "other"}
     alone = {"u": AnnotatedUnit(1, "u", "Text.", (_annotation(1, **full),))}
     with pytest.raises(MigbenchError, match="no unit has an annotation from both passes"):
@@ -721,7 +724,7 @@ def _text_free(tmp_path: Path, units: list[dict]) -> Path:
 
 
 def _unit(**changes) -> dict:
-    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_sha256": "0" * 64,
+    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_hmac": "0" * 64,
            "token_offsets": [[0, 3]]}  # fmt: skip
     return {**row, **changes}
 
@@ -994,3 +997,32 @@ def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch,
     with pytest.raises(MigbenchError, match="did not answer within 2 s"):
         client.Server(trickling_server)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("annotation_pass", "1"), ("annotation_pass", True), ("instructions", 3), ("model", 1)],
+)
+def test_annotators_json_fields_are_type_checked(tmp_path, field, value):
+    from migbench.annotation.store import ANNOTATORS_NAME, read_annotators
+
+    rows = json.loads((ANNOTATIONS / ANNOTATORS_NAME).read_text(encoding="utf-8"))
+    rows[0][field] = value
+    (tmp_path / ANNOTATORS_NAME).write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match=f"{field} must be"):
+        read_annotators(tmp_path)
+
+
+def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
+    import pyarrow.parquet as pq
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(REPO / "dataset", dataset)
+    for path in dataset.glob("data/*/*.parquet"):
+        table = pq.read_table(path)
+        if "fold" in table.column_names:
+            pq.write_table(table.drop_columns(["fold"]), path)
+    code, err = run(capsys, "validate", "--task", "stance", REPO / "examples/stance.jsonl",
+                    "--protocol", "cv", "--dataset", dataset)  # fmt: skip
+    assert code == 1
+    assert "has no fold" in err

@@ -29,14 +29,12 @@ _CLOSE = re.compile(r"<!-- /generated:([\w-]+) -->")
 
 def corpus_block(stats: Mapping) -> str:
     """Units, entity mentions and splits per document and overall."""
-    official = stats["splits"]["official"]
+    fixed = stats["splits"]["split"]
     rows = [
         [doc, info["units"], info["entity_mentions"], *(info["splits"][s] for s in SPLITS)]
         for doc, info in stats["documents"].items()
     ]
-    rows.append(
-        ["**all**", stats["units"], stats["entity_mentions"], *(official[s] for s in SPLITS)]
-    )
+    rows.append(["**all**", stats["units"], stats["entity_mentions"], *(fixed[s] for s in SPLITS)])
     types = ", ".join(f"{name} {stats['unit_types'][name]}" for name in UNIT_TYPES)
     return (
         markdown.table(["document", "units", "entity mentions", *SPLITS], rows)

@@ -178,7 +178,7 @@ def _emit(
 
 
 def format_comparison(result: dict[str, Any]) -> str:
-    """Render a :func:`~migbench.scoring.comparison.compare` result as tables, 4 decimals."""
+    """Render a :meth:`~migbench.scoring.scorer.Scorer.compare` result as tables, 4 decimals."""
     gold = gold_description(result)
     lines = [
         f"task    {result['task']} (main metric {result['main_metric']}), {gold}, "

@@ -249,7 +249,12 @@ def load_protocol(
             rows += _parquet_rows(_split_file(found, declared.config, name), layers)
         else:
             rows += _hub_rows(found, declared.config, name, layers)
-    return gold_from_rows(rows, source=f"{found} ({protocol} protocol)", layers=layers)
+    source = f"{found} ({protocol} protocol)"
+    units = gold_from_rows(rows, source=source, layers=layers)
+    if declared.pooled and (unfolded := next((u for u in units if u.fold is None), None)):
+        # Pooled scores are reported per fold: a unit without one would be scored nowhere.
+        raise GoldError(f"{source}: unit {jsonio.quote(unfolded.id)} has no fold")
+    return units
 
 
 def _split_path(dataset: Path, config: str, split: str) -> Path:
