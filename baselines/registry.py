@@ -153,6 +153,16 @@ BASELINES: dict[str, Baseline] = {
             models=(MINILM,),
         ),
         Baseline(
+            "embed-lr-sel",
+            "baselines.embeddings:fit_predict_selected",
+            _CLASSIFICATION,
+            "embed-lr alone, with the neighbours' mean embedding or with both: chosen per fold",
+            "Sentence-BERT (Reimers and Gurevych, 2019); MiniLM (Wang et al., 2020)",
+            model_option="model",
+            requirements=("scikit-learn", "torch", "transformers"),
+            models=(MINILM,),
+        ),
+        Baseline(
             "crf",
             "baselines.crf:fit_predict",
             ("ner",),

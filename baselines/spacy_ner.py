@@ -112,30 +112,42 @@ def fine_tuned(
 ) -> dict[str, list[Any]]:
     """Fine-tune the pretrained recogniser with ``spacy train`` and tag the target splits."""
     import spacy
-    from spacy.cli.train import train
 
     _check_task(task)
-    _register_lookups()
-    fit, dev = inner_split(experiment.train, seed=seed)
     with tempfile.TemporaryDirectory(prefix="migbench-spacy-") as folder:
-        root = Path(folder)
-        vocab = spacy.blank("en").vocab
-        for name, units in (("train", fit), ("dev", dev)):
-            _doc_bin(vocab, units).to_disk(root / f"{name}.spacy")
-        overrides = {
-            "paths.train": str(root / "train.spacy"),
-            "paths.dev": str(root / "dev.spacy"),
-            "paths.base": pipeline_path(model),
-            "system.seed": seed,
-        }
-        # spacy train reports every evaluation on stdout; the main job shows its own progress.
-        with contextlib.redirect_stdout(io.StringIO()):
-            train(CONFIG, root / "output", use_gpu=-1, overrides=overrides)
-        nlp = spacy.load(root / "output" / "model-best")
+        nlp = spacy.load(train_pipeline(experiment.train, seed, Path(folder), model=model))
         return {
             split: [_tags(doc) for doc in nlp.pipe(_doc(nlp.vocab, u) for u in units)]
             for split, units in experiment.targets.items()
         }
+
+
+def train_pipeline(
+    units: Sequence[Unit], seed: int, root: Path, *, model: str | None = None
+) -> Path:
+    """Fine-tune the recogniser on ``units`` with ``spacy train`` under ``root``.
+
+    Returns:
+        The folder of the best pipeline on the inner development split.
+    """
+    import spacy
+    from spacy.cli.train import train
+
+    _register_lookups()
+    fit, dev = inner_split(units, seed=seed)
+    vocab = spacy.blank("en").vocab
+    for name, part in (("train", fit), ("dev", dev)):
+        _doc_bin(vocab, part).to_disk(root / f"{name}.spacy")
+    overrides = {
+        "paths.train": str(root / "train.spacy"),
+        "paths.dev": str(root / "dev.spacy"),
+        "paths.base": pipeline_path(model),
+        "system.seed": seed,
+    }
+    # spacy train reports every evaluation on stdout; the main job shows its own progress.
+    with contextlib.redirect_stdout(io.StringIO()):
+        train(CONFIG, root / "output", use_gpu=-1, overrides=overrides)
+    return root / "output" / "model-best"
 
 
 def _check_task(task: str) -> None:

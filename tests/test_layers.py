@@ -37,6 +37,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("labelstudio", ("migbench.labelstudio",)),
     ("docs", ("migbench.docs",)),
     ("dataset", ("migbench.dataset",)),
+    ("models", ("migbench.models",)),
+    ("predict", ("migbench.predict",)),
     ("cli", ("migbench.cli", "migbench.__main__")),
     ("api", ("migbench",)),
 )

