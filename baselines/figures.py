@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 
 from baselines.data import CLASSIFICATION, TASKS  # noqa: E402
 from baselines.paths import PLOTS  # noqa: E402
+from baselines.registry import order  # noqa: E402
 from baselines.summary import HEADLINE, Results, best_baseline, runs, scores  # noqa: E402
 
 #: No software version or date in the PNG files, so that unchanged plots stay byte-identical.
@@ -30,20 +31,23 @@ def scores_plot(results: Results, out: Path) -> Path | None:
     tasks = [t for t in TASKS if any(k[0::2] == (scheme, t) and k[3] == split for k in summary)]
     if not tasks:
         return None
+    # One row per baseline on every axis (the axes share it), in the registry's order, top down.
+    every = order({b for (s, b, t, x) in summary if (s, x) == (scheme, split) and t in tasks})
+    row = {name: len(every) - 1 - index for index, name in enumerate(every)}
     fig, axes = plt.subplots(1, len(tasks), figsize=(3.2 * len(tasks), 3.8), sharey=True)
     for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
-        named = sorted(
+        named = [
             (baseline, score)
             for (s, baseline, t, x), score in summary.items()
             if (s, t, x) == (scheme, task, split)
-        )
-        names = [name for name, _ in named]
+        ]
         means = np.array([score.mean for _, score in named])
         low = [s.ci[0] if s.ci else s.mean - s.std for _, s in named]
         high = [s.ci[1] if s.ci else s.mean + s.std for _, s in named]
         errors = np.array([means - low, np.array(high) - means])
-        ax.barh(range(len(names)), means, xerr=errors, color="tab:blue", capsize=2)
-        ax.set_yticks(range(len(names)), names, fontsize=7)
+        rows = [row[name] for name, _ in named]
+        ax.barh(rows, means, xerr=errors, color="tab:blue", capsize=2)
+        ax.set_yticks(range(len(every)), every[::-1], fontsize=7)
         metric = results[next(n for n in results if (n.protocol, n.task) == (scheme, task))]
         ax.set(xlim=(0, 1), title=f"{task} ({metric['main_metric']})")
     fig.suptitle("Full-corpus cross-validation: 95 % interval (one run) or ± sd (seeds)")
