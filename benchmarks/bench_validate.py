@@ -97,7 +97,7 @@ def main() -> None:
         print(f"{args.lines} lines, every one bad; one fresh process each")
         print(f"{'case':<12}{'gold units':>12}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}  last line")
         for name, submission, gold_path, units in (
-            ("bad lines", bad_lines, REPO / "tests/fixtures/gold.jsonl", 12),
+            ("bad lines", bad_lines, REPO / "src/migbench/examples/gold.jsonl", 12),
             ("bad labels", bad_labels, gold, args.lines),
         ):
             seconds, cpu, peak, last = measure(submission, gold_path)

@@ -23,9 +23,9 @@ SEEDS = REPO / "seeds"
 ANNOTATIONS = REPO / "annotations"
 #: The committed dataset, which the release tests hold equal to a fresh build.
 DATASET = REPO / "dataset"
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "src" / "migbench" / "examples"
 #: The tiny gold file of the scorer's tests (12 units, every layer).
-GOLD = REPO / "tests" / "fixtures" / "gold.jsonl"
+GOLD = EXAMPLES / "gold.jsonl"
 
 
 @cache

@@ -23,8 +23,8 @@ from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_files
 from .conftest import REPO, SEEDS
 
 ANNOTATIONS = REPO / "annotations"
-GOLD = REPO / "tests/fixtures/gold.jsonl"
-STANCE = REPO / "examples/stance.jsonl"
+GOLD = REPO / "src/migbench/examples/gold.jsonl"
+STANCE = REPO / "src/migbench/examples/stance.jsonl"
 #: The primitives every write goes through, by module and name.
 PRIMITIVES = (
     (tempfile, "mkstemp"),

@@ -11,7 +11,7 @@ import migbench
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
 from migbench.scoring.gold import GoldError, gold_from_rows, load_gold_file, load_protocol
 
-from .conftest import GOLD, REPO
+from .conftest import EXAMPLES, GOLD
 
 ROWS = [json.loads(line) for line in GOLD.read_text().splitlines()]
 
@@ -70,7 +70,7 @@ def test_a_split_written_by_datasets_loads_as_the_same_units(tmp_path):
 def test_score_reads_the_split_from_the_dataset_folder(tmp_path):
     write_split(tmp_path / "data" / "all", "validation", ROWS)
     result = migbench.score(
-        "mfc", REPO / "examples/mfc.jsonl", split="validation", dataset=tmp_path, n_resamples=0
+        "mfc", EXAMPLES / "mfc.jsonl", split="validation", dataset=tmp_path, n_resamples=0
     )
     source = (result["protocol"], result["split"], result["gold_file"], result["n_units"])
     assert source == ("split", "validation", None, 12)

@@ -15,7 +15,7 @@ import pytest
 
 from migbench.cli import EXTRAS
 
-from .conftest import REPO
+from .conftest import EXAMPLES, GOLD, REPO
 
 # Every test here starts a fresh interpreter.
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def test_rehydrate_needs_no_extra(tmp_path):
 def test_the_api_scores_without_any_extra():
     result = run_without_extras(
         "import json, migbench\n"
-        "r = migbench.score('stance', 'examples/stance.jsonl', gold='tests/fixtures/gold.jsonl')\n"
+        f"r = migbench.score('stance', {str(EXAMPLES / 'stance.jsonl')!r}, gold={str(GOLD)!r})\n"
         "print(json.dumps(r))\n"
         "print(sorted(m for m in sys.modules if m.partition('.')[0] in "
         f"{OPTIONAL!r}))\n"
@@ -76,9 +76,24 @@ def test_the_api_scores_without_any_extra():
     assert loaded == "[]"
 
 
+def test_scoring_the_dataset_reads_parquet_without_pyarrow_dataset_pandas_or_datasets():
+    # pyarrow.dataset imports pandas, and datasets takes seconds: neither is on the scoring path.
+    result = run_without_extras(
+        "import migbench\n"
+        "for task in ('stance', 'ner'):\n"
+        "    path = f'baselines/predictions/cv/embed-lr-ctx.{task}.all.jsonl'\n"
+        "    if task == 'ner':\n"
+        "        path = 'baselines/predictions/cv/crf.ner.all.jsonl'\n"
+        "    migbench.score(task, path, protocol='cv', dataset='dataset', n_resamples=10)\n"
+        "print(sorted({'pyarrow.dataset', 'pandas', 'datasets'} & set(sys.modules)))\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"
+
+
 @pytest.mark.parametrize("command", ["score", "validate"])
 def test_the_cli_scores_without_any_extra(command):
-    argv = [command, "--task", "ner", "examples/ner.jsonl", "--gold", "tests/fixtures/gold.jsonl"]
+    argv = [command, "--task", "ner", str(EXAMPLES / "ner.jsonl"), "--gold", str(GOLD)]
     result = run_without_extras(f"from migbench.cli import main\nsys.exit(main({argv!r}))")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["task"] == "ner"

@@ -25,7 +25,7 @@ from .conftest import REPO
 pytestmark = pytest.mark.memory
 
 LIMIT = 2 * 1024**3
-GOLD = REPO / "tests/fixtures/gold.jsonl"
+GOLD = REPO / "src/migbench/examples/gold.jsonl"
 
 
 def _limited() -> None:

@@ -48,7 +48,7 @@ from migbench.scoring.submission.problems import MAX_KEPT
 
 from .conftest import ANNOTATIONS, GOLD, REPO, SEEDS
 
-STANCE = REPO / "examples/stance.jsonl"
+STANCE = REPO / "src/migbench/examples/stance.jsonl"
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -1035,7 +1035,7 @@ def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
         table = pq.read_table(path)
         if "fold" in table.column_names:
             pq.write_table(table.drop_columns(["fold"]), path)
-    code, err = run(capsys, "validate", "--task", "stance", REPO / "examples/stance.jsonl",
+    code, err = run(capsys, "validate", "--task", "stance", STANCE,
                     "--protocol", "cv", "--dataset", dataset)  # fmt: skip
     assert code == 1
     assert "has no fold" in err

@@ -182,11 +182,14 @@ def test_the_text_free_dataset_scores_as_the_full_one(text_free):
         assert free["gold_sha256"] == full["gold_sha256"]
 
 
-def test_entity_spans_against_a_text_free_gold_say_what_to_do(text_free):
+def test_entity_spans_against_a_gold_without_text_or_offsets_say_what_to_do(text_free):
     unit = migbench.Gold(dataset=text_free).units(("ner_tags",))[0]
+    assert unit.text is None
+    assert unit.token_offsets is not None
+    bare = [unit._replace(token_offsets=None)]
     rows = [{"id": unit.id, "entities": []}]
-    with pytest.raises(SubmissionError, match="text-free dataset lacks: submit ner_tags"):
-        migbench.score("ner", rows, dataset=text_free, allow_missing=True)
+    with pytest.raises(SubmissionError, match="text or token_offsets, which this gold lacks"):
+        migbench.score("ner", rows, gold=bare)
 
 
 @pytest.mark.integration

@@ -16,12 +16,13 @@ from migbench.scoring.submission import (
 )
 from migbench.scoring.tasks import TASKS
 
-from .conftest import REPO, gold_units
+from .conftest import EXAMPLES as EXAMPLE_DIR
+from .conftest import gold_units
 
 GOLD = gold_units()
 TEXT = {unit.id: unit.text for unit in GOLD}
 EXAMPLES = {
-    name: [json.loads(line) for line in (REPO / f"examples/{name}.jsonl").read_text().splitlines()]
+    name: [json.loads(line) for line in (EXAMPLE_DIR / f"{name}.jsonl").read_text().splitlines()]
     for name in ("stance", "ner", "ner_entities")
 }
 FIRST, LAST = GOLD[0].id, GOLD[-1].id  # "US deports 104 Indian nationals ... to Amritsar."

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import migbench
 from migbench.scoring.submission import SubmissionError
 
-from .conftest import REPO, gold_units
+from .conftest import EXAMPLES as EXAMPLE_DIR
+from .conftest import gold_units
 
 FIELDS = ("id", "stance", "frame", "mfc", "ner_tags", "entities", "text")
 TAGS = ("O", "B-GPE", "I-GPE", "B-PERSON", "I-PERSON", "B-PER", "I-LOC", "B-DATE", "X")
@@ -24,7 +25,7 @@ EXAMPLE_FILES = {
     "ner": ("ner", "ner_entities"),
 }
 EXAMPLES = {
-    task: [(REPO / f"examples/{name}.jsonl").read_bytes().splitlines() for name in names]
+    task: [(EXAMPLE_DIR / f"{name}.jsonl").read_bytes().splitlines() for name in names]
     for task, names in EXAMPLE_FILES.items()
 }
 LABELS = ("favor", "none", "rights", "economic", "other", "GPE", "PER", "", "Favor")

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -22,6 +23,7 @@ from migbench.dataset.textfree import (
     text_hmac,
 )
 from migbench.errors import MigbenchError
+from migbench.scoring.submission import SubmissionError
 
 from .conftest import REPO, SEEDS
 
@@ -221,6 +223,48 @@ def test_each_task_scores_the_same_on_the_text_free_variant(notext, protocol, ta
     full = migbench.Scorer(task, migbench.Gold(protocol=protocol, dataset=FULL), seed=3)
     textfree = migbench.Scorer(task, migbench.Gold(protocol=protocol, dataset=notext), seed=3)
     assert textfree.score(path, n_resamples=200) == full.score(path, n_resamples=200)
+
+
+def _entity_submission(tags_file: Path, units: list, out: Path) -> Path:
+    """Write a tag submission as character-offset entities; every other one also gives its text."""
+    rows = map(orjson.loads, tags_file.read_bytes().splitlines())
+    tags = {row["id"]: row["ner_tags"] for row in rows}
+    lines = []
+    for unit in units:
+        unit_tags, offsets, entities = tags[unit.id], unit.token_offsets, []
+        for position, tag in enumerate(unit_tags):
+            if tag.startswith("B-"):
+                entities.append({"start": offsets[position][0], "label": tag[2:]})
+            following = unit_tags[position + 1] if position + 1 < len(unit_tags) else "O"
+            if tag != "O" and not following.startswith("I-"):
+                entities[-1]["end"] = offsets[position][1]
+        for entity in entities[::2]:
+            entity["text"] = unit.text[entity["start"] : entity["end"]]
+        lines.append(orjson.dumps({"id": unit.id, "entities": entities}))
+    out.write_bytes(b"\n".join(lines) + b"\n")
+    return out
+
+
+@pytest.mark.parametrize("protocol", ["cv", "split"])
+def test_entity_spans_score_the_same_on_the_text_free_variant(notext, protocol, tmp_path):
+    full_gold = migbench.Gold(protocol=protocol, dataset=FULL)
+    tags_file = PREDICTIONS / SUBMISSIONS[protocol, "ner"]
+    path = _entity_submission(tags_file, full_gold.units(("ner_tags",)), tmp_path / "spans.jsonl")
+    full = migbench.Scorer("ner", full_gold, seed=3).score(path, n_resamples=200)
+    textfree = migbench.Scorer("ner", migbench.Gold(protocol=protocol, dataset=notext), seed=3)
+    assert textfree.score(path, n_resamples=200) == full
+    assert full == migbench.Scorer("ner", full_gold, seed=3).score(tags_file, n_resamples=200)
+
+
+def test_entity_text_on_the_text_free_variant_is_checked_for_its_length(notext, tmp_path):
+    unit = migbench.Gold(protocol="cv", dataset=notext).units(("ner_tags",))[0]
+    start, end = unit.token_offsets[0]
+    entity = {"start": start, "end": end, "label": "GPE", "text": "x" * (end - start + 1)}
+    line = {"id": unit.id, "entities": [entity]}
+    path = tmp_path / "wrong.jsonl"
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    with pytest.raises(SubmissionError, match=f"is not {end - start} characters long"):
+        migbench.score("ner", path, protocol="cv", dataset=notext, allow_missing=True)
 
 
 def test_compare_and_power_give_the_same_on_the_text_free_variant(notext):

@@ -4,7 +4,8 @@ The public API: a :class:`Scorer` scores, validates and compares submissions of 
 a :class:`Gold` (a protocol of the dataset, a file or rows) and signs every result; :func:`metrics`
 scores aligned labels with no I/O; :func:`score`, :func:`validate`, :func:`compare` and
 :func:`power` do a scorer's work in one call; :func:`folds` runs the cross-validation protocol as a
-loop that writes the out-of-fold submission. :data:`TASKS` and :data:`PROTOCOLS` declare the
+loop that writes the out-of-fold submission; :func:`examples_dir` holds a tiny gold file and
+example submissions. :data:`TASKS` and :data:`PROTOCOLS` declare the
 tasks and protocols. Everything is imported on first use, so that ``import migbench`` stays fast.
 """
 
@@ -25,6 +26,7 @@ _EXPORTS = {
     "TASKS": "migbench.scoring.tasks",
     "Task": "migbench.scoring.tasks",
     "compare": "migbench.scoring.api",
+    "examples_dir": "migbench.examples",
     "folds": "migbench.crossval",
     "get_task": "migbench.scoring.tasks",
     "metrics": "migbench.scoring.evaluation",
@@ -44,6 +46,7 @@ __all__ = [
     "Task",
     "__version__",
     "compare",
+    "examples_dir",
     "folds",
     "get_task",
     "metrics",
@@ -55,6 +58,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from migbench.crossval import folds
+    from migbench.examples import examples_dir
     from migbench.protocols import PROTOCOLS, Protocol
     from migbench.scoring.api import compare, power, score, validate
     from migbench.scoring.evaluation import metrics

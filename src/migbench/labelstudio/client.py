@@ -356,6 +356,7 @@ class _Tokenized(NamedTuple):
     id: str
     text: str
     n_tokens: int
+    token_offsets: None = None  # spans are read against the text
 
 
 def _result(layers: Mapping[str, Any], text: str) -> list[dict]:

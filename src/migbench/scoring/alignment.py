@@ -1,8 +1,10 @@
 """Entity spans in character offsets turned into IOB2 tag codes over the tokens, for many units.
 
 The tokens are those of :func:`migbench.corpus.tokenize.tokenize` (runs of word characters,
-and every other non-space character on its own), found here for all units at once with numpy
-over the joined texts: scoring 100,000 units of entity spans needs no per-token Python loop.
+and every other non-space character on its own). :func:`index_tokens` finds them for all units
+at once with numpy over the joined texts, so scoring 100,000 units of entity spans needs no
+per-token Python loop; :func:`index_offsets` takes them from the gold's token offsets instead,
+which the text-free dataset keeps.
 """
 
 from __future__ import annotations
@@ -74,6 +76,22 @@ def index_tokens(texts: Sequence[str], token_counts: Iterable[int]) -> TokenInde
     if bad.size:
         raise TokenMismatchError(bad.tolist())
     return TokenIndex(unit_chars[:-1], unit_tokens, starts, ends)
+
+
+def index_offsets(
+    offsets: Sequence[Sequence[tuple[int, int]]], lengths: Iterable[int]
+) -> TokenIndex:
+    """Locate the tokens of each unit from its token offsets, as if the texts were joined.
+
+    Args:
+        offsets: Each unit's tokens as (start, end) character offsets into its text.
+        lengths: The length of each unit's text.
+    """
+    unit_chars = _offsets(lengths)
+    counts = np.fromiter(map(len, offsets), dtype=np.int64, count=len(offsets))
+    pairs = np.array([pair for unit in offsets for pair in unit], dtype=np.int64).reshape(-1, 2)
+    base = np.repeat(unit_chars[:-1], counts)
+    return TokenIndex(unit_chars[:-1], _offsets(counts), base + pairs[:, 0], base + pairs[:, 1])
 
 
 def spans_to_codes(

@@ -32,7 +32,7 @@ def as_gold(
     Args:
         gold: A :class:`Gold`, a gold JSONL file, gold rows, or units a loader returned; None:
             the protocol.
-        protocol: ``split`` (default), ``genre`` or ``cv``.
+        protocol: ``cv`` (the headline), ``split`` (the quick default) or ``genre``.
         split: ``validation`` or ``test`` (default) under ``split`` and ``genre``.
         dataset: The dataset folder or Hub id; by default
             :func:`~migbench.scoring.gold.find_dataset`'s.
@@ -76,8 +76,9 @@ def score(
     Args:
         task: ``stance``, ``frame``, ``mfc`` or ``ner``.
         predictions: Path of a JSONL submission, or its lines as dicts.
-        protocol: ``split`` (the fixed split; default), ``genre`` (genre transfer) or ``cv``
-            (full-corpus cross-validation: out-of-fold predictions for every unit, scored pooled).
+        protocol: ``cv`` (full-corpus cross-validation: out-of-fold predictions for every unit,
+            scored pooled; the headline protocol), ``split`` (the fixed split; the quick
+            default) or ``genre`` (genre transfer).
         split: ``validation`` or ``test`` (default) under ``split`` and ``genre``.
         dataset: The dataset folder or Hub id; by default the checkout's ``dataset/``.
         gold: Instead of a protocol: a :class:`Gold`, a gold JSONL file or gold rows.

@@ -6,11 +6,12 @@ dataset folder or Hub id, or a gold JSONL file, or gold rows. It loads the units
 first use and keeps them, so one ``Gold`` serves many submissions.
 
 A gold row carries ``id`` and the layers scored: ``stance``, ``frame`` and ``mfc`` (one label
-each) and ``ner_tags`` (IOB2 tags, one per token); ``text`` (needed only to read entity spans),
-``tokens``, ``doc_id`` and ``fold`` are read where present. Scoring a single-label task needs
-only ids and that layer, so the text-free dataset (``migbench build --no-text``) scores as the
-full one. The parquet files store ClassLabel ids, decoded here with the names kept in their schema
-metadata; every row is checked against the label schema.
+each) and ``ner_tags`` (IOB2 tags, one per token); ``text`` and ``token_offsets`` (which entity
+spans are aligned with), ``tokens``, ``doc_id`` and ``fold`` are read where present. Scoring a
+single-label task needs only ids and that layer, and entity spans need only the token offsets,
+so the text-free dataset (``migbench build --no-text``) scores as the full one. The parquet files
+store ClassLabel ids, decoded here with the names kept in their schema metadata; every row is
+checked against the label schema.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ LAYERS: tuple[str, ...] = (*CHOICE_LAYERS, "ner_tags")
 
 _TAGS = frozenset(IOB2_TAGS)
 _OPTIONAL_COLUMNS = ("doc_id", "fold")
-#: Columns read with the NER layer where present: entity spans are read against the text.
-_TEXT_COLUMNS = ("text", "tokens")
+#: Columns read with the NER layer where present: entity spans are aligned with the tokens.
+_TOKEN_COLUMNS = ("text", "tokens", "token_offsets")
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 _HF_METADATA = b"huggingface"
 
@@ -64,6 +65,7 @@ class GoldRecord(NamedTuple):
     ner_tags: tuple[str, ...] | None = None
     text: str | None = None
     tokens: tuple[str, ...] | None = None
+    token_offsets: tuple[tuple[int, int], ...] | None = None
     doc_id: str | None = None
     fold: int | None = None
 
@@ -304,7 +306,7 @@ def gold_from_rows(
 
     Args:
         rows: Gold rows with string labels; keys other than ``id``, the layers and
-            ``text``, ``tokens``, ``doc_id`` and ``fold`` are ignored.
+            ``text``, ``tokens``, ``token_offsets``, ``doc_id`` and ``fold`` are ignored.
         source: Where the rows come from, for error messages.
         layers: The layers each row must carry.
 
@@ -324,7 +326,7 @@ def gold_from_rows(
         if problem is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
-        tags, tokens = row.get("ner_tags"), row.get("tokens")
+        tags, tokens, offsets = row.get("ner_tags"), row.get("tokens"), row.get("token_offsets")
         units.append(
             GoldRecord(
                 id=row["id"],
@@ -332,6 +334,9 @@ def gold_from_rows(
                 ner_tags=tuple(tags or ()) if "ner_tags" in layers else None,
                 text=row.get("text"),
                 tokens=tuple(tokens) if tokens is not None else None,
+                token_offsets=(
+                    tuple((start, end) for start, end in offsets) if offsets is not None else None
+                ),
                 doc_id=row.get("doc_id"),
                 fold=row.get("fold"),
             )
@@ -368,15 +373,35 @@ def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
         isinstance(tokens, (list, tuple)) and all(isinstance(token, str) for token in tokens)
     ):
         return "tokens must be a list of strings"
+    offsets = row.get("token_offsets")
+    if offsets is not None and not _token_offsets(offsets):
+        return "token_offsets must be a list of [start, end] pairs, each after the one before"
+    if tokens is not None and offsets is not None and len(offsets) != len(tokens):
+        return f"token_offsets must give {len(tokens)} pairs, one per token"
     if "ner_tags" in layers:
         tags = row["ner_tags"]
-        count = f"{len(tokens)} tags, one per token" if tokens is not None else "tags"
-        wrong_length = tokens is not None and len(tags) != len(tokens)
-        if not isinstance(tags, (list, tuple)) or wrong_length:
+        known = tokens if tokens is not None else offsets
+        count = f"{len(known)} tags, one per token" if known is not None else "tags"
+        if not isinstance(tags, (list, tuple)) or (known is not None and len(tags) != len(known)):
             return f"ner_tags must be a list of {count}"
         if not _all_tags(tags):
             return f"ner_tags holds a tag outside {', '.join(IOB2_TAGS)}"
     return None
+
+
+def _token_offsets(offsets: Any) -> bool:
+    """Whether ``offsets`` are [start, end] pairs of integers, each token after the one before."""
+    if not isinstance(offsets, (list, tuple)):
+        return False
+    previous = 0
+    for pair in offsets:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+            return False
+        start, end = pair
+        if type(start) is not int or type(end) is not int or not previous <= start < end:
+            return False
+        previous = end
+    return True
 
 
 def _all_tags(tags: Sequence[Any]) -> bool:
@@ -388,15 +413,17 @@ def _all_tags(tags: Sequence[Any]) -> bool:
 
 def _parquet_rows(path: Path, layers: Sequence[str]) -> list[dict[str, Any]]:
     """Read the id, ``layers`` and optional columns of a parquet split, labels decoded."""
-    # pyarrow alone: ``datasets`` takes seconds to import, and its features are plain JSON here.
+    # pyarrow's parquet reader alone: ``datasets`` takes seconds to import, its features are
+    # plain JSON here, and ``pq.read_table`` would import ``pyarrow.dataset`` and with it pandas.
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(path)
-        features = orjson.loads((schema.metadata or {}).get(_HF_METADATA, b"{}"))
-        features = features.get("info", {}).get("features", {})
-        columns = _columns(schema.names, layers, path)
-        table = pq.read_table(path, columns=columns)
+        with pq.ParquetFile(path) as parquet:
+            schema = parquet.schema_arrow
+            features = orjson.loads((schema.metadata or {}).get(_HF_METADATA, b"{}"))
+            features = features.get("info", {}).get("features", {})
+            columns = _columns(schema.names, layers, path)
+            table = parquet.read(columns=columns)
     except GoldError:
         raise
     except Exception as exc:  # pyarrow raises many kinds for a corrupt file
@@ -433,7 +460,7 @@ def _columns(names: Sequence[str], layers: Sequence[str], where: Any) -> list[st
     missing = [column for column in ("id", *layers) if column not in names]
     if missing:
         raise GoldError(f"{where} lacks the columns {', '.join(missing)}")
-    optional = (*_OPTIONAL_COLUMNS, *(_TEXT_COLUMNS if "ner_tags" in layers else ()))
+    optional = (*_OPTIONAL_COLUMNS, *(_TOKEN_COLUMNS if "ner_tags" in layers else ()))
     return ["id", *layers, *(column for column in optional if column in names)]
 
 

@@ -4,9 +4,9 @@ As sacrebleu's metric objects, a scorer keeps its references and scores many sys
 carries a :class:`Signature` of what made it, so two numbers are comparable only when their
 signatures match::
 
-    >>> from migbench import Gold, Scorer
-    >>> scorer = Scorer("stance", Gold(file="tests/fixtures/gold.jsonl"))
-    >>> result = scorer.score("examples/stance.jsonl", n_resamples=0)
+    >>> from migbench import Gold, Scorer, examples_dir
+    >>> scorer = Scorer("stance", Gold(file=examples_dir() / "gold.jsonl"))
+    >>> result = scorer.score(examples_dir() / "stance.jsonl", n_resamples=0)
     >>> result["main_metric"], round(result["main_score"], 4)
     ('f_avg', 0.7083)
     >>> result["signature"]  # doctest: +ELLIPSIS

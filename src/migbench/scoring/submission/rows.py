@@ -83,10 +83,10 @@ class RowChecker:
         self, row: dict[str, Any], unit: GoldUnit
     ) -> tuple[list[str] | Entities | None, list[str]]:
         if "entities" in row:
-            if unit.text is None:
+            if unit.text is None and unit.token_offsets is None:
                 return None, [
-                    "entities need the unit's text, which the text-free dataset lacks: submit "
-                    "ner_tags, or score against the dataset with text (migbench rehydrate)"
+                    "entities need the unit's text or token_offsets, which this gold lacks: "
+                    "submit ner_tags, or score against a gold that has them"
                 ]
             entities = row["entities"]
             if not isinstance(entities, list):

@@ -1,4 +1,9 @@
-"""Entity spans of a submission: read, checked against the unit text, aligned to gold tokens."""
+"""Entity spans of a submission: read, checked against the unit text, aligned to gold tokens.
+
+Where the gold has no text (the text-free dataset), spans are checked against the text's length
+and aligned with the gold's token offsets; an entity's optional ``text`` is then checked only
+for its length.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,13 @@ from typing import Any, NamedTuple, Protocol, TypeGuard
 import numpy as np
 
 from migbench import jsonio
-from migbench.scoring.alignment import TokenMismatchError, index_tokens, spans_to_codes
+from migbench.scoring.alignment import (
+    TokenIndex,
+    TokenMismatchError,
+    index_offsets,
+    index_tokens,
+    spans_to_codes,
+)
 from migbench.scoring.entity_reader import read_entities
 from migbench.scoring.gold import GoldError
 from migbench.scoring.iob2 import tag_vocabulary
@@ -21,7 +32,7 @@ _Span = tuple[int, int, int]  # start, end, type index
 
 
 class GoldUnit(Protocol):
-    """What a submission is checked against: a gold unit's id, text and number of tokens."""
+    """What a submission is checked against: a gold unit's id, text, tokens and their number."""
 
     @property
     def id(self) -> str:
@@ -30,6 +41,10 @@ class GoldUnit(Protocol):
     @property
     def text(self) -> str | None:
         """The unit's text; None in the text-free dataset."""
+
+    @property
+    def token_offsets(self) -> Sequence[tuple[int, int]] | None:
+        """Each token's (start, end) character offsets in the text; None where not loaded."""
 
     @property
     def n_tokens(self) -> int:
@@ -50,6 +65,16 @@ class SpanTable(NamedTuple):
     ids: list[str]
     counts: list[int]
     spans: np.ndarray
+
+
+def text_length(unit: GoldUnit) -> int:
+    """Return the length of a unit's text; without the text, the end of its last token.
+
+    A unit's text starts and ends on a token (units are stripped), so both give the same length.
+    """
+    if unit.text is not None:
+        return len(unit.text)
+    return unit.token_offsets[-1][1] if unit.token_offsets else 0
 
 
 def is_integer(value: Any) -> TypeGuard[int]:
@@ -74,14 +99,14 @@ class SpanReader:
         """
         ids = list(pending)
         lists = [pending[unit_id].entities for unit_id in ids]
-        lengths = [len(self.units[unit_id].text or "") for unit_id in ids]
+        lengths = [text_length(self.units[unit_id]) for unit_id in ids]
         spans = read_entities(lists, lengths, self.type_index)
         if spans is not None:
             return SpanTable(ids, list(map(len, lists)), spans), []
         sound, counts, triples, problems = [], [], [], []
         for unit_id in ids:
-            text = self.units[unit_id].text or ""
-            unit_spans, messages = self._spans(pending[unit_id].entities, text)
+            unit = self.units[unit_id]
+            unit_spans, messages = self._spans(pending[unit_id].entities, unit)
             if messages:
                 quoted = f"; received {received(pending[unit_id].row)}"
                 problems += [(unit_id, message + quoted) for message in messages]
@@ -91,12 +116,12 @@ class SpanReader:
                 triples += unit_spans
         return SpanTable(sound, counts, np.array(triples, dtype=np.int64).reshape(-1, 3)), problems
 
-    def _spans(self, entities: list[Any], text: str) -> tuple[list[_Span], list[str]]:
+    def _spans(self, entities: list[Any], unit: GoldUnit) -> tuple[list[_Span], list[str]]:
         """Return a unit's entities as sorted (start, end, type index) triples, or its problems."""
         spans: list[_Span] = []
         messages: list[str] = []
         for number, entity in enumerate(entities):
-            span, more = self._span(entity, text)
+            span, more = self._span(entity, unit)
             messages += [f"entity {number}: {message}" for message in more]
             if span is not None:
                 spans.append(span)
@@ -108,7 +133,7 @@ class SpanReader:
                 messages.append(f"spans {start}:{end} and {next_start}:{next_end} overlap")
         return ([], messages) if messages else (spans, [])
 
-    def _span(self, entity: Any, text: str) -> tuple[_Span | None, list[str]]:
+    def _span(self, entity: Any, unit: GoldUnit) -> tuple[_Span | None, list[str]]:
         """Return an entity as (start, end, type index), or its problems."""
         if not isinstance(entity, dict):
             return None, [f"expected an object, not {json_type(entity)}"]
@@ -119,13 +144,20 @@ class SpanReader:
             return None, self._shape_messages(entity)
         if start >= end:
             return None, [f"start {start} >= end {end}; a span is end-exclusive and not empty"]
-        if start < 0 or end > len(text):
+        length = text_length(unit)
+        if start < 0 or end > length:
             return None, [
-                f"span {start}:{end} is out of bounds: the unit text has {len(text)} characters"
+                f"span {start}:{end} is out of bounds: the unit text has {length} characters"
             ]
-        if "text" in entity and entity["text"] != text[start:end]:
+        if "text" not in entity:
+            return (start, end, kind), []
+        given, text = entity["text"], unit.text
+        if text is not None and given != text[start:end]:
             actual = received(text[start:end])
-            return None, [f"text {received(entity['text'])} but text[{start}:{end}] is {actual}"]
+            return None, [f"text {received(given)} but text[{start}:{end}] is {actual}"]
+        if text is None and not (isinstance(given, str) and len(given) == end - start):
+            # The text-free gold cannot show the span's text; its length is what can be checked.
+            return None, [f"text {received(given)} is not {end - start} characters long"]
         return (start, end, kind), []
 
     def _shape_messages(self, entity: dict[str, Any]) -> list[str]:
@@ -154,26 +186,24 @@ def align_spans(
         problem of each span that does not.
 
     Raises:
-        GoldError: A gold unit has another number of tokens than the tokenizer finds in its text.
+        GoldError: A gold unit has another number of tokens than the tokenizer finds in its text,
+            or has neither text nor token offsets.
     """
     ids, spans = table.ids, table.spans
-    texts = [units[unit_id].text or "" for unit_id in ids]
-    try:
-        index = index_tokens(texts, (units[unit_id].n_tokens for unit_id in ids))
-    except TokenMismatchError as exc:
-        unit_id = ids[exc.units[0]]
-        message = f"gold unit {unit_id!r}: tokens are not the tokenizer's tokens of text"
-        raise GoldError(message) from None
+    gold = [units[unit_id] for unit_id in ids]
+    texts = [unit.text for unit in gold]
+    index = _token_index(gold)
     span_units = np.repeat(np.arange(len(ids)), table.counts)
     codes, aligned = spans_to_codes(index, span_units, spans)
     problems = []
     for position in np.flatnonzero(~aligned).tolist():
         unit = int(span_units[position])
         start, end, _ = spans[position].tolist()
+        text = texts[unit]
+        shown = "" if text is None else f" {jsonio.clip(repr(text[start:end]))}"
         message = (
-            f"span {start}:{end} {jsonio.clip(repr(texts[unit][start:end]))} does not start and "
-            "end on token boundaries (tokens are runs of word characters or single other "
-            "characters)"
+            f"span {start}:{end}{shown} does not start and end on token boundaries (tokens are "
+            "runs of word characters or single other characters)"
         )
         problems.append((ids[unit], message))
     names = np.array(list(tag_vocabulary(types)), dtype=object)[codes].tolist()
@@ -185,3 +215,23 @@ def align_spans(
         if unit not in wrong
     }
     return tags, problems
+
+
+def _token_index(gold: Sequence[GoldUnit]) -> TokenIndex:
+    """Locate the units' tokens: in their texts, or from their token offsets where text lacks."""
+    if all(unit.text is not None for unit in gold):
+        try:
+            return index_tokens([unit.text or "" for unit in gold], (u.n_tokens for u in gold))
+        except TokenMismatchError as exc:
+            unit_id = gold[exc.units[0]].id
+            message = f"gold unit {unit_id!r}: tokens are not the tokenizer's tokens of text"
+            raise GoldError(message) from None
+    offsets = [unit.token_offsets for unit in gold]
+    if missing := next((u for u, o in zip(gold, offsets, strict=True) if o is None), None):
+        raise GoldError(
+            f"gold unit {missing.id!r} has neither text nor token_offsets: entity spans cannot "
+            "be aligned with its tokens"
+        )
+    return index_offsets(
+        [o for o in offsets if o is not None], (text_length(unit) for unit in gold)
+    )
