@@ -8,6 +8,8 @@ byte-identical, and leave no temporary file, backup or staging folder beside it.
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import shutil
 import tempfile
@@ -16,13 +18,16 @@ from pathlib import Path
 
 import pytest
 
+from migbench.cli import labelstudio as labelstudio_cli
 from migbench.cli import main
+from migbench.corpus.seeds import read_manifest
 from migbench.dataset.build import build_dataset
 from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_files
 
 from .conftest import REPO, SEEDS
 
 ANNOTATIONS = REPO / "annotations"
+EXPORTS = ANNOTATIONS / "labelstudio" / "exports"
 GOLD = REPO / "tests/fixtures/gold.jsonl"
 STANCE = REPO / "examples/stance.jsonl"
 #: The primitives every write goes through, by module and name.
@@ -122,6 +127,21 @@ FILE_COMMANDS = {
         "--out",
         out,
     ],  # fmt: skip
+    "power": lambda out: [
+        "power",
+        STANCE,
+        "--task",
+        "stance",
+        "--gold",
+        GOLD,
+        "--simulations",
+        "2",
+        "--trials",
+        "20",
+        "--out",
+        out,
+    ],  # fmt: skip
+    "template": lambda out: ["template", "--task", "stance", "--gold", GOLD, "--out", out],
 }
 
 
@@ -184,6 +204,40 @@ def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotation
         before = snapshot(annotations_copy)
         fails_cleanly(monkeypatch, capsys, command, step)
         assert snapshot(annotations_copy) == before
+
+
+@pytest.mark.integration
+def test_ls_pull_keeps_the_previous_export_at_every_step(monkeypatch, capsys, tmp_path):
+    """The server is replaced after the connection: the steps are those of the write."""
+    export = json.loads((EXPORTS / "mp-letter.json").read_text(encoding="utf-8"))
+    users = {a["completed_by"] for task in export for a in task["annotations"]}
+
+    class Server:
+        url = "http://127.0.0.1:9"
+
+        def check_project(self, project: int) -> None:
+            pass
+
+        def export(self, project: int) -> list:
+            return copy.deepcopy(export)
+
+        def annotator_accounts(self) -> dict[int, int]:
+            return {user: user for user in users}
+
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "unused")
+    monkeypatch.setattr(labelstudio_cli, "_connect", lambda args: Server())
+    out = tmp_path / "out" / "export.json"
+
+    def command() -> int:
+        return main(["ls", "pull", "--url", Server.url, "--project", "1", "--seeds", str(SEEDS),
+                     "--out", str(out)])  # fmt: skip
+
+    steps = steps_of(monkeypatch, command)
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        _previous(out)
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(tmp_path / "out") == {"export.json": b"previous result\n"}
 
 
 @pytest.mark.integration
@@ -301,3 +355,84 @@ def test_agreement_keeps_both_files_at_every_step(monkeypatch, capsys, annotatio
     for step in range(1, steps + 1):
         fails_cleanly(monkeypatch, capsys, command, step)
         assert snapshot(annotations_copy) == before
+
+
+def _folder_survives_every_step(monkeypatch, capsys, command: Callable[[], int], out: Path) -> None:
+    """Run ``command`` once to make the previous ``out``, then fail it at each of its steps."""
+    assert command() == 0
+    before = snapshot(out.parent)
+    assert f"{out.name}/{MARKER_NAME}" in before
+    steps = steps_of(monkeypatch, command)
+    assert snapshot(out.parent) == before  # the same inputs give the same folder
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(out.parent) == before
+
+
+@pytest.mark.slow
+def test_rehydrate_keeps_the_previous_folder_at_every_step(
+    monkeypatch, capsys, tmp_path, built_text_free
+):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for entry in read_manifest(SEEDS):
+        shutil.copyfile(SEEDS / entry.file, sources / f"{entry.doc_id}.txt")
+    out = tmp_path / "out" / "dataset"
+    out.parent.mkdir()
+
+    def command() -> int:
+        return main(["rehydrate", "--sources", str(sources), "--dataset", str(built_text_free),
+                     "--out", str(out)])  # fmt: skip
+
+    _folder_survives_every_step(monkeypatch, capsys, command, out)
+
+
+def _submission(tmp_path: Path) -> Path:
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    card = {
+        "name": "fault-test",
+        "authors": ["A. Tester"],
+        "description": "A system for the fault-injection tests.",
+        "url": None,
+        "model": "none",
+        "training_data": "none",
+        "language_model": False,
+        "pretraining_exposure": "no",
+        "protocols": ["cv"],
+        "seeds": [0],
+        "date": "2026-12-07",
+        "licence": "CC-BY-4.0",
+    }
+    (folder / "system.json").write_text(json.dumps(card), encoding="utf-8")
+    shutil.copyfile(
+        REPO / "baselines/predictions/cv/majority.stance.all.jsonl", folder / "stance.cv.jsonl"
+    )
+    return folder
+
+
+@pytest.mark.slow
+def test_submit_keeps_the_stored_system_at_every_step(monkeypatch, capsys, tmp_path):
+    pytest.importorskip("jsonschema")
+    folder, store = _submission(tmp_path), tmp_path / "store" / "results"
+    store.mkdir(parents=True)
+
+    def command() -> int:
+        return main(["submit", str(folder), "--store", str(store)])
+
+    _folder_survives_every_step(monkeypatch, capsys, command, store / "fault-test")
+
+
+@pytest.mark.slow
+def test_leaderboard_keeps_the_previous_site_at_every_step(monkeypatch, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    store, site = tmp_path / "results", tmp_path / "out" / "site"
+    store.mkdir()
+    site.parent.mkdir()
+    assert main(["submit", str(_submission(tmp_path)), "--store", str(store)]) == 0
+
+    def command() -> int:
+        return main(["leaderboard", "--store", str(store), "--out", str(site)])
+
+    _folder_survives_every_step(monkeypatch, capsys, command, site)
