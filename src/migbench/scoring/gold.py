@@ -15,6 +15,7 @@ metadata; every row is checked against the label schema.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -281,10 +282,28 @@ def load_gold_file(path: PathLike, *, layers: Sequence[str] = LAYERS) -> list[Go
     """
     try:
         data = jsonio.read_bytes(path, max_bytes=MAX_GOLD_BYTES)
-        data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
-    except (jsonio.InputError, UnicodeDecodeError) as exc:
+    except jsonio.InputError as exc:
         raise GoldError(f"cannot read gold file {path}: {exc}") from None
+    if (offset := _not_utf8_at(data)) is not None:  # name the file rather than a line
+        raise GoldError(f"cannot read gold file {path}: not UTF-8 at byte {offset}")
     return gold_from_rows(_gold_lines(path, data), source=str(path), layers=layers)
+
+
+def _not_utf8_at(data: bytes, chunk: int = 1 << 20) -> int | None:
+    """Return the offset of the first byte of ``data`` that is not UTF-8, or None.
+
+    The bytes are decoded a chunk at a time, so that the check costs no copy of the whole file.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data) + 1, chunk):
+        piece = view[start : start + chunk]
+        try:
+            decoder.decode(piece, final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            pending = len(decoder.getstate()[0])  # bytes held back from the previous chunk
+            return start - pending + exc.start
+    return None
 
 
 def _gold_lines(path: str | os.PathLike[str], data: bytes) -> Iterator[Any]:
@@ -304,7 +323,8 @@ def gold_from_rows(
 
     Args:
         rows: Gold rows with string labels; keys other than ``id``, the layers and
-            ``text``, ``tokens``, ``doc_id`` and ``fold`` are ignored.
+            ``text``, ``tokens``, ``doc_id`` and ``fold`` are ignored, and ``text`` and
+            ``tokens`` are kept only with ``ner_tags``, as a dataset's columns are read.
         source: Where the rows come from, for error messages.
         layers: The layers each row must carry.
 
@@ -317,6 +337,10 @@ def gold_from_rows(
         raise ValueError(f"unknown gold layers {unknown}; expected some of {', '.join(LAYERS)}")
     units: list[GoldRecord] = []
     seen: set[str] = set()
+    with_text = "ner_tags" in layers
+    # One object per distinct label, tag, token and doc id: a large gold repeats them millions
+    # of times, and each parsed copy would otherwise be kept.
+    shared: dict[str, str] = {}
     for number, row in enumerate(rows, 1):
         problem = _row_problem(row, layers)
         if problem is None and row["id"] in seen:
@@ -324,15 +348,19 @@ def gold_from_rows(
         if problem is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
-        tags, tokens = row.get("ner_tags"), row.get("tokens")
+        tags, tokens, doc_id = row.get("ner_tags"), row.get("tokens"), row.get("doc_id")
         units.append(
             GoldRecord(
                 id=row["id"],
-                **{layer: row[layer] for layer in CHOICE_LAYERS if layer in layers},
-                ner_tags=tuple(tags or ()) if "ner_tags" in layers else None,
-                text=row.get("text"),
-                tokens=tuple(tokens) if tokens is not None else None,
-                doc_id=row.get("doc_id"),
+                **{
+                    layer: shared.setdefault(row[layer], row[layer])
+                    for layer in CHOICE_LAYERS
+                    if layer in layers
+                },
+                ner_tags=_shared(tags or (), shared) if with_text else None,
+                text=row.get("text") if with_text else None,
+                tokens=_shared(tokens, shared) if with_text and tokens is not None else None,
+                doc_id=shared.setdefault(doc_id, doc_id) if isinstance(doc_id, str) else doc_id,
                 fold=row.get("fold"),
             )
         )
@@ -344,6 +372,11 @@ def gold_from_rows(
             index, message = problems[0]
             raise GoldError(f"{source}, row {index + 1}: ner_tags: {message}")
     return units
+
+
+def _shared(values: Sequence[Any], shared: dict[str, str]) -> tuple[Any, ...]:
+    """Return ``values`` as a tuple, each string replaced by the equal one already in ``shared``."""
+    return tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in values)
 
 
 def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
