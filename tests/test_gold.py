@@ -190,3 +190,9 @@ def test_a_gold_file_that_is_not_utf8_names_the_file_and_the_byte(tmp_path):
     path.write_bytes(good + b'{"id": "caf\xe9"}\n')
     with pytest.raises(GoldError, match=f"gold.jsonl: not UTF-8 at byte {len(good) + 11}$"):
         load_gold_file(path)
+
+
+def test_null_ner_tags_beside_tokens_are_a_gold_error():
+    row = {"id": "u1", "tokens": ["A", "B"], "ner_tags": None}
+    with pytest.raises(GoldError, match="row 1: ner_tags must be a list of 2 tags, one per token"):
+        gold_from_rows([row], source="rows", layers=("ner_tags",))

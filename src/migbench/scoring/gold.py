@@ -342,10 +342,7 @@ def gold_from_rows(
     # of times, and each parsed copy would otherwise be kept.
     shared: dict[str, str] = {}
     for number, row in enumerate(rows, 1):
-        problem = _row_problem(row, layers)
-        if problem is None and row["id"] in seen:
-            problem = f"duplicate id {jsonio.quote(row['id'])}"
-        if problem is not None:
+        if (problem := _row_problem(row, layers, seen)) is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
         tags, tokens, doc_id = row.get("ner_tags"), row.get("tokens"), row.get("doc_id")
@@ -379,7 +376,8 @@ def _shared(values: Sequence[Any], shared: dict[str, str]) -> tuple[Any, ...]:
     return tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in values)
 
 
-def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
+def _row_problem(row: Any, layers: Sequence[str], seen: set[str]) -> str | None:
+    """Say what is wrong with a gold row whose file's earlier ids are ``seen``, or None."""
     if not isinstance(row, Mapping):
         return f"expected an object, got {type(row).__name__}"
     missing = [column for column in ("id", *layers) if column not in row]
@@ -387,6 +385,8 @@ def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
         return f"missing {', '.join(missing)}"
     if not isinstance(row["id"], str):
         return "id must be a string"
+    if row["id"] in seen:
+        return f"duplicate id {jsonio.quote(row['id'])}"
     if not isinstance(row.get("text"), (str, type(None))):
         return "text must be a string (or null in the text-free dataset)"
     if not isinstance(row.get("doc_id"), (str, type(None))):
@@ -404,8 +404,7 @@ def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
     if "ner_tags" in layers:
         tags = row["ner_tags"]
         count = f"{len(tokens)} tags, one per token" if tokens is not None else "tags"
-        wrong_length = tokens is not None and len(tags) != len(tokens)
-        if not isinstance(tags, (list, tuple)) or wrong_length:
+        if not isinstance(tags, (list, tuple)) or (tokens is not None and len(tags) != len(tokens)):
             return f"ner_tags must be a list of {count}"
         if not _all_tags(tags):
             return f"ner_tags holds a tag outside {', '.join(IOB2_TAGS)}"
@@ -430,16 +429,13 @@ def _parquet_rows(path: Path, layers: Sequence[str]) -> list[dict[str, Any]]:
         features = features.get("info", {}).get("features", {})
         columns = _columns(schema.names, layers, path)
         table = pq.read_table(path, columns=columns)
+        values = {column: table.column(column).to_pylist() for column in columns}
     except GoldError:
         raise
-    except Exception as exc:  # pyarrow raises many kinds for a corrupt file
-        raise GoldError(f"cannot read {path}: {exc}") from exc
-    return _decoded(
-        {column: table.column(column).to_pylist() for column in columns},
-        features,
-        layers,
-        str(path),
-    )
+    except Exception as exc:  # pyarrow raises many kinds for a corrupt file, some lazily
+        reason = " ".join(str(exc).split())  # pyarrow's messages span several lines
+        raise GoldError(f"cannot read {path}: {reason}") from exc
+    return _decoded(values, features, layers, str(path))
 
 
 def _hub_rows(
@@ -473,7 +469,7 @@ def _columns(names: Sequence[str], layers: Sequence[str], where: Any) -> list[st
 def _decoded(
     columns: dict[str, list[Any]], features: Mapping[str, Any], layers: Sequence[str], where: str
 ) -> list[dict[str, Any]]:
-    """Decode the ClassLabel ids of the label columns to names; return the rows."""
+    """Decode the ClassLabel ids of the label columns to names; return the rows, checked."""
     for layer in layers:
         expected = IOB2_TAGS if layer == "ner_tags" else CHOICE_LAYERS[layer]
         names = _class_names(features.get(layer), sequence=layer == "ner_tags")
@@ -482,16 +478,26 @@ def _decoded(
                 f"{where}: the ClassLabel names of {layer} are {list(names)}, expected "
                 f"{list(expected)} (a dataset built with another schema version?)"
             )
-        # .get: a null or out-of-range id decodes to None, which the row check reports.
-        decode = dict(enumerate(names)).get
+
+        # A null, out-of-range or mistyped id decodes to None, which the row check reports.
+        def decode(i: Any, names: tuple[str, ...] = names) -> str | None:
+            return names[i] if type(i) is int and 0 <= i < len(names) else None
+
         if layer == "ner_tags":
             columns[layer] = [
-                None if tags is None else [decode(i) for i in tags] for tags in columns[layer]
+                [decode(i) for i in tags] if isinstance(tags, list) else tags
+                for tags in columns[layer]
             ]
         else:
             columns[layer] = [decode(i) for i in columns[layer]]
     keys = list(columns)
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    rows = [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    seen: set[str] = set()
+    for number, row in enumerate(rows, 1):  # here, to name the file rather than the dataset
+        if (problem := _row_problem(row, layers, seen)) is not None:
+            raise GoldError(f"{where}, row {number}: {problem}")
+        seen.add(row["id"])
+    return rows
 
 
 def _class_names(feature: Any, *, sequence: bool) -> tuple[str, ...]:
