@@ -97,6 +97,17 @@ def _previous(path: Path, text: str = "previous result\n") -> Path:
     return path
 
 
+def _file_survives_every_step(monkeypatch, capsys, command: Callable[[], int], out: Path) -> None:
+    """Fail ``command`` at each of its steps; ``out``'s folder must hold the previous file alone."""
+    _previous(out)
+    steps = steps_of(monkeypatch, command)
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        _previous(out)
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(out.parent) == {out.name: b"previous result\n"}
+
+
 FILE_COMMANDS = {
     "score": lambda out: [
         "score",
@@ -147,17 +158,12 @@ FILE_COMMANDS = {
 
 @pytest.mark.parametrize("name", FILE_COMMANDS)
 def test_a_file_output_survives_a_failure_at_every_step(monkeypatch, capsys, tmp_path, name):
-    out = _previous(tmp_path / "out" / "result.json")
+    out = tmp_path / "out" / "result.json"
 
     def command() -> int:
         return main([str(arg) for arg in FILE_COMMANDS[name](out)])
 
-    steps = steps_of(monkeypatch, command)
-    capsys.readouterr()
-    for step in range(1, steps + 1):
-        _previous(out)
-        fails_cleanly(monkeypatch, capsys, command, step)
-        assert snapshot(tmp_path / "out") == {"result.json": b"previous result\n"}
+    _file_survives_every_step(monkeypatch, capsys, command, out)
 
 
 # --- Several files, all or nothing --------------------------------------------------------------
@@ -232,12 +238,7 @@ def test_ls_pull_keeps_the_previous_export_at_every_step(monkeypatch, capsys, tm
         return main(["ls", "pull", "--url", Server.url, "--project", "1", "--seeds", str(SEEDS),
                      "--out", str(out)])  # fmt: skip
 
-    steps = steps_of(monkeypatch, command)
-    capsys.readouterr()
-    for step in range(1, steps + 1):
-        _previous(out)
-        fails_cleanly(monkeypatch, capsys, command, step)
-        assert snapshot(tmp_path / "out") == {"export.json": b"previous result\n"}
+    _file_survives_every_step(monkeypatch, capsys, command, out)
 
 
 @pytest.mark.integration
@@ -388,49 +389,29 @@ def test_rehydrate_keeps_the_previous_folder_at_every_step(
     _folder_survives_every_step(monkeypatch, capsys, command, out)
 
 
-def _submission(tmp_path: Path) -> Path:
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    card = {
-        "name": "fault-test",
-        "authors": ["A. Tester"],
-        "description": "A system for the fault-injection tests.",
-        "url": None,
-        "model": "none",
-        "training_data": "none",
-        "language_model": False,
-        "pretraining_exposure": "no",
-        "protocols": ["cv"],
-        "seeds": [0],
-        "date": "2026-12-07",
-        "licence": "CC-BY-4.0",
-    }
-    (folder / "system.json").write_text(json.dumps(card), encoding="utf-8")
-    shutil.copyfile(
-        REPO / "baselines/predictions/cv/majority.stance.all.jsonl", folder / "stance.cv.jsonl"
-    )
-    return folder
-
-
 @pytest.mark.slow
 def test_submit_keeps_the_stored_system_at_every_step(monkeypatch, capsys, tmp_path):
     pytest.importorskip("jsonschema")
-    folder, store = _submission(tmp_path), tmp_path / "store" / "results"
+    from .test_leaderboard import baseline
+
+    folder, store = baseline(tmp_path, "majority"), tmp_path / "store" / "results"
     store.mkdir(parents=True)
 
     def command() -> int:
         return main(["submit", str(folder), "--store", str(store)])
 
-    _folder_survives_every_step(monkeypatch, capsys, command, store / "fault-test")
+    _folder_survives_every_step(monkeypatch, capsys, command, store / "majority")
 
 
 @pytest.mark.slow
 def test_leaderboard_keeps_the_previous_site_at_every_step(monkeypatch, capsys, tmp_path):
     pytest.importorskip("matplotlib")
+    from .test_leaderboard import baseline
+
     store, site = tmp_path / "results", tmp_path / "out" / "site"
     store.mkdir()
     site.parent.mkdir()
-    assert main(["submit", str(_submission(tmp_path)), "--store", str(store)]) == 0
+    assert main(["submit", str(baseline(tmp_path, "majority")), "--store", str(store)]) == 0
 
     def command() -> int:
         return main(["leaderboard", "--store", str(store), "--out", str(site)])
