@@ -6,11 +6,12 @@ dataset folder or Hub id, or a gold JSONL file, or gold rows. It loads the units
 first use and keeps them, so one ``Gold`` serves many submissions.
 
 A gold row carries ``id`` and the layers scored: ``stance``, ``frame`` and ``mfc`` (one label
-each) and ``ner_tags`` (IOB2 tags, one per token); ``text`` (needed only to read entity spans),
-``tokens``, ``doc_id`` and ``fold`` are read where present. Scoring a single-label task needs
-only ids and that layer, so the text-free dataset (``migbench build --no-text``) scores as the
-full one. The parquet files store ClassLabel ids, decoded here with the names kept in their schema
-metadata; every row is checked against the label schema.
+each) and ``ner_tags`` (IOB2 tags, one per token); ``doc_id`` and ``fold`` are read where
+present, and ``text`` and ``tokens`` (needed only to read entity spans) with ``ner_tags``.
+Scoring a single-label task needs only ids and that layer, so the text-free dataset
+(``migbench build --no-text``) scores as the full one. The parquet files store ClassLabel ids,
+decoded here with the names kept in their schema metadata; every row is checked against the
+label schema.
 """
 
 from __future__ import annotations
