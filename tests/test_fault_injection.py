@@ -8,6 +8,8 @@ byte-identical, and leave no temporary file, backup or staging folder beside it.
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import shutil
 import tempfile
@@ -16,13 +18,16 @@ from pathlib import Path
 
 import pytest
 
+from migbench.cli import labelstudio as labelstudio_cli
 from migbench.cli import main
+from migbench.corpus.seeds import read_manifest
 from migbench.dataset.build import build_dataset
 from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_files
 
 from .conftest import REPO, SEEDS
 
 ANNOTATIONS = REPO / "annotations"
+EXPORTS = ANNOTATIONS / "labelstudio" / "exports"
 GOLD = REPO / "src/migbench/examples/gold.jsonl"
 STANCE = REPO / "src/migbench/examples/stance.jsonl"
 #: The primitives every write goes through, by module and name.
@@ -92,6 +97,17 @@ def _previous(path: Path, text: str = "previous result\n") -> Path:
     return path
 
 
+def _file_survives_every_step(monkeypatch, capsys, command: Callable[[], int], out: Path) -> None:
+    """Fail ``command`` at each of its steps; ``out``'s folder must hold the previous file alone."""
+    _previous(out)
+    steps = steps_of(monkeypatch, command)
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        _previous(out)
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(out.parent) == {out.name: b"previous result\n"}
+
+
 FILE_COMMANDS = {
     "score": lambda out: [
         "score",
@@ -122,22 +138,32 @@ FILE_COMMANDS = {
         "--out",
         out,
     ],  # fmt: skip
+    "power": lambda out: [
+        "power",
+        STANCE,
+        "--task",
+        "stance",
+        "--gold",
+        GOLD,
+        "--simulations",
+        "2",
+        "--trials",
+        "20",
+        "--out",
+        out,
+    ],  # fmt: skip
+    "template": lambda out: ["template", "--task", "stance", "--gold", GOLD, "--out", out],
 }
 
 
 @pytest.mark.parametrize("name", FILE_COMMANDS)
 def test_a_file_output_survives_a_failure_at_every_step(monkeypatch, capsys, tmp_path, name):
-    out = _previous(tmp_path / "out" / "result.json")
+    out = tmp_path / "out" / "result.json"
 
     def command() -> int:
         return main([str(arg) for arg in FILE_COMMANDS[name](out)])
 
-    steps = steps_of(monkeypatch, command)
-    capsys.readouterr()
-    for step in range(1, steps + 1):
-        _previous(out)
-        fails_cleanly(monkeypatch, capsys, command, step)
-        assert snapshot(tmp_path / "out") == {"result.json": b"previous result\n"}
+    _file_survives_every_step(monkeypatch, capsys, command, out)
 
 
 # --- Several files, all or nothing --------------------------------------------------------------
@@ -184,6 +210,35 @@ def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotation
         before = snapshot(annotations_copy)
         fails_cleanly(monkeypatch, capsys, command, step)
         assert snapshot(annotations_copy) == before
+
+
+@pytest.mark.integration
+def test_ls_pull_keeps_the_previous_export_at_every_step(monkeypatch, capsys, tmp_path):
+    """The server is replaced after the connection: the steps are those of the write."""
+    export = json.loads((EXPORTS / "mp-letter.json").read_text(encoding="utf-8"))
+    users = {a["completed_by"] for task in export for a in task["annotations"]}
+
+    class Server:
+        url = "http://127.0.0.1:9"
+
+        def check_project(self, project: int) -> None:
+            pass
+
+        def export(self, project: int) -> list:
+            return copy.deepcopy(export)
+
+        def annotator_accounts(self) -> dict[int, int]:
+            return {user: user for user in users}
+
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "unused")
+    monkeypatch.setattr(labelstudio_cli, "_connect", lambda args: Server())
+    out = tmp_path / "out" / "export.json"
+
+    def command() -> int:
+        return main(["ls", "pull", "--url", Server.url, "--project", "1", "--seeds", str(SEEDS),
+                     "--out", str(out)])  # fmt: skip
+
+    _file_survives_every_step(monkeypatch, capsys, command, out)
 
 
 @pytest.mark.integration
@@ -301,3 +356,64 @@ def test_agreement_keeps_both_files_at_every_step(monkeypatch, capsys, annotatio
     for step in range(1, steps + 1):
         fails_cleanly(monkeypatch, capsys, command, step)
         assert snapshot(annotations_copy) == before
+
+
+def _folder_survives_every_step(monkeypatch, capsys, command: Callable[[], int], out: Path) -> None:
+    """Run ``command`` once to make the previous ``out``, then fail it at each of its steps."""
+    assert command() == 0
+    before = snapshot(out.parent)
+    assert f"{out.name}/{MARKER_NAME}" in before
+    steps = steps_of(monkeypatch, command)
+    assert snapshot(out.parent) == before  # the same inputs give the same folder
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(out.parent) == before
+
+
+@pytest.mark.slow
+def test_rehydrate_keeps_the_previous_folder_at_every_step(
+    monkeypatch, capsys, tmp_path, built_text_free
+):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for entry in read_manifest(SEEDS):
+        shutil.copyfile(SEEDS / entry.file, sources / f"{entry.doc_id}.txt")
+    out = tmp_path / "out" / "dataset"
+    out.parent.mkdir()
+
+    def command() -> int:
+        return main(["rehydrate", "--sources", str(sources), "--dataset", str(built_text_free),
+                     "--out", str(out)])  # fmt: skip
+
+    _folder_survives_every_step(monkeypatch, capsys, command, out)
+
+
+@pytest.mark.slow
+def test_submit_keeps_the_stored_system_at_every_step(monkeypatch, capsys, tmp_path):
+    pytest.importorskip("jsonschema")
+    from .test_leaderboard import baseline
+
+    folder, store = baseline(tmp_path, "majority"), tmp_path / "store" / "results"
+    store.mkdir(parents=True)
+
+    def command() -> int:
+        return main(["submit", str(folder), "--store", str(store)])
+
+    _folder_survives_every_step(monkeypatch, capsys, command, store / "majority")
+
+
+@pytest.mark.slow
+def test_leaderboard_keeps_the_previous_site_at_every_step(monkeypatch, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    from .test_leaderboard import baseline
+
+    store, site = tmp_path / "results", tmp_path / "out" / "site"
+    store.mkdir()
+    site.parent.mkdir()
+    assert main(["submit", str(baseline(tmp_path, "majority")), "--store", str(store)]) == 0
+
+    def command() -> int:
+        return main(["leaderboard", "--store", str(store), "--out", str(site)])
+
+    _folder_survives_every_step(monkeypatch, capsys, command, site)

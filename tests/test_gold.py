@@ -6,10 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import migbench
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
-from migbench.scoring.gold import GoldError, gold_from_rows, load_gold_file, load_protocol
+from migbench.scoring.gold import (
+    GoldError,
+    _not_utf8_at,
+    gold_from_rows,
+    load_gold_file,
+    load_protocol,
+)
 
 from .conftest import EXAMPLES, GOLD
 
@@ -157,3 +165,34 @@ def test_a_class_id_outside_the_names_is_refused(tmp_path):
     pq.write_table(table.set_column(column, "frame", pa.array(ids, pa.int64())), path)
     with pytest.raises(GoldError, match="row 5: frame None is not one of security"):
         load_protocol("split", split="test", dataset=tmp_path)
+
+
+def _first_bad_byte(data: bytes) -> int | None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+@given(
+    st.lists(st.sampled_from([b"a", "\u00e9".encode(), "\u20ac".encode(), "\U0001d11e".encode(),
+                              b"\n", b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\xf0\x9d"])),
+    st.integers(1, 9),
+)  # fmt: skip
+def test_the_chunked_utf8_check_finds_the_byte_a_whole_decode_finds(pieces, chunk):
+    data = b"".join(pieces)
+    assert _not_utf8_at(data, chunk) == _first_bad_byte(data)
+
+
+def test_a_gold_file_that_is_not_utf8_names_the_file_and_the_byte(tmp_path):
+    path, good = tmp_path / "gold.jsonl", GOLD.read_bytes()
+    path.write_bytes(good + b'{"id": "caf\xe9"}\n')
+    with pytest.raises(GoldError, match=f"gold.jsonl: not UTF-8 at byte {len(good) + 11}$"):
+        load_gold_file(path)
+
+
+def test_null_ner_tags_beside_tokens_are_a_gold_error():
+    row = {"id": "u1", "tokens": ["A", "B"], "ner_tags": None}
+    with pytest.raises(GoldError, match="row 1: ner_tags must be a list of 2 tags, one per token"):
+        gold_from_rows([row], source="rows", layers=("ner_tags",))

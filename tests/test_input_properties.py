@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migbench import jsonio
+from migbench.cli import main
 from migbench.corpus.seeds import (
     CLEANING_NAME,
     MANIFEST_NAME,
@@ -30,8 +35,9 @@ from migbench.errors import MigbenchError
 from migbench.fileio import MARKER_NAME, OutputError, check_output_dir, marker_text, sha256_file
 from migbench.labelstudio.client import restore_annotators
 from migbench.labelstudio.export import ExportError, parse_export
+from migbench.protocols import get_protocol
 
-from .conftest import SEEDS
+from .conftest import DATASET, SEEDS
 from .test_labelstudio_export import UNITS, make_export
 
 SETTINGS = settings(
@@ -292,3 +298,73 @@ def test_any_server_export_ends_in_tasks_or_a_clean_error(export, accounts):
         parse_export(restored, source="project 1", unit_texts=UNITS)
     except MigbenchError:
         pass
+
+
+# --- The dataset folder: damaged parquet files, missing, extra and retyped columns ---------------
+
+SPLIT_FILE = Path("data") / get_protocol("split").config / "test.parquet"
+
+
+def _retyped(column: pa.ChunkedArray, kind: str) -> pa.Array:
+    size = len(column)
+    return {
+        "int": pa.array(range(size), pa.int64()),
+        "string": pa.array(["x"] * size),
+        "null": pa.nulls(size, column.type),
+        "list": pa.array([["O"]] * size),
+        "float": pa.array([0.5] * size),
+    }[kind]
+
+
+damages = st.one_of(
+    st.tuples(st.just("truncate"), st.integers(0, 10**6)),
+    st.tuples(st.just("flip"), st.integers(0, 10**6), st.integers(0, 255)),
+    st.tuples(st.just("drop"), st.sampled_from(["id", "stance", "ner_tags", "text", "tokens"])),
+    st.tuples(st.just("extra"), st.sampled_from(["extra", "__index_level_0__", "fold"])),
+    st.tuples(
+        st.just("retype"),
+        st.sampled_from(["id", "stance", "ner_tags", "tokens", "text", "doc_id"]),
+        st.sampled_from(["int", "string", "null", "list", "float"]),
+    ),
+)
+
+
+def _damage(path: Path, damage: tuple) -> None:
+    kind, *args = damage
+    data = path.read_bytes()
+    if kind == "truncate":
+        path.write_bytes(data[: args[0] % len(data)])
+        return
+    if kind == "flip":
+        index = args[0] % len(data)
+        path.write_bytes(data[:index] + bytes([args[1]]) + data[index + 1 :])
+        return
+    table = pq.read_table(path)
+    metadata = table.schema.metadata
+    if kind == "drop" and args[0] in table.column_names:
+        table = table.drop_columns([args[0]])
+    elif kind == "extra":
+        table = table.append_column(args[0], pa.array(range(len(table)), pa.int64()))
+    elif kind == "retype" and args[0] in table.column_names:
+        index = table.column_names.index(args[0])
+        table = table.set_column(index, args[0], _retyped(table[args[0]], args[1]))
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+@SETTINGS
+@given(damage=damages, task=st.sampled_from(["stance", "ner"]))
+def test_a_damaged_dataset_is_one_line_naming_the_file(damage, task):
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "dataset"
+        (target / SPLIT_FILE).parent.mkdir(parents=True)
+        shutil.copyfile(DATASET / SPLIT_FILE, target / SPLIT_FILE)
+        _damage(target / SPLIT_FILE, damage)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["template", "--task", task, "--dataset", str(target)])
+        message = err.getvalue()
+        assert code in (0, 1), message
+        if code == 1:
+            assert message.startswith("migbench: error: "), message
+            assert message.count("\n") == 1, message
+            assert str(target / SPLIT_FILE) in message, message

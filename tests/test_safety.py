@@ -944,7 +944,12 @@ def test_ingest_bounds_every_field(capsys, seeds_copy, tmp_path, option, value):
 
 
 def test_security_md_states_the_limits_in_the_code():
-    from migbench.corpus.seeds import MAX_SEED_BYTES
+    from migbench.corpus.seeds import (
+        MAX_DOC_ID_CHARS,
+        MAX_EVIDENCE_CHARS,
+        MAX_FIELD_CHARS,
+        MAX_SEED_BYTES,
+    )
     from migbench.dataset import build, rehydrate, textfree
     from migbench.labelstudio import client
     from migbench.scoring import gold, submission
@@ -965,6 +970,9 @@ def test_security_md_states_the_limits_in_the_code():
         textfree.MAX_PARQUET_BYTES,
         build.MAX_DATASHEET_BYTES,
         MAX_SEED_BYTES,
+        MAX_DOC_ID_CHARS,
+        MAX_FIELD_CHARS,
+        MAX_EVIDENCE_CHARS,
     ]
 
 

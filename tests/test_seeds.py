@@ -12,6 +12,7 @@ from migbench.corpus.ingest import ingest
 from migbench.corpus.seeds import (
     CLEANING_NAME,
     MANIFEST_NAME,
+    MAX_EVIDENCE_CHARS,
     PROVENANCE_FIELDS,
     UNKNOWN,
     load_documents,
@@ -163,6 +164,25 @@ def test_ingest_refuses_evidence_the_text_lacks(tmp_path, tiny_seeds, capsys):
     args = ["ingest", str(source), "--doc-id", "dated", "--genre", "news", "--evidence", "x"]
     assert main(args) == 2
     assert "FIELD=QUOTE" in capsys.readouterr().err
+
+
+def test_ingest_refuses_an_evidence_quote_over_the_limit(tmp_path, tiny_seeds, capsys):
+    words = "Published on 6 February 2025 " * 40
+    source = tmp_path / "long.txt"
+    source.write_text(words + "\n", encoding="utf-8")
+    before = (tiny_seeds / MANIFEST_NAME).read_bytes()
+
+    def run(quote: str) -> int:
+        return main(["ingest", str(source), "--doc-id", "long", "--genre", "news", "--seeds",
+                     str(tiny_seeds), "--evidence", f"date={quote}"])  # fmt: skip
+
+    assert run(words[: MAX_EVIDENCE_CHARS + 1]) == 1
+    err = capsys.readouterr().err
+    assert f"the evidence for date has {MAX_EVIDENCE_CHARS + 1} characters" in err
+    assert words[: MAX_EVIDENCE_CHARS + 1] not in err, "the long quote is not echoed"
+    assert (tiny_seeds / MANIFEST_NAME).read_bytes() == before
+    assert not (tiny_seeds / "long.txt").exists()
+    assert run(words[:MAX_EVIDENCE_CHARS]) == 0
 
 
 def test_ingest_refuses_non_utf8(tmp_path, tiny_seeds):

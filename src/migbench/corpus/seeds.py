@@ -35,6 +35,8 @@ MAX_RULES_BYTES = 16 * 1024 * 1024
 MAX_FIELD_CHARS = 200
 #: Longest doc id, in characters.
 MAX_DOC_ID_CHARS = 64
+#: Longest evidence quote, in characters: a statement of the text, not the text itself.
+MAX_EVIDENCE_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,8 @@ def check_evidence(entry: SeedEntry, raw: str, *, where: str) -> None:
     """Check that every quote under ``evidence`` names a provenance field and is in the text.
 
     Raises:
-        MigbenchError: A quote is for another field or is not in the text, naming ``where``.
+        MigbenchError: A quote is for another field, longer than ``MAX_EVIDENCE_CHARS`` or not
+            in the text, naming ``where``.
     """
     if not isinstance(entry.evidence, Mapping):
         raise MigbenchError(f"{where}: {entry.doc_id}: evidence must be an object")
@@ -265,9 +268,14 @@ def check_evidence(entry: SeedEntry, raw: str, *, where: str) -> None:
                 f"{where}: {entry.doc_id}: evidence for {name!r}; "
                 f"valid: {', '.join(PROVENANCE_FIELDS)}"
             )
+        if isinstance(quote, str) and len(quote) > MAX_EVIDENCE_CHARS:
+            raise MigbenchError(
+                f"{where}: {entry.doc_id}: the evidence for {name} has {len(quote)} characters; "
+                f"quote at most {MAX_EVIDENCE_CHARS}, the words that state it"
+            )
         if not isinstance(quote, str) or not quote.strip() or quote not in raw:
             raise MigbenchError(
-                f"{where}: {entry.doc_id}: the evidence for {name} ({quote!r}) "
+                f"{where}: {entry.doc_id}: the evidence for {name} ({jsonio.quote(quote)}) "
                 f"is not in {entry.file}"
             )
 

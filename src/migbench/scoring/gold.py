@@ -6,16 +6,17 @@ dataset folder or Hub id, or a gold JSONL file, or gold rows. It loads the units
 first use and keeps them, so one ``Gold`` serves many submissions.
 
 A gold row carries ``id`` and the layers scored: ``stance``, ``frame`` and ``mfc`` (one label
-each) and ``ner_tags`` (IOB2 tags, one per token); ``text`` and ``token_offsets`` (which entity
-spans are aligned with), ``tokens``, ``doc_id`` and ``fold`` are read where present. Scoring a
-single-label task needs only ids and that layer, and entity spans need only the token offsets,
-so the text-free dataset (``migbench build --no-text``) scores as the full one. The parquet files
-store ClassLabel ids, decoded here with the names kept in their schema metadata; every row is
-checked against the label schema.
+each) and ``ner_tags`` (IOB2 tags, one per token); ``doc_id`` and ``fold`` are read where
+present, and ``text``, ``tokens`` and ``token_offsets`` (which entity spans are aligned with)
+with ``ner_tags``. Scoring a single-label task needs only ids and that layer, and entity spans
+need only the token offsets, so the text-free dataset (``migbench build --no-text``) scores as the
+full one. The parquet files store ClassLabel ids, decoded here with the names kept in their schema
+metadata; every row is checked against the label schema.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -283,10 +284,28 @@ def load_gold_file(path: PathLike, *, layers: Sequence[str] = LAYERS) -> list[Go
     """
     try:
         data = jsonio.read_bytes(path, max_bytes=MAX_GOLD_BYTES)
-        data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
-    except (jsonio.InputError, UnicodeDecodeError) as exc:
+    except jsonio.InputError as exc:
         raise GoldError(f"cannot read gold file {path}: {exc}") from None
+    if (offset := _not_utf8_at(data)) is not None:  # name the file rather than a line
+        raise GoldError(f"cannot read gold file {path}: not UTF-8 at byte {offset}")
     return gold_from_rows(_gold_lines(path, data), source=str(path), layers=layers)
+
+
+def _not_utf8_at(data: bytes, chunk: int = 1 << 20) -> int | None:
+    """Return the offset of the first byte of ``data`` that is not UTF-8, or None.
+
+    The bytes are decoded a chunk at a time, so that the check costs no copy of the whole file.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data) + 1, chunk):
+        piece = view[start : start + chunk]
+        try:
+            decoder.decode(piece, final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            pending = len(decoder.getstate()[0])  # bytes held back from the previous chunk
+            return start - pending + exc.start
+    return None
 
 
 def _gold_lines(path: str | os.PathLike[str], data: bytes) -> Iterator[Any]:
@@ -306,7 +325,9 @@ def gold_from_rows(
 
     Args:
         rows: Gold rows with string labels; keys other than ``id``, the layers and
-            ``text``, ``tokens``, ``token_offsets``, ``doc_id`` and ``fold`` are ignored.
+            ``text``, ``tokens``, ``token_offsets``, ``doc_id`` and ``fold`` are ignored, and
+            ``text``, ``tokens`` and ``token_offsets`` are kept only with ``ner_tags``, as a
+            dataset's columns are read.
         source: Where the rows come from, for error messages.
         layers: The layers each row must carry.
 
@@ -319,25 +340,33 @@ def gold_from_rows(
         raise ValueError(f"unknown gold layers {unknown}; expected some of {', '.join(LAYERS)}")
     units: list[GoldRecord] = []
     seen: set[str] = set()
+    with_text = "ner_tags" in layers
+    # One object per distinct label, tag, token and doc id: a large gold repeats them millions
+    # of times, and each parsed copy would otherwise be kept.
+    shared: dict[str, str] = {}
     for number, row in enumerate(rows, 1):
-        problem = _row_problem(row, layers)
-        if problem is None and row["id"] in seen:
-            problem = f"duplicate id {jsonio.quote(row['id'])}"
-        if problem is not None:
+        if (problem := _row_problem(row, layers, seen)) is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
-        tags, tokens, offsets = row.get("ner_tags"), row.get("tokens"), row.get("token_offsets")
+        tags, tokens, doc_id = row.get("ner_tags"), row.get("tokens"), row.get("doc_id")
+        offsets = row.get("token_offsets")
         units.append(
             GoldRecord(
                 id=row["id"],
-                **{layer: row[layer] for layer in CHOICE_LAYERS if layer in layers},
-                ner_tags=tuple(tags or ()) if "ner_tags" in layers else None,
-                text=row.get("text"),
-                tokens=tuple(tokens) if tokens is not None else None,
+                **{
+                    layer: shared.setdefault(row[layer], row[layer])
+                    for layer in CHOICE_LAYERS
+                    if layer in layers
+                },
+                ner_tags=_shared(tags or (), shared) if with_text else None,
+                text=row.get("text") if with_text else None,
+                tokens=_shared(tokens, shared) if with_text and tokens is not None else None,
                 token_offsets=(
-                    tuple((start, end) for start, end in offsets) if offsets is not None else None
+                    tuple((start, end) for start, end in offsets)
+                    if with_text and offsets is not None
+                    else None
                 ),
-                doc_id=row.get("doc_id"),
+                doc_id=shared.setdefault(doc_id, doc_id) if isinstance(doc_id, str) else doc_id,
                 fold=row.get("fold"),
             )
         )
@@ -351,7 +380,13 @@ def gold_from_rows(
     return units
 
 
-def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
+def _shared(values: Sequence[Any], shared: dict[str, str]) -> tuple[Any, ...]:
+    """Return ``values`` as a tuple, each string replaced by the equal one already in ``shared``."""
+    return tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in values)
+
+
+def _row_problem(row: Any, layers: Sequence[str], seen: set[str]) -> str | None:
+    """Say what is wrong with a gold row whose file's earlier ids are ``seen``, or None."""
     if not isinstance(row, Mapping):
         return f"expected an object, got {type(row).__name__}"
     missing = [column for column in ("id", *layers) if column not in row]
@@ -359,6 +394,8 @@ def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
         return f"missing {', '.join(missing)}"
     if not isinstance(row["id"], str):
         return "id must be a string"
+    if row["id"] in seen:
+        return f"duplicate id {jsonio.quote(row['id'])}"
     if not isinstance(row.get("text"), (str, type(None))):
         return "text must be a string (or null in the text-free dataset)"
     if not isinstance(row.get("doc_id"), (str, type(None))):
@@ -424,16 +461,13 @@ def _parquet_rows(path: Path, layers: Sequence[str]) -> list[dict[str, Any]]:
             features = features.get("info", {}).get("features", {})
             columns = _columns(schema.names, layers, path)
             table = parquet.read(columns=columns)
+        values = {column: table.column(column).to_pylist() for column in columns}
     except GoldError:
         raise
-    except Exception as exc:  # pyarrow raises many kinds for a corrupt file
-        raise GoldError(f"cannot read {path}: {exc}") from exc
-    return _decoded(
-        {column: table.column(column).to_pylist() for column in columns},
-        features,
-        layers,
-        str(path),
-    )
+    except Exception as exc:  # pyarrow raises many kinds for a corrupt file, some lazily
+        reason = " ".join(str(exc).split())  # pyarrow's messages span several lines
+        raise GoldError(f"cannot read {path}: {reason}") from exc
+    return _decoded(values, features, layers, str(path))
 
 
 def _hub_rows(
@@ -467,7 +501,7 @@ def _columns(names: Sequence[str], layers: Sequence[str], where: Any) -> list[st
 def _decoded(
     columns: dict[str, list[Any]], features: Mapping[str, Any], layers: Sequence[str], where: str
 ) -> list[dict[str, Any]]:
-    """Decode the ClassLabel ids of the label columns to names; return the rows."""
+    """Decode the ClassLabel ids of the label columns to names; return the rows, checked."""
     for layer in layers:
         expected = IOB2_TAGS if layer == "ner_tags" else CHOICE_LAYERS[layer]
         names = _class_names(features.get(layer), sequence=layer == "ner_tags")
@@ -476,16 +510,26 @@ def _decoded(
                 f"{where}: the ClassLabel names of {layer} are {list(names)}, expected "
                 f"{list(expected)} (a dataset built with another schema version?)"
             )
-        # .get: a null or out-of-range id decodes to None, which the row check reports.
-        decode = dict(enumerate(names)).get
+
+        # A null, out-of-range or mistyped id decodes to None, which the row check reports.
+        def decode(i: Any, names: tuple[str, ...] = names) -> str | None:
+            return names[i] if type(i) is int and 0 <= i < len(names) else None
+
         if layer == "ner_tags":
             columns[layer] = [
-                None if tags is None else [decode(i) for i in tags] for tags in columns[layer]
+                [decode(i) for i in tags] if isinstance(tags, list) else tags
+                for tags in columns[layer]
             ]
         else:
             columns[layer] = [decode(i) for i in columns[layer]]
     keys = list(columns)
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    rows = [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    seen: set[str] = set()
+    for number, row in enumerate(rows, 1):  # here, to name the file rather than the dataset
+        if (problem := _row_problem(row, layers, seen)) is not None:
+            raise GoldError(f"{where}, row {number}: {problem}")
+        seen.add(row["id"])
+    return rows
 
 
 def _class_names(feature: Any, *, sequence: bool) -> tuple[str, ...]:
