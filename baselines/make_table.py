@@ -70,7 +70,7 @@ def tied_with_best(comparison: dict[str, Any] | None, best: str) -> set[str]:
     return {
         pair["b"] if pair["a"] == best else pair["a"]
         for pair in comparison["pairs"]
-        if best in (pair["a"], pair["b"]) and pair["p_randomization_holm"] >= ALPHA
+        if best in (pair["a"], pair["b"]) and pair["decision_randomization"] != "significant"
     }
 
 
@@ -109,13 +109,18 @@ def table(
 
 
 def matrix(comparison: dict[str, Any]) -> list[str]:
-    """Return a pairwise significance matrix: ``+`` row better, ``−`` worse, ``·`` no difference."""
+    """Return a pairwise significance matrix of the randomization test's decisions.
+
+    ``+``: the row is better, ``−`` worse, ``·`` no difference, ``?`` undecided (the p-value
+    stays too close to alpha).
+    """
     names = ordered({system["name"] for system in comparison["systems"]})
     verdict = {}
     for pair in comparison["pairs"]:
-        significant = pair["p_randomization_holm"] < ALPHA
-        sign = "·" if not significant else ("+" if pair["difference"] > 0 else "−")
-        flip = {"+": "−", "−": "+", "·": "·"}[sign]
+        decision = pair["decision_randomization"]
+        sign = {"not significant": "·", "undecided": "?"}.get(decision)
+        sign = sign or ("+" if pair["difference"] > 0 else "−")
+        flip = {"+": "−", "−": "+", "·": "·", "?": "?"}[sign]
         verdict[pair["a"], pair["b"]], verdict[pair["b"], pair["a"]] = sign, flip
     lines = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for row in names:
@@ -187,7 +192,7 @@ def power_lines(power: Comparisons) -> list[str]:
     lines = []
     for scheme, split in significance.POWER_RUNS:
         found = [
-            (power[scheme, task, split]["reference"], power[scheme, task, split])
+            (power[scheme, task, split]["reference"], power[scheme, task, split]["analyses"])
             for task in TASKS
             if (scheme, task, split) in power
         ]
@@ -228,11 +233,13 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "`baselines/results/`, the tests in `baselines/significance/` and",
         "`baselines/timings.json`; do not edit. `python -m baselines.run_all` reruns everything.",
         "",
-        "Main score per task. One run: score [95 % bootstrap interval over units]. Several runs: "
+        "Main score per task. One run: score [95 % bootstrap interval, resampling whole "
+        "sections, the units between two headings that the folds keep together]. Several runs: "
         "mean ± sample standard deviation over seeds 0-2 (`stratified`). "
         "**Bold**: the best baseline of the task; ≈: not significantly different from it "
-        f"(paired approximate randomization, 10,000 trials, Holm-adjusted over all pairs, "
-        f"α = {ALPHA}; seed 0 of seeded baselines). `–`: the baseline does not do the task.",
+        f"(paired approximate randomization swapping whole sections, from 10,000 trials and more "
+        f"until each decision is stable, Holm-adjusted over all pairs, α = {ALPHA}; seed 0 of "
+        "seeded baselines). `–`: the baseline does not do the task.",
         "",
         "## Full-corpus cross-validation (the headline protocol)",
         "",
@@ -261,7 +268,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         "`+`: the row's baseline is significantly better than the column's, `−`: worse, `·`: "
         f"no significant difference (α = {ALPHA}, Holm-adjusted randomization p-values from "
-        "`migbench compare`).",
+        "`migbench compare`, swapping whole sections), `?`: undecided, the p-value stays within "
+        "three Monte Carlo standard errors of α after the most trials. Every p-value with its "
+        "Monte Carlo error and trials is in `baselines/significance/`.",
         "",
     ]
     for task in TASKS:

@@ -1,16 +1,20 @@
 """Paired significance tests between the baselines, and the power of each protocol.
 
 For every scheme, task and evaluation split, ``migbench.compare`` tests every pair of baselines
-(seed 0 of a seeded baseline) with paired bootstrap and approximate randomization, Holm-adjusted;
+(seed 0 of a seeded baseline) with paired bootstrap and approximate randomization over whole
+sections, Holm-adjusted, with as many trials as each decision needs to be stable;
 ``migbench power`` estimates, from the best baseline's submission, the smallest difference that
-the randomization test detects. The results are JSON files under ``baselines/significance/``,
-read by ``make_table`` and ``migbench docs``.
+the randomization test detects, at the low, median and high churn of the pairs of trained
+baselines (:func:`churn_calibration`). The results are JSON files under
+``baselines/significance/``, read by ``make_table`` and ``migbench docs``.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from collections import defaultdict
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +23,14 @@ from tqdm.auto import tqdm
 import migbench
 from baselines.data import DATASET, PREDICTIONS, REPO, PredictionName, parse_name
 from baselines.score import gold_source
+from migbench.scoring.api import prepare
+from migbench.scoring.power import churn_between
 
 SIGNIFICANCE = REPO / "baselines" / "significance"
 #: Where power is estimated: (scheme, split) of the protocols README and the card report.
 POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", "all"), ("official", "test"))
+#: Baselines that are no system one would improve on: left out of the churn calibration.
+DUMMIES = ("majority", "stratified")
 
 
 def submissions(predictions: Path = PREDICTIONS) -> dict[tuple[str, str, str], dict[str, Path]]:
@@ -49,12 +57,42 @@ def compare_all(predictions: Path = PREDICTIONS, out: Path = SIGNIFICANCE) -> li
     return written
 
 
+def churn_calibration(task: str, named: dict[str, Path], source: dict[str, Any]) -> dict[str, Any]:
+    """Return the churn of every pair of trained baselines, and its low, median and high.
+
+    A pair's churn is the smaller of the units one system fixes and the other breaks (the
+    units on which they disagree beyond their net difference), as a simulated system of
+    :mod:`migbench.scoring.power` churns. Without two trained baselines, every baseline counts.
+    """
+    trained = {name: path for name, path in named.items() if name not in DUMMIES}
+    systems = trained if len(trained) >= 2 else named
+    prepared = {name: prepare(task, path, **source) for name, path in sorted(systems.items())}
+    pairs = []
+    for a, b in combinations(prepared, 2):
+        gold = prepared[a].gold_labels
+        pair = churn_between(
+            prepared[a].task, gold, prepared[a].predictions.values, prepared[b].predictions.values
+        )
+        pairs.append({"a": a, "b": b, **pair})
+    churns = [pair["churn"] for pair in pairs]
+    return {
+        "baselines": sorted(systems),
+        "pairs": pairs,
+        "low": min(churns),
+        "median": round(statistics.median(churns)),
+        "high": max(churns),
+    }
+
+
 def power_all(
     best: dict[tuple[str, str, str], str],
     predictions: Path = PREDICTIONS,
     out: Path = SIGNIFICANCE,
 ) -> list[Path]:
     """Estimate the power of each protocol of :data:`POWER_RUNS` from its best baseline.
+
+    Each protocol and task is simulated at the low, median and high churn of
+    :func:`churn_calibration`.
 
     Args:
         best: The best baseline by (scheme, task, split), as the results table names it.
@@ -70,8 +108,22 @@ def power_all(
     for scheme, task, split in tqdm(runs, desc="power", unit="task"):
         reference = best[scheme, task, split]
         source = gold_source(PredictionName(scheme, reference, task, split, None), dataset=DATASET)
-        result = migbench.power(task, found[scheme, task, split][reference], **source)
-        result["reference"] = reference
+        calibration = churn_calibration(task, found[scheme, task, split], source)
+        analyses = []
+        for level in ("low", "median", "high"):
+            path = found[scheme, task, split][reference]
+            n_units = len(prepare(task, path, **source).gold)
+            analyses.append(
+                migbench.power(task, path, churn=calibration[level] / n_units, **source)
+            )
+        result = {
+            "reference": reference,
+            "task": task,
+            "protocol": analyses[0]["protocol"],
+            "split": analyses[0]["split"],
+            "churn_calibration": calibration,
+            "analyses": analyses,
+        }
         written.append(_write(out / f"power.{scheme}.{task}.{split}.json", result))
     return written
 

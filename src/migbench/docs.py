@@ -186,7 +186,7 @@ def power_block(significance_dir: Path) -> str:
     found = []
     for path in sorted(significance_dir.glob("power.*.json")):
         result = jsonio.read_json(path)
-        found.append((result.get("protocol") or "?", result["reference"], result))
+        found.append((result.get("protocol") or "?", result["reference"], result["analyses"]))
     if not found:
         return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
     blocks = []

@@ -25,6 +25,7 @@ from migbench.scoring.gold import (
     load_gold_file,
     load_protocol,
 )
+from migbench.scoring.resampling import check_resampling_unit, clusters_of
 from migbench.scoring.submission import (
     Predictions,
     parse_submission,
@@ -78,6 +79,7 @@ def score(
     allow_missing: bool = False,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    resampling: str = "section",
 ) -> dict[str, Any]:
     """Validate a submission and score it against the gold.
 
@@ -97,6 +99,8 @@ def score(
         allow_missing: Score gold units without a prediction as wrong instead of failing.
         n_resamples: Bootstrap resamples for the interval of the main score; 0 for none.
         seed: Seed of the bootstrap.
+        resampling: ``section`` (the bootstrap draws whole sections, where the gold names
+            them; else units) or ``unit``; the interval names what it drew.
 
     Returns:
         ``task``, ``main_metric``, ``main_score``, ``metrics``, ``ci`` (95 % interval of the
@@ -111,6 +115,7 @@ def score(
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
+    check_resampling_unit(resampling)
     prepared = prepare(
         task,
         predictions,
@@ -135,9 +140,12 @@ def score(
         n_resamples=n_resamples,
         seed=seed,
         groups=groups,
+        clusters=clusters_of(units, resampling),
     )
     if "folds" in scored:
-        per_fold = [row["main_score"] for row in scored["folds"].values()]
+        per_fold = [
+            row["main_score"] for row in scored["folds"].values() if row["main_score"] is not None
+        ]
         scored["folds"] = {
             "mean": statistics.fmean(per_fold),
             "sd": statistics.stdev(per_fold) if len(per_fold) > 1 else 0.0,

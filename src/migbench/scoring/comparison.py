@@ -18,7 +18,14 @@ from migbench.schema import DATASET_VERSION
 from migbench.scoring.api import DEFAULT_SEED, Gold, PathLike, Rows, prepare
 from migbench.scoring.metrics import metric_for
 from migbench.scoring.power import minimum_detectable_difference
-from migbench.scoring.significance import DEFAULT_TRIALS, check_trials, compare_statistics
+from migbench.scoring.resampling import check_resampling_unit, clusters_of
+from migbench.scoring.significance import (
+    ALPHA,
+    DEFAULT_TRIALS,
+    MAX_ADAPTIVE_TRIALS,
+    check_trials,
+    compare_statistics,
+)
 
 
 @without_cyclic_gc
@@ -34,6 +41,9 @@ def compare(
     allow_missing: bool = False,
     n_trials: int = DEFAULT_TRIALS,
     seed: int = DEFAULT_SEED,
+    resampling: str = "section",
+    alpha: float = ALPHA,
+    max_trials: int = MAX_ADAPTIVE_TRIALS,
 ) -> dict[str, Any]:
     """Compare submissions pairwise with paired bootstrap and approximate randomization tests.
 
@@ -47,15 +57,21 @@ def compare(
         gold: Instead of a protocol: a gold JSONL file, gold rows or gold units.
         tagset: NER only: ``iob2`` (the schema's types) or ``conll`` (CoNLL-2003's four).
         allow_missing: Score gold units without a prediction as wrong instead of failing.
-        n_trials: Trials of each test, 1 to
+        n_trials: Trials each test starts with, 1 to
             :data:`~migbench.scoring.significance.MAX_TRIALS`.
         seed: Seed of both tests.
+        resampling: ``section`` (resample and swap whole sections, where the gold names them;
+            else units) or ``unit``.
+        alpha: Significance level of the decisions.
+        max_trials: Most trials a test grows to while its decision at ``alpha`` is unstable.
 
     Returns:
         ``task``, ``main_metric``, ``n_units``, ``systems`` (name, ``main_score``,
         ``n_missing`` of each), ``pairs`` (see
         :func:`~migbench.scoring.significance.compare_statistics`: differences are first minus
-        second system, in input order), ``n_trials``, ``seed``, ``correction`` (``holm``), the
+        second system, in input order), ``n_trials``, ``seed``, ``resampling_unit`` and
+        ``n_resampled`` (how many sections or units a resample draws), ``alpha``,
+        ``correction`` (``holm``), the
         gold's source (``protocol``, ``split``, ``gold_file``), ``tagset`` (NER),
         ``dataset_version`` and ``scorer_version``. Nothing is rounded.
 
@@ -66,6 +82,7 @@ def compare(
         GoldError: The gold is missing or invalid.
     """
     check_trials(n_trials, seed)
+    check_resampling_unit(resampling)
     named = _named(submissions)
     metric = None
     statistics, systems = {}, []
@@ -95,7 +112,16 @@ def compare(
             }
         )
     assert metric is not None  # _named returns two submissions or more
-    pairs = compare_statistics(metric, statistics, n_trials=n_trials, seed=seed)
+    clusters = clusters_of(loaded, resampling)
+    pairs = compare_statistics(
+        metric,
+        statistics,
+        n_trials=n_trials,
+        seed=seed,
+        clusters=clusters,
+        alpha=alpha,
+        max_trials=max_trials,
+    )
     return {
         "task": declared.name,
         "main_metric": declared.main_metric,
@@ -104,6 +130,9 @@ def compare(
         "pairs": pairs,
         "n_trials": n_trials,
         "seed": seed,
+        "resampling_unit": pairs[0]["resampling_unit"],
+        "n_resampled": len(set(clusters)) if clusters is not None else len(loaded),
+        "alpha": alpha,
         "correction": "holm",
         **({"tagset": tagset} if declared.is_sequence else {}),
         **source,
@@ -122,6 +151,7 @@ def power(
     gold: Gold | None = None,
     tagset: str = "iob2",
     allow_missing: bool = False,
+    resampling: str = "section",
     **simulation: Any,
 ) -> dict[str, Any]:
     """Estimate the smallest improvement over a reference submission that the paired test finds.
@@ -135,6 +165,7 @@ def power(
         gold: Instead of a protocol: a gold JSONL file, gold rows or gold units.
         tagset: NER only: ``iob2`` (the schema's types) or ``conll`` (CoNLL-2003's four).
         allow_missing: Score gold units without a prediction as wrong instead of failing.
+        resampling: ``section`` or ``unit``, as for :func:`compare`.
         simulation: Options of :func:`~migbench.scoring.power.minimum_detectable_difference`
             (``alpha``, ``power``, ``churn``, ``n_simulations``, ``n_trials``, ``seed``,
             ``progress``).
@@ -142,6 +173,7 @@ def power(
     Returns:
         The simulation's result (see ``minimum_detectable_difference``) and the gold's source.
     """
+    check_resampling_unit(resampling)
     prepared = prepare(
         task,
         reference,
@@ -157,6 +189,7 @@ def power(
         prepared.gold_labels,
         prepared.predictions.values,
         tagset=tagset,
+        clusters=clusters_of(prepared.gold, resampling),
         **simulation,
     )
     return {**result, **prepared.source}

@@ -5,7 +5,9 @@ genre-transfer split's) or ``cv`` (every unit, with its full-corpus cross-valida
 dataset is found by :func:`find_dataset`. A gold row carries ``id``, ``text``, ``tokens`` and the
 four layers ``stance``, ``frame``, ``mfc`` and ``ner_tags`` (string labels; the parquet files
 store ClassLabel ids, decoded here with the names kept in their schema metadata); ``doc_id`` and
-``fold``, where a row has them, give the per-document and per-fold breakdowns. Other columns,
+``fold``, where a row has them, give the per-document and per-fold breakdowns; ``section`` (or
+``doc_id``, ``unit_type`` and ``paragraph``, from which the section is derived) is what the
+clustered bootstrap and the paired tests resample. Other columns,
 ``entities`` included, are ignored: ``ner_tags`` is the NER gold. Every row is checked against
 the label schema; ``tokens`` are taken to be the tokenizer's tokens of ``text``, as the dataset
 build guarantees (their number is checked where it matters, when a submission's entity spans are
@@ -25,7 +27,14 @@ import orjson
 from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
-from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, EVALUATION_SPLITS, IOB2_TAGS, SPLITS
+from migbench.schema import (
+    CHOICE_LAYERS,
+    ENTITY_TYPES,
+    EVALUATION_SPLITS,
+    IOB2_TAGS,
+    SPLITS,
+    UNIT_TYPES,
+)
 from migbench.scoring.iob2 import iob2_problems
 
 #: Each protocol's dataset config and the splits whose units it scores (None: the one asked for).
@@ -41,7 +50,7 @@ MAX_GOLD_BYTES = 512 * 1024 * 1024
 
 _TAGS = frozenset(IOB2_TAGS)
 _COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")
-_OPTIONAL_COLUMNS = ("doc_id", "fold")
+_OPTIONAL_COLUMNS = ("doc_id", "fold", "unit_type", "paragraph", "section")
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 
 
@@ -61,6 +70,7 @@ class GoldRecord(NamedTuple):
     ner_tags: tuple[str, ...]
     doc_id: str | None = None
     fold: int | None = None
+    section: str | None = None
 
 
 def find_dataset(dataset: str | os.PathLike[str] | None = None) -> Path | str:
@@ -190,6 +200,8 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
     """
     units: list[GoldRecord] = []
     seen: set[str] = set()
+    rows = list(rows)
+    section = sections_of(rows)
     for number, row in enumerate(rows, 1):
         problem = _row_problem(row)
         if problem is None and row["id"] in seen:
@@ -208,6 +220,7 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
                 ner_tags=tuple(row["ner_tags"]),
                 doc_id=row.get("doc_id"),
                 fold=row.get("fold"),
+                section=section[number - 1],
             )
         )
     if not units:
@@ -217,6 +230,36 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
         index, message = problems[0]
         raise GoldError(f"{source}, row {index + 1}: ner_tags: {message}")
     return units
+
+
+def sections_of(rows: list[Any]) -> list[str | None]:
+    """Return each row's section: its ``section``, or one derived from its place in its document.
+
+    As the folds group units (:func:`migbench.dataset.splits.sections`): in a document with
+    headings a section runs from one heading's paragraph to the next; without headings each
+    paragraph is its own. None for every row when a row lacks what it takes.
+    """
+    if all(isinstance(row, Mapping) and row.get("section") is not None for row in rows):
+        return [str(row["section"]) for row in rows]
+    columns = ("doc_id", "unit_type", "paragraph")
+    if not all(
+        isinstance(row, Mapping) and all(row.get(c) is not None for c in columns) for row in rows
+    ):
+        return [None] * len(rows)
+    headings: dict[str, set[int]] = {}
+    for row in rows:
+        unit_type = row["unit_type"]
+        if unit_type == "heading" or unit_type == UNIT_TYPES.index("heading"):
+            headings.setdefault(row["doc_id"], set()).add(row["paragraph"])
+    sections: list[str | None] = []
+    for row in rows:
+        doc, paragraph = row["doc_id"], row["paragraph"]
+        if doc in headings:
+            number = sum(h <= paragraph for h in headings[doc])
+            sections.append(f"{doc}:{number}")
+        else:
+            sections.append(f"{doc}:p{paragraph}")
+    return sections
 
 
 def _row_problem(row: Any) -> str | None:
