@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from baselines import significance
-from baselines.data import CLASSIFICATION, REPO, RESULTS, TASKS
+from baselines.data import CLASSIFICATION, DATASET, REPO, RESULTS, TASKS
 from baselines.summary import HEADLINE, Results, Score, best_baseline, load_results, runs, scores
+from migbench.dataset.audit import audit, folder_schemes, stance_note
 from migbench.scoring.power import power_markdown
 
 RESULTS_MD = REPO / "baselines" / "RESULTS.md"
@@ -145,17 +146,56 @@ def per_document(results: Results, summary: Summary, task: str) -> list[str]:
     )
     lines = ["| baseline | " + " | ".join(documents) + " |", "|---" * (len(documents) + 1) + "|"]
     for baseline in present:
-        seeds = runs(results, scheme, baseline, task, split)
-        values = [
-            sum(r["per_document"][doc]["main_score"] for r in seeds) / len(seeds)
-            for doc in documents
-        ]
-        lines.append(f"| {baseline} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+        seeds = [r["per_document"] for r in runs(results, scheme, baseline, task, split)]
+        cells = []
+        for doc in documents:
+            cell = _mean([row[doc]["main_score"] for row in seeds])
+            components = seeds[0][doc].get("components")
+            if components:
+                parts = [
+                    _mean([row[doc]["components"][label]["f1"] for row in seeds])
+                    for label in components
+                ]
+                cell += " (" + " / ".join(parts) + ")"
+            cells.append(cell)
+        lines.append(f"| {baseline} | " + " | ".join(cells) + " |")
     units = runs(results, scheme, present[0], task, split)[0]["per_document"]
     lines += [
         "",
         "Units per document: " + ", ".join(f"{d} {units[d]['n_units']}" for d in documents) + ".",
     ]
+    return lines
+
+
+def _mean(values: Sequence[float | None]) -> str:
+    """Format the mean of the defined values to 3 decimals; ``n/a`` when none is defined."""
+    defined = [value for value in values if value is not None]
+    return f"{sum(defined) / len(defined):.3f}" if defined else "n/a"
+
+
+def stance_components(results: Results, summary: Summary) -> list[str]:
+    """Return every stance baseline's headline F_avg beside F1 favor and F1 against."""
+    scheme, split = HEADLINE
+    present = ordered(
+        {key[1] for key in summary if (key[0], key[2], key[3]) == (scheme, "stance", split)}
+    )
+    if not present:
+        return []
+    first = runs(results, scheme, present[0], "stance", split)[0]["metrics"]["per_label"]
+    labels = ("favor", "against")
+    header = [
+        "baseline",
+        "f_avg",
+        *(f"F1 {label} ({first[label]['support']} gold)" for label in labels),
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for baseline in present:
+        seeds = runs(results, scheme, baseline, "stance", split)
+        cells = [_mean([r["metrics"]["f_avg"] for r in seeds])]
+        cells += [
+            _mean([r["metrics"]["per_label"][label]["f1"] for r in seeds]) for label in labels
+        ]
+        lines.append(f"| {baseline} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -250,6 +290,15 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         *table(summary, metrics, scheme, split, comparisons),
         "",
+        "### What the stance score rests on",
+        "",
+        "F_avg (the stance main score) is the mean of F1 favor and F1 against; mean over seeds "
+        "for `stratified`.",
+        "",
+        *stance_components(results, summary),
+        "",
+        *stance_note(audit(folder_schemes(DATASET / "data"))),
+        "",
         "### Against the targets",
         "",
         *targets(summary),
@@ -293,8 +342,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         "### Per document",
         "",
-        "Pooled out-of-fold predictions scored on each document's units (mean over seeds). "
-        "All `against` units come from mp-letter.",
+        "Pooled out-of-fold predictions scored on each document's units (mean over seeds); for "
+        "stance, F_avg (F1 favor / F1 against). A class with neither gold nor predicted units in "
+        "a document has no F1 there (n/a) and stays out of F_avg.",
         "",
     ]
     for task in TASKS:

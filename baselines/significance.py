@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 import migbench
@@ -31,6 +33,8 @@ SIGNIFICANCE = REPO / "baselines" / "significance"
 POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", "all"), ("official", "test"))
 #: Baselines that are no system one would improve on: left out of the churn calibration.
 DUMMIES = ("majority", "stratified")
+#: The churns each power analysis simulates, from :func:`churn_calibration`.
+CHURN_LEVELS = ("low", "median", "high")
 
 
 def submissions(predictions: Path = PREDICTIONS) -> dict[tuple[str, str, str], dict[str, Path]]:
@@ -88,43 +92,60 @@ def power_all(
     best: dict[tuple[str, str, str], str],
     predictions: Path = PREDICTIONS,
     out: Path = SIGNIFICANCE,
+    *,
+    protocols: Sequence[tuple[str, str]] = POWER_RUNS,
+    n_jobs: int = 2,
 ) -> list[Path]:
     """Estimate the power of each protocol of :data:`POWER_RUNS` from its best baseline.
 
     Each protocol and task is simulated at the low, median and high churn of
-    :func:`churn_calibration`.
+    :func:`churn_calibration`, the simulations in ``n_jobs`` processes.
 
     Args:
         best: The best baseline by (scheme, task, split), as the results table names it.
         predictions: The folder of the baselines' submissions.
         out: The folder the results go to, one JSON file per protocol.
+        protocols: The (scheme, split) pairs to estimate, by default :data:`POWER_RUNS`.
+        n_jobs: Processes that simulate at once.
 
     Returns:
         The files written.
     """
     found = submissions(predictions)
-    written = []
-    runs = [(s, t, x) for s, x in POWER_RUNS for t in migbench.TASKS if (s, t, x) in best]
-    for scheme, task, split in tqdm(runs, desc="power", unit="task"):
+    runs = [(s, t, x) for s, x in protocols for t in migbench.TASKS if (s, t, x) in best]
+    plans = {}
+    for scheme, task, split in runs:
         reference = best[scheme, task, split]
         source = gold_source(PredictionName(scheme, reference, task, split, None), dataset=DATASET)
+        path = found[scheme, task, split][reference]
         calibration = churn_calibration(task, found[scheme, task, split], source)
-        analyses = []
-        for level in ("low", "median", "high"):
-            path = found[scheme, task, split][reference]
-            n_units = len(prepare(task, path, **source).gold)
-            analyses.append(
-                migbench.power(task, path, churn=calibration[level] / n_units, **source)
-            )
+        n_units = len(prepare(task, path, **source).gold)
+        plans[scheme, task, split] = (reference, path, source, calibration, n_units)
+    jobs = [(run, level) for run in runs for level in CHURN_LEVELS]
+    analyses = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(migbench.power)(
+            run[1], plans[run][1], churn=plans[run][3][level] / plans[run][4], **plans[run][2]
+        )
+        for run, level in jobs
+    )
+    by_run: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for (run, _), analysis in zip(
+        jobs, tqdm(analyses, total=len(jobs), desc="power", unit="simulation"), strict=True
+    ):
+        by_run[run].append(analysis)
+    written = []
+    for run in runs:
+        reference, _, _, calibration, _ = plans[run]
+        first = by_run[run][0]
         result = {
             "reference": reference,
-            "task": task,
-            "protocol": analyses[0]["protocol"],
-            "split": analyses[0]["split"],
+            "task": run[1],
+            "protocol": first["protocol"],
+            "split": first["split"],
             "churn_calibration": calibration,
-            "analyses": analyses,
+            "analyses": by_run[run],
         }
-        written.append(_write(out / f"power.{scheme}.{task}.{split}.json", result))
+        written.append(_write(out / f"power.{'.'.join(run)}.json", result))
     return written
 
 

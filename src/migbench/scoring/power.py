@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from migbench.scoring.metrics import metric_for
-from migbench.scoring.resampling import resampling_unit
+from migbench.scoring.metrics import Statistics, metric_for
+from migbench.scoring.resampling import cluster_codes, resampling_unit
 from migbench.scoring.significance import PairedStatistics, check_trials, paired_randomization
 from migbench.scoring.tasks import Task
 
@@ -113,23 +113,29 @@ def minimum_detectable_difference(
     n_churn = min(round(churn * len(gold)), int((weights > 0).sum()), max(n_wrong - 1, 0))
     max_k = n_wrong - n_churn
     rng = np.random.default_rng(seed)
+    codes = None if clusters is None else cluster_codes(clusters)
+    # Per-unit rows of the reference; a simulated system rescores only the units it changes.
+    reference_rows = reference_stats.table[reference_stats.keys]
 
     def simulate(k: int) -> dict[str, Any]:
         differences, detected = [], 0
         for _ in range(n_simulations):
             fixed = rng.choice(np.flatnonzero(~right), size=k + n_churn, replace=False)
-            broken: Any = (
-                rng.choice(len(gold), size=n_churn, replace=False, p=weights) if n_churn else []
+            broken = (
+                rng.choice(len(gold), size=n_churn, replace=False, p=weights)
+                if n_churn
+                else np.array([], dtype=int)
             )
-            simulated = list(reference)
-            for unit in fixed:
-                simulated[unit] = gold[unit]
-            for unit in broken:
-                simulated[unit] = _broken(task, gold[unit], errors, rng)
-            stats = metric.statistics(gold, simulated)
-            difference = float(metric.main_score(stats.total())) - reference_score
+            changed = np.concatenate([fixed, broken])
+            predicted = [gold[unit] for unit in fixed]
+            predicted += [_broken(task, gold[unit], errors, rng) for unit in broken]
+            rows = reference_rows.copy()
+            update = metric.statistics([gold[unit] for unit in changed], predicted)
+            rows[changed] = update.table[update.keys]
+            stats = Statistics.from_rows(rows)
+            difference = float(metric.main_score(rows.sum(axis=0))) - reference_score
             differences.append(difference)
-            paired = PairedStatistics.pair(metric, stats, reference_stats, clusters)
+            paired = PairedStatistics.pair(metric, stats, reference_stats, codes)
             p = paired_randomization(
                 metric, paired, n_trials=n_trials, seed=int(rng.integers(2**63))
             )

@@ -50,7 +50,8 @@ def clustered(statistics: Statistics, clusters: Sequence[Any] | np.ndarray | Non
 
     Args:
         statistics: Per-unit statistics.
-        clusters: The cluster of each unit (hashable values), or None to keep the units.
+        clusters: The cluster of each unit (hashable values, or the integer codes of
+            :func:`cluster_codes`), or None to keep the units.
 
     Raises:
         ValueError: ``clusters`` does not name one cluster per unit.
@@ -59,13 +60,24 @@ def clustered(statistics: Statistics, clusters: Sequence[Any] | np.ndarray | Non
         return statistics
     if len(clusters) != len(statistics.keys):
         raise ValueError(f"{len(clusters)} clusters for {len(statistics.keys)} units")
-    _, codes = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
-    codes = codes.reshape(-1)
+    codes = cluster_codes(clusters)
     # Sum the rows of each cluster: sort the units by cluster and add up each run.
     order = np.argsort(codes, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
     sums = np.add.reduceat(statistics.table[statistics.keys[order]], starts, axis=0)
     return Statistics.from_rows(sums)
+
+
+def cluster_codes(clusters: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Return each unit's cluster as an integer code, 0 to clusters - 1 (codes pass unchanged).
+
+    Converting once saves the tests that pair many systems over the same clusters from
+    converting again.
+    """
+    if isinstance(clusters, np.ndarray) and clusters.dtype.kind in "iu":
+        return clusters
+    _, codes = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
+    return codes.reshape(-1)
 
 
 def bootstrap_counts(sizes: np.ndarray, *, n_resamples: int, seed: int) -> np.ndarray:

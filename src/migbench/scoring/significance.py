@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from migbench.scoring.metrics import Metric, Statistics
-from migbench.scoring.resampling import CONFIDENCE, clustered, resampling_unit
+from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered, resampling_unit
 
 #: Default number of trials of each test.
 DEFAULT_TRIALS = 10_000
@@ -200,10 +200,11 @@ def compare_statistics(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, not {alpha!r}")
     max_trials = max(n_trials, min(max_trials, MAX_TRIALS))
+    codes = None if clusters is None else cluster_codes(clusters)
     pairs: list[dict[str, Any]] = []
     paired: list[PairedStatistics] = []
     for name_a, name_b in combinations(systems, 2):
-        paired.append(PairedStatistics.pair(metric, systems[name_a], systems[name_b], clusters))
+        paired.append(PairedStatistics.pair(metric, systems[name_a], systems[name_b], codes))
         pairs.append(
             {
                 "a": name_a,
