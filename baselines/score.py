@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -26,11 +25,11 @@ from baselines.data import (
 )
 
 
-def gold_source(name: PredictionName, *, dataset: Path = DATASET) -> dict[str, Any]:
-    """Return the keyword arguments of :func:`migbench.score` that select the file's gold."""
-    if name.scheme == "cv":
-        return {"protocol": "cv", "dataset": dataset}
-    return {"protocol": SCHEME_PROTOCOLS[name.scheme], "split": name.split, "dataset": dataset}
+def gold_source(name: PredictionName, *, dataset: Path = DATASET) -> migbench.Gold:
+    """Return the gold a prediction file is scored against."""
+    protocol = migbench.PROTOCOLS[SCHEME_PROTOCOLS[name.scheme]]
+    split = None if protocol.pooled else name.split
+    return migbench.Gold(protocol=protocol.name, split=split, dataset=dataset)
 
 
 def score_all(
@@ -42,9 +41,14 @@ def score_all(
         The result files written.
     """
     written = []
+    scorers: dict[tuple[str, migbench.Gold], migbench.Scorer] = {}
     for path in tqdm(sorted(predictions.rglob("*.jsonl")), desc="scoring", unit="file"):
         name = parse_name(path.relative_to(predictions))
-        result = migbench.score(name.task, path, **gold_source(name, dataset=dataset))
+        gold = gold_source(name, dataset=dataset)
+        # One scorer per task and gold: the gold is read once, not once per file.
+        if (name.task, gold) not in scorers:
+            scorers[name.task, gold] = migbench.Scorer(name.task, gold)
+        result = scorers[name.task, gold].score(path)
         target = results / path.relative_to(predictions).with_suffix(".json")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -25,7 +25,6 @@ from tqdm.auto import tqdm
 import migbench
 from baselines.data import DATASET, PREDICTIONS, REPO, PredictionName, parse_name
 from baselines.score import gold_source
-from migbench.scoring.api import prepare
 from migbench.scoring.power import churn_between
 
 SIGNIFICANCE = REPO / "baselines" / "significance"
@@ -56,12 +55,12 @@ def compare_all(predictions: Path = PREDICTIONS, out: Path = SIGNIFICANCE) -> li
         if len(named) < 2:
             continue
         source = gold_source(PredictionName(scheme, "", task, split, None), dataset=DATASET)
-        result = migbench.compare(task, named, **source)
+        result = migbench.compare(task, named, gold=source)
         written.append(_write(out / f"compare.{scheme}.{task}.{split}.json", result))
     return written
 
 
-def churn_calibration(task: str, named: dict[str, Path], source: dict[str, Any]) -> dict[str, Any]:
+def churn_calibration(task: str, named: dict[str, Path], gold: migbench.Gold) -> dict[str, Any]:
     """Return the churn of every pair of trained baselines, and its low, median and high.
 
     A pair's churn is the smaller of the units one system fixes and the other breaks (the
@@ -70,13 +69,13 @@ def churn_calibration(task: str, named: dict[str, Path], source: dict[str, Any])
     """
     trained = {name: path for name, path in named.items() if name not in DUMMIES}
     systems = trained if len(trained) >= 2 else named
-    prepared = {name: prepare(task, path, **source) for name, path in sorted(systems.items())}
+    scorer = migbench.Scorer(task, gold)
+    predicted = {
+        name: scorer.check(path).predictions.values for name, path in sorted(systems.items())
+    }
     pairs = []
-    for a, b in combinations(prepared, 2):
-        gold = prepared[a].gold_labels
-        pair = churn_between(
-            prepared[a].task, gold, prepared[a].predictions.values, prepared[b].predictions.values
-        )
+    for a, b in combinations(predicted, 2):
+        pair = churn_between(scorer.task, scorer.gold_labels, predicted[a], predicted[b])
         pairs.append({"a": a, "b": b, **pair})
     churns = [pair["churn"] for pair in pairs]
     return {
@@ -119,18 +118,18 @@ def power_all(
         source = gold_source(PredictionName(scheme, reference, task, split, None), dataset=DATASET)
         path = found[scheme, task, split][reference]
         calibration = churn_calibration(task, found[scheme, task, split], source)
-        n_units = len(prepare(task, path, **source).gold)
+        n_units = len(migbench.Scorer(task, source).units)
         plans[scheme, task, split] = (reference, path, source, calibration, n_units)
     jobs = [(run, level) for run in runs for level in CHURN_LEVELS]
     analyses = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(migbench.power)(
-            run[1], plans[run][1], churn=plans[run][3][level] / plans[run][4], **plans[run][2]
+            run[1], plans[run][1], churn=plans[run][3][level] / plans[run][4], gold=plans[run][2]
         )
         for run, level in jobs
     )
     by_run: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for (run, _), analysis in zip(
-        jobs, tqdm(analyses, total=len(jobs), desc="power", unit="simulation"), strict=True
+        jobs, tqdm(analyses, total=len(jobs), desc="power", unit="analysis"), strict=True
     ):
         by_run[run].append(analysis)
     written = []

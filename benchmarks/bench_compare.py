@@ -21,10 +21,10 @@ import random
 import tempfile
 from pathlib import Path
 
+import migbench.scoring.comparison  # noqa: F401  (imported here, not in the first timing)
 from bench_scorer import best_time, predict, synthetic_unit, write_jsonl
 
 import migbench
-import migbench.scoring.comparison  # noqa: F401  (imported here, not in the first timing)
 from migbench.scoring.gold import load_gold_file
 
 

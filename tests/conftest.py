@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from migbench.annotation.store import load_annotated_units, read_annotators
+from migbench.annotation.store import read_annotators
 from migbench.corpus.seeds import SeedEntry, load_documents, sha256_of, write_manifest
 from migbench.corpus.units import load_units
+from migbench.labelstudio.export import load_annotated_units
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -13,15 +13,10 @@ from sklearn.metrics import cohen_kappa_score
 
 from migbench.annotation.agreement import agreement_markdown, agreement_report, choice_agreement
 from migbench.annotation.sampling import second_pass_sample
-from migbench.annotation.store import (
-    ANNOTATORS_NAME,
-    EXPORTS,
-    load_annotated_units,
-    read_annotators,
-)
+from migbench.annotation.store import ANNOTATORS_NAME, read_annotators
 from migbench.cli import main
 from migbench.errors import MigbenchError
-from migbench.labelstudio.export import ExportError
+from migbench.labelstudio.export import EXPORTS, ExportError, load_annotated_units
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES
 
 from .conftest import REPO, SEEDS

@@ -193,7 +193,7 @@ def test_committed_results_are_the_scorers_output_for_the_committed_predictions(
     for path in files:
         name = parse_name(path.relative_to(PREDICTIONS))
         committed = json.loads((RESULTS / path.name).with_suffix(".json").read_text())
-        assert migbench.score(name.task, path, **gold_source(name)) == committed, path.name
+        assert migbench.score(name.task, path, gold=gold_source(name)) == committed, path.name
 
 
 @pytest.mark.release

@@ -11,12 +11,12 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import ClassLabel, load_dataset
 
-from migbench.annotation.store import EXPORTS, load_annotated_units
 from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.dataset.build import build_dataset, features_of, split_records, unit_rows
 from migbench.dataset.splits import N_FOLDS, SPLITS_NAME, corpus_folds, sections
 from migbench.fileio import MARKER_NAME
+from migbench.labelstudio.export import EXPORTS, load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from migbench.citation import AUTHOR, TITLE, bibtex
-from migbench.schema import DATASET_VERSION
+from migbench.version import DATASET_VERSION
 
 from .conftest import REPO
 

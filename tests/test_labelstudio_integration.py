@@ -20,12 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
-from migbench.annotation.store import (
-    AGREEMENT_NAME,
-    ANNOTATORS_NAME,
-    EXPORTS,
-    load_annotated_units,
-)
+from migbench.annotation.store import AGREEMENT_NAME, ANNOTATORS_NAME
 from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.cli import main
 from migbench.corpus.units import load_units
@@ -34,7 +29,9 @@ from migbench.errors import MigbenchError
 from migbench.labelstudio.client import Server, annotator_email, push_tasks
 from migbench.labelstudio.config import import_tasks, labeling_config
 from migbench.labelstudio.export import (
+    EXPORTS,
     annotation_result,
+    load_annotated_units,
     parse_export,
     read_export,
 )

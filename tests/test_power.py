@@ -13,9 +13,7 @@ import pytest
 import migbench
 from baselines.significance import load
 from migbench.cli import main
-from migbench.scoring.api import Prepared, prepare
 from migbench.scoring.power import minimum_detectable_difference, power_markdown
-from migbench.scoring.resampling import clusters_of
 from migbench.scoring.tasks import TASKS
 
 # The module, not the function that migbench.scoring exports under the same name.
@@ -124,23 +122,24 @@ def test_a_curve_that_never_reaches_the_power_reports_the_largest_improvement_si
     assert result["largest_power"] == largest["power"] < 0.8
 
 
-def _cv_reference(task: str) -> Prepared:
-    """The best committed baseline's cross-validation submission, checked against the gold."""
+def _cv_reference(task: str) -> tuple[migbench.Scorer, list]:
+    """The cross-validation scorer and the best committed baseline's predictions."""
     reference_name = load("power")["cv", task, "all"]["reference"]
     path = REPO / "baselines/predictions/cv" / f"{reference_name}.{task}.all.jsonl"
-    return prepare(task, path, protocol="cv")
+    scorer = migbench.Scorer(task, migbench.Gold(protocol="cv"))
+    return scorer, list(scorer.check(path).predictions.values)
 
 
 @pytest.mark.parametrize("task", list(TASKS))
 def test_fixing_every_error_is_detected_by_power_whenever_compare_detects_it(task):
-    prepared = _cv_reference(task)
-    gold, predicted = prepared.gold_labels, list(prepared.predictions.values)
+    scorer, predicted = _cv_reference(task)
+    gold = scorer.gold_labels
     field = TASKS[task].gold_field
 
     def rows(labels: list) -> list[dict]:
         return [
             {"id": unit.id, field: list(label) if TASKS[task].is_sequence else label}
-            for unit, label in zip(prepared.gold, labels, strict=True)
+            for unit, label in zip(scorer.units, labels, strict=True)
         ]
 
     submissions = {"fixed": rows(gold), "reference": rows(predicted)}
@@ -149,7 +148,7 @@ def test_fixing_every_error_is_detected_by_power_whenever_compare_detects_it(tas
         TASKS[task],
         gold,
         predicted,
-        clusters=clusters_of(prepared.gold, "section"),
+        clusters=scorer.clusters,
         churn=0.0,
         n_simulations=10,
         n_trials=2000,
@@ -164,11 +163,11 @@ def test_fixing_every_error_is_detected_by_power_whenever_compare_detects_it(tas
 def test_power_never_counts_a_significant_deterioration(monkeypatch):
     # Every test "significant": the power is then the share of simulated systems that are better.
     monkeypatch.setattr(power_module, "paired_randomization", lambda *args, **kwargs: 0.0)
-    prepared = _cv_reference("stance")
+    scorer, predicted = _cv_reference("stance")
     result = minimum_detectable_difference(
         TASKS["stance"],
-        prepared.gold_labels,
-        list(prepared.predictions.values),
+        scorer.gold_labels,
+        predicted,
         churn=0.05,
         n_simulations=100,
         n_trials=10,
@@ -182,12 +181,12 @@ def test_power_never_counts_a_significant_deterioration(monkeypatch):
 
 @pytest.mark.parametrize("task", list(TASKS))
 def test_the_simulated_mean_difference_grows_with_the_units_fixed(task):
-    prepared = _cv_reference(task)
+    scorer, predicted = _cv_reference(task)
     result = minimum_detectable_difference(
         TASKS[task],
-        prepared.gold_labels,
-        list(prepared.predictions.values),
-        clusters=clusters_of(prepared.gold, "section"),
+        scorer.gold_labels,
+        predicted,
+        clusters=scorer.clusters,
         churn=0.05,
         n_simulations=40,
         n_trials=200,

@@ -119,8 +119,8 @@ def test_the_environment_names_the_dataset_and_a_bad_name_says_what_is_expected(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--protocol", "cv", "--split", "test"], "--split applies to split and genre only"),
-        (["--gold", "x.jsonl", "--protocol", "cv"], "--gold replaces --protocol"),
+        (["--protocol", "cv", "--split", "test"], "a split applies to split and genre only"),
+        (["--gold", "x.jsonl", "--protocol", "cv"], "gold file replaces protocol"),
         (["--protocol", "folds"], "invalid choice: 'folds'"),
     ],
 )
@@ -130,3 +130,17 @@ def test_protocol_usage_errors_exit_2(capsys, argv, message):
     code = main(["score", "--task", "stance", "x.jsonl", *argv])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"protocol": "cv", "split": "test"}, "a split applies to split and genre only"),
+        ({"protocol": "cv", "gold": "x.jsonl"}, "gold file replaces protocol"),
+        ({"split": "train"}, "unknown split 'train'"),
+        ({"protocol": "folds"}, "unknown protocol 'folds'"),
+    ],
+)
+def test_the_api_refuses_what_the_cli_refuses(options, message):
+    with pytest.raises(ValueError, match=message):
+        migbench.score("stance", "x.jsonl", **options)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from migbench.cli import main
+from migbench.corpus.ingest import ingest
 from migbench.corpus.seeds import (
     CLEANING_NAME,
     MANIFEST_NAME,
     PROVENANCE_FIELDS,
     UNKNOWN,
-    ingest,
     load_documents,
     read_manifest,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from migbench.schema import DATASET_VERSION, SCHEMA_VERSION
+from migbench.schema import SCHEMA_VERSION
+from migbench.version import DATASET_VERSION
 
 TITLE = "migbench: stance, framing and entities in writing on India-US irregular migration"
 #: No person is named as an author: the project records none.

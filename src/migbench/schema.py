@@ -67,6 +67,3 @@ CONLL_MAPPING: dict[str, str | None] = {
     "DATE": None,
 }
 CONLL_TYPES: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
-
-#: Version of the released gold; a corrected gold is a new version, never a silent edit.
-DATASET_VERSION = "2.0.0"

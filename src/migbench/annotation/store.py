@@ -1,4 +1,8 @@
-"""The committed annotations: the exports folder, annotator roles and the gold per unit."""
+"""The committed annotations: the annotators and the agreement report beside the exports.
+
+The exports themselves are Label Studio's format, read by :mod:`migbench.labelstudio.export`:
+the annotation layer does not know the tool.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,9 @@ from pathlib import Path
 
 from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit
-from migbench.corpus.segment import Unit
 from migbench.errors import MigbenchError
-from migbench.labelstudio.export import ExportError, parse_export, read_export
 
 DEFAULT_ANNOTATIONS = Path("annotations")
-EXPORTS = Path("labelstudio") / "exports"
 ANNOTATORS_NAME = "annotators.json"
 AGREEMENT_NAME = "agreement.json"
 
@@ -104,41 +105,6 @@ def read_agreement(annotations_dir: Path) -> dict:
     if not path.is_file():
         raise MigbenchError(f"{path}: no agreement report; run `migbench agreement`")
     return jsonio.read_json(path)
-
-
-def load_annotated_units(
-    annotations_dir: Path, units: list[Unit], *, require_gold: bool = True
-) -> dict[str, AnnotatedUnit]:
-    """Parse every export file and return unit id → task, validated against the units.
-
-    Raises:
-        ExportError: Every problem of every file, and every unit without a task.
-    """
-    files = sorted((annotations_dir / EXPORTS).glob("*.json"))
-    if not files:
-        raise MigbenchError(f"{annotations_dir / EXPORTS}: no export files")
-    texts = {unit.id: unit.text for unit in units}
-    problems: list[str] = []
-    tasks: dict[str, AnnotatedUnit] = {}
-    for path in files:
-        try:
-            parsed = parse_export(
-                read_export(path), source=str(path), unit_texts=texts, require_gold=require_gold
-            )
-        except ExportError as exc:
-            problems.extend(exc.problems)
-            continue
-        for task in parsed:
-            if task.unit_id in tasks:
-                problems.append(f"{path}: task {task.task_id}: unit {task.unit_id} is in two files")
-            tasks[task.unit_id] = task
-    if not problems:
-        problems = [
-            f"unit {unit.id}: no task in the exports" for unit in units if unit.id not in tasks
-        ]
-    if problems:
-        raise ExportError(problems)
-    return tasks
 
 
 def check_annotators(tasks: dict[str, AnnotatedUnit], annotators: dict[int, Annotator]) -> None:

@@ -14,8 +14,8 @@ import logging
 import os
 import sys
 
-from migbench import __version__
 from migbench.errors import MigbenchError
+from migbench.version import __version__
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
 COMMAND_MODULES = (

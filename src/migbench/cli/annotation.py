@@ -11,12 +11,12 @@ from migbench.annotation.store import (
     AGREEMENT_NAME,
     DEFAULT_ANNOTATIONS,
     check_annotators,
-    load_annotated_units,
     read_annotators,
 )
 from migbench.cli.corpus import DEFAULT_SEEDS
 from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
+from migbench.labelstudio.export import load_annotated_units
 
 log = logging.getLogger("migbench")
 

@@ -8,7 +8,8 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
-from migbench.corpus.seeds import PROVENANCE_FIELDS, UNKNOWN, ingest
+from migbench.corpus.ingest import ingest
+from migbench.corpus.seeds import PROVENANCE_FIELDS, UNKNOWN
 from migbench.corpus.units import load_units
 from migbench.fileio import write_atomic
 from migbench.labelstudio import config as labelstudio_config

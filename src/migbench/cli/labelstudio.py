@@ -8,13 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
-from migbench.annotation.store import DEFAULT_ANNOTATIONS, load_annotated_units
+from migbench.annotation.store import DEFAULT_ANNOTATIONS
 from migbench.cli.corpus import DEFAULT_SEEDS
 from migbench.cli.options import bounded
 from migbench.corpus.units import load_units
 from migbench.fileio import check_output_file, write_atomic
 from migbench.labelstudio.config import import_tasks
-from migbench.labelstudio.export import parse_export
+from migbench.labelstudio.export import load_annotated_units, parse_export
 from migbench.schema import SCHEMA_VERSION
 
 DEFAULT_TITLE = f"migbench (schema v{SCHEMA_VERSION})"

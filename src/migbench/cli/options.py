@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from migbench.protocols import DEFAULT_PROTOCOL, DEFAULT_SPLIT, PROTOCOLS
 from migbench.schema import EVALUATION_SPLITS
-from migbench.scoring.gold import PROTOCOLS, protocol_files
+from migbench.scoring.gold import Gold
 from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
 
 
@@ -33,15 +34,17 @@ def bounded(maximum: int, minimum: int = 0) -> Callable[[str], int]:
 def add_gold_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--task`` and the options that choose the gold: a protocol of the dataset or a file."""
     parser.add_argument("--task", required=True, choices=TASKS)
-    # No defaults here: argparse could not tell "--split test" from no --split next to --gold.
+    # No defaults here: Gold tells "--split test" from no --split, and refuses it next to --gold.
     parser.add_argument(
         "--protocol",
         choices=PROTOCOLS,
-        help="split: the fixed split (default); genre: genre transfer; cv: full-corpus "
-        "cross-validation, out-of-fold predictions for every unit",
+        help=f"{DEFAULT_PROTOCOL} (default): the fixed split; genre: genre transfer; cv: "
+        "full-corpus cross-validation, out-of-fold predictions for every unit",
     )
     parser.add_argument(
-        "--split", choices=EVALUATION_SPLITS, help="split and genre: gold split (default test)"
+        "--split",
+        choices=EVALUATION_SPLITS,
+        help=f"split and genre: gold split (default {DEFAULT_SPLIT})",
     )
     parser.add_argument(
         "--dataset",
@@ -54,25 +57,24 @@ def add_gold_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-missing", action="store_true", help="score missing units as wrong")
 
 
+def gold_of(args: argparse.Namespace) -> Gold:
+    """Return the gold that :func:`add_gold_arguments`' options name.
+
+    Raises:
+        ValueError: The options contradict each other, as :class:`Gold` checks them.
+    """
+    return Gold(protocol=args.protocol, split=args.split, dataset=args.dataset, file=args.gold)
+
+
 def gold_options(args: argparse.Namespace) -> dict[str, Any]:
     """Return the keyword arguments of :func:`migbench.score` set by :func:`add_gold_arguments`."""
-    return {
-        "protocol": args.protocol or "split",
-        "split": args.split or "test",
-        "dataset": args.dataset,
-        "gold": args.gold,
-        "tagset": args.tagset,
-        "allow_missing": args.allow_missing,
-    }
+    return {"gold": gold_of(args), "tagset": args.tagset, "allow_missing": args.allow_missing}
 
 
 def gold_usage_problem(args: argparse.Namespace) -> str | None:
     """Say what is wrong with the gold options together, or None."""
-    if args.gold is not None and (args.protocol or args.split or args.dataset):
-        return "--gold replaces --protocol, --split and --dataset; give one or the other"
-    if args.protocol == "cv" and args.split:
-        return "--protocol cv scores every unit; --split applies to split and genre only"
     try:
+        gold_of(args)
         check_options(get_task(args.task), args.tagset)
     except ValueError as exc:
         return str(exc)
@@ -81,10 +83,7 @@ def gold_usage_problem(args: argparse.Namespace) -> str | None:
 
 def gold_inputs(args: argparse.Namespace) -> list[Path]:
     """Return the files the gold options read, which no output may replace."""
-    if args.gold is not None:
-        return [args.gold]
-    protocol, split = args.protocol or "split", args.split or "test"
-    return protocol_files(protocol, split=split, dataset=args.dataset)
+    return gold_of(args).files()
 
 
 def gold_description(result: dict[str, Any]) -> str:

@@ -22,14 +22,12 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import check_output_file, write_atomic
-from migbench.scoring.api import DEFAULT_RESAMPLES, DEFAULT_SEED, score, validate
-from migbench.scoring.evaluation import MAX_RESAMPLES
+from migbench.scoring.api import score, validate
+from migbench.scoring.evaluation import MAX_RESAMPLES, MAX_SEED
 from migbench.scoring.resampling import RESAMPLING_UNITS
+from migbench.scoring.scorer import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 log = logging.getLogger("migbench")
-
-#: Largest bootstrap seed (numpy takes any, a 32-bit one is enough).
-MAX_SEED = 2**32 - 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -108,7 +106,9 @@ def format_text(result: dict[str, Any]) -> str:
     gold = gold_description(result)
     lines = [
         f"task      {result['task']} (main metric {result['main_metric']})",
-        f"gold      {gold}; dataset {result['dataset_version']}, scorer {result['scorer_version']}",
+        f"gold      {gold}; dataset {result['dataset_version'] or 'unknown'}, "
+        f"scorer {result['scorer_version']}",
+        f"signature {result['signature']}",
         f"units     {result['n_units']} ({result['n_missing']} without prediction)",
     ]
     ci = result["ci"]

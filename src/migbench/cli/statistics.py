@@ -23,8 +23,8 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import write_atomic
-from migbench.scoring.api import DEFAULT_SEED
-from migbench.scoring.comparison import compare, power
+from migbench.scoring.api import compare, power
+from migbench.scoring.evaluation import MAX_SEED
 from migbench.scoring.power import (
     ALPHA,
     CHURN,
@@ -35,6 +35,7 @@ from migbench.scoring.power import (
     POWER,
 )
 from migbench.scoring.resampling import RESAMPLING_UNITS
+from migbench.scoring.scorer import DEFAULT_SEED
 from migbench.scoring.significance import DEFAULT_TRIALS, MAX_ADAPTIVE_TRIALS, MAX_TRIALS
 
 log = logging.getLogger("migbench")
@@ -68,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default {MAX_ADAPTIVE_TRIALS:,}); a decision still unstable is 'undecided'",
     )
     parser.add_argument("--alpha", type=_fraction, default=ALPHA, help=f"default {ALPHA}")
-    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     _resampling_argument(parser)
     _output_arguments(parser)
     parser.set_defaults(func=_compare)
@@ -96,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"randomization trials per test (default {N_TRIALS})",
     )
-    parser.add_argument("--seed", type=bounded(2**63 - 1), default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
     _resampling_argument(parser)
     _output_arguments(parser)
@@ -191,7 +192,7 @@ def _emit(
 
 
 def format_comparison(result: dict[str, Any]) -> str:
-    """Render a :func:`~migbench.scoring.comparison.compare` result as tables, 4 decimals."""
+    """Render a :meth:`~migbench.scoring.scorer.Scorer.compare` result as tables, 4 decimals."""
     gold = gold_description(result)
     lines = [
         f"task    {result['task']} (main metric {result['main_metric']}), {gold}, "

@@ -1,4 +1,4 @@
-"""Source documents: the manifest, checksum verification, cleaning rules and ingestion.
+"""Source documents: the manifest, checksum verification and cleaning rules.
 
 Every command that reads a seed goes through :func:`load_documents`, which refuses a missing or
 modified file. The cleaning rules are data (``seeds/cleaning.json``): one declared list of
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from migbench import jsonio
 from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic, write_new
+from migbench.fileio import write_atomic
 from migbench.schema import GENRES, UNIT_TYPES
 
 MANIFEST_NAME = "manifest.json"
@@ -26,7 +25,7 @@ UNKNOWN = "unknown"
 #: Manifest fields that describe where a document comes from; each is ``unknown`` unless the
 #: text itself states it, and then the manifest quotes the statement under ``evidence``.
 PROVENANCE_FIELDS = ("outlet", "author", "date", "title", "location", "url")
-_DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 #: Largest seed document read, in bytes.
 MAX_SEED_BYTES = 16 * 1024 * 1024
@@ -108,15 +107,15 @@ def sha256_of(path: Path) -> str:
 
 
 def _check_entry(entry: SeedEntry, where: str) -> None:
-    if not _DOC_ID.fullmatch(entry.doc_id):
+    if not DOC_ID.fullmatch(entry.doc_id):
         raise MigbenchError(f"{where}: doc id {jsonio.quote(entry.doc_id)} is not a slug")
     if entry.genre not in GENRES:
         raise MigbenchError(
             f"{where}: genre {jsonio.quote(entry.genre)}; valid genres are {', '.join(GENRES)}"
         )
-    if _file_name_problem(entry.file):
+    if file_name_problem(entry.file):
         raise MigbenchError(
-            f"{where}: file {jsonio.quote(entry.file)}: {_file_name_problem(entry.file)}"
+            f"{where}: file {jsonio.quote(entry.file)}: {file_name_problem(entry.file)}"
         )
     if not _SHA256.fullmatch(entry.sha256):
         raise MigbenchError(f"{where}: sha256 {jsonio.quote(entry.sha256)} is not 64 hex digits")
@@ -267,96 +266,7 @@ def check_evidence(entry: SeedEntry, raw: str, *, where: str) -> None:
             )
 
 
-def ingest(
-    source: Path,
-    seeds_dir: Path,
-    *,
-    doc_id: str,
-    genre: str,
-    outlet: str = UNKNOWN,
-    author: str = UNKNOWN,
-    date: str = UNKNOWN,
-    title: str = UNKNOWN,
-    location: str = UNKNOWN,
-    url: str = UNKNOWN,
-    evidence: Mapping[str, str] | None = None,
-) -> SeedEntry:
-    """Copy a new source document into the seeds folder and add its manifest row.
-
-    The provenance fields are those of :class:`SeedEntry`; ``evidence`` maps each one the text
-    states to the words that state it. Everything is checked before anything is written; the
-    seed file is created (never replacing anything) and the manifest rewritten together: if the
-    manifest cannot be written, the new seed file is removed again.
-
-    Raises:
-        MigbenchError: The file is not a readable UTF-8 regular file or yields no unit, its name
-            is reserved, hidden, not UTF-8 or already in the seeds folder, the doc id is
-            malformed or taken, the same bytes are already a seed, or an evidence quote is not
-            in the text.
-    """
-    # Imported here: segmentation imports this module.
-    from migbench.corpus.segment import segment_document
-
-    if not _DOC_ID.fullmatch(doc_id):
-        raise MigbenchError(
-            f"doc id {jsonio.quote(doc_id)}: use lower-case letters, digits and single hyphens"
-        )
-    if genre not in GENRES:
-        raise MigbenchError(f"genre {jsonio.quote(genre)}: valid genres are {', '.join(GENRES)}")
-    for name, value in (("outlet", outlet), ("author", author), ("date", date), ("title", title)):
-        if len(value) > MAX_FIELD_CHARS or not value.isprintable():
-            raise MigbenchError(
-                f"{name} {jsonio.quote(value)}: one line of printable text, "
-                f"at most {MAX_FIELD_CHARS} characters"
-            )
-    if problem := _file_name_problem(source.name):
-        raise MigbenchError(f"{jsonio.quote(source.name)}: {problem}")
-    data = jsonio.read_bytes(source, max_bytes=MAX_SEED_BYTES)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MigbenchError(f"{source}: not UTF-8 (byte {exc.start})") from None
-    entries = read_manifest(seeds_dir)
-    digest = hashlib.sha256(data).hexdigest()
-    for entry in entries:
-        if entry.doc_id == doc_id:
-            raise MigbenchError(f"doc id {doc_id!r} is already used by {entry.file}")
-        if entry.file == source.name:
-            raise MigbenchError(f"{source.name}: a seed of that name exists ({entry.doc_id})")
-        if entry.sha256 == digest:
-            raise MigbenchError(f"{source}: the same bytes are already seed {entry.doc_id}")
-    target = seeds_dir / source.name
-    if os.path.lexists(target):
-        raise MigbenchError(
-            f"{target}: a file of that name is already in the seeds folder; rename the source"
-        )
-    entry = SeedEntry(
-        doc_id=doc_id,
-        file=source.name,
-        sha256=digest,
-        genre=genre,
-        outlet=outlet,
-        author=author,
-        date=date,
-        title=title,
-        location=location,
-        url=url,
-        words=len(text.split()),
-        evidence=dict(evidence or {}),
-    )
-    check_evidence(entry, text, where=str(source))
-    if not text.strip() or not segment_document(Document(entry=entry, raw=text)):
-        raise MigbenchError(f"{source}: the document yields no unit (is it empty?)")
-    write_new(target, data)
-    try:
-        write_manifest(seeds_dir, [*entries, entry])
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return entry
-
-
-def _file_name_problem(name: str) -> str | None:
+def file_name_problem(name: str) -> str | None:
     """Say why ``name`` cannot be a seed file's name; None if it can."""
     if name in (MANIFEST_NAME, CLEANING_NAME):
         return "reserved for the seeds folder's own files; rename the source"

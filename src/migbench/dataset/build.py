@@ -17,7 +17,7 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
-from migbench.annotation.store import load_annotated_units, read_agreement, read_annotators
+from migbench.annotation.store import read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
 from migbench.corpus.segment import Unit
@@ -48,6 +48,7 @@ from migbench.dataset.textfree import strip_document, strip_unit_row
 from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
+from migbench.labelstudio.export import load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
     FRAME_LABELS,
@@ -57,11 +58,11 @@ from migbench.schema import (
     STANCE_LABELS,
     UNIT_TYPES,
 )
+from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
 
 DATA_DIR = "data"
-STATS_NAME = "stats.json"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
@@ -346,7 +347,7 @@ def build_dataset(
         document_table = [strip_document(row) for row in full_documents]
     with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
         write_configs(staging, configs, document_table)
-        write_json(staging / STATS_NAME, stats)
+        write_json(staging / STATS_FILE, stats)
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
         # The card, licence and Croissant file describe both variants, so they are written from the
         # full rows: a rehydrated text-free folder equals a full build byte for byte.

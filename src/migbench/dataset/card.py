@@ -22,7 +22,8 @@ from migbench.dataset.descriptions import (
     flat_features,
     type_name,
 )
-from migbench.schema import DATASET_VERSION, SCHEMA_VERSION, SPLITS
+from migbench.schema import SCHEMA_VERSION, SPLITS
+from migbench.version import DATASET_VERSION
 
 LICENSE_NAME = "LICENSE"
 #: The Hub's id for a licence outside its list: annotations CC BY 4.0, texts not licensed.

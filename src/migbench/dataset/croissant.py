@@ -17,7 +17,7 @@ from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
 from migbench.dataset.descriptions import config_description, field_description
 from migbench.errors import MigbenchError
-from migbench.schema import DATASET_VERSION
+from migbench.version import DATASET_VERSION
 
 CROISSANT_NAME = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"

@@ -6,14 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from migbench.dataset.splits import N_FOLDS
-from migbench.schema import (
-    CHOICE_LAYERS,
-    DATASET_VERSION,
-    ENTITY_TYPES,
-    SCHEMA_VERSION,
-    SPLITS,
-    UNIT_TYPES,
-)
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SCHEMA_VERSION, SPLITS, UNIT_TYPES
+from migbench.version import DATASET_VERSION
 
 
 def _count(values, labels: Sequence[str]) -> dict[str, int]:

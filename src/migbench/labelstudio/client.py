@@ -277,7 +277,7 @@ def read_predictions(paths: Sequence[Path], units: Sequence[Unit]) -> dict[str, 
         MigbenchError: A file is not a valid submission (every problem, with its line), or two
             files carry the same task.
     """
-    records = [_Tokenized(unit.id, unit.text, tuple(token_texts(unit.text))) for unit in units]
+    records = [_Tokenized(unit.id, unit.text, len(token_texts(unit.text))) for unit in units]
     given: dict[str, dict[str, Any]] = {}
     seen: dict[str, Path] = {}
     for path in paths:
@@ -306,7 +306,7 @@ class _Tokenized(NamedTuple):
 
     id: str
     text: str
-    tokens: tuple[str, ...]
+    n_tokens: int
 
 
 def _result(layers: Mapping[str, Any], text: str) -> list[dict]:

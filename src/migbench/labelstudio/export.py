@@ -19,12 +19,15 @@ from typing import Any, TypeGuard
 
 from migbench import jsonio
 from migbench.annotation.types import AnnotatedUnit, Annotation, Span
+from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import tokenize
 from migbench.errors import MigbenchError
 from migbench.jsonio import clip, quote
 from migbench.labelstudio.config import NOTE_NAME, TEXT_NAME, labeling_config
 from migbench.schema import CHOICE_LAYERS, NER_LAYER
 
+#: The folder of the export files, under the annotations folder.
+EXPORTS = Path("labelstudio") / "exports"
 MAX_REPORTED = 20
 #: Longest message of the SDK's validation quoted, in characters (it quotes the label given).
 MESSAGE_CHARS = 300
@@ -317,3 +320,38 @@ def export_annotation(
         "ground_truth": ground_truth,
         "task": task_id,
     }
+
+
+def load_annotated_units(
+    annotations_dir: Path, units: list[Unit], *, require_gold: bool = True
+) -> dict[str, AnnotatedUnit]:
+    """Parse every export file and return unit id → task, validated against the units.
+
+    Raises:
+        ExportError: Every problem of every file, and every unit without a task.
+    """
+    files = sorted((annotations_dir / EXPORTS).glob("*.json"))
+    if not files:
+        raise MigbenchError(f"{annotations_dir / EXPORTS}: no export files")
+    texts = {unit.id: unit.text for unit in units}
+    problems: list[str] = []
+    tasks: dict[str, AnnotatedUnit] = {}
+    for path in files:
+        try:
+            parsed = parse_export(
+                read_export(path), source=str(path), unit_texts=texts, require_gold=require_gold
+            )
+        except ExportError as exc:
+            problems.extend(exc.problems)
+            continue
+        for task in parsed:
+            if task.unit_id in tasks:
+                problems.append(f"{path}: task {task.task_id}: unit {task.unit_id} is in two files")
+            tasks[task.unit_id] = task
+    if not problems:
+        problems = [
+            f"unit {unit.id}: no task in the exports" for unit in units if unit.id not in tasks
+        ]
+    if problems:
+        raise ExportError(problems)
+    return tasks

@@ -1,80 +1,71 @@
-"""The public scoring API: :func:`score` and :func:`validate` a submission against the gold.
+"""The function API: :func:`score`, :func:`validate`, :func:`compare` and :func:`power`.
 
-The gold is a protocol of the dataset (``split``, ``genre`` or ``cv``), a gold JSONL file, or gold
-rows. Both functions validate the whole submission first and raise with every problem listed;
-nothing is rounded and nothing is written.
+Each is a thin wrapper over :class:`~migbench.scoring.scorer.Scorer`: it builds the
+:class:`~migbench.scoring.gold.Gold` from the keywords (so these functions and the CLI refuse the
+same options), then calls the method of the same name. To score many submissions against one
+gold, make one ``Scorer`` and call it: the gold is then loaded once.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import statistics
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from migbench import __version__
-from migbench.gcpause import without_cyclic_gc
-from migbench.schema import DATASET_VERSION
-from migbench.scoring.evaluation import evaluate
-from migbench.scoring.gold import (
-    PROTOCOLS,
-    GoldRecord,
-    gold_from_rows,
-    load_gold_file,
-    load_protocol,
-)
-from migbench.scoring.resampling import check_resampling_unit, clusters_of
-from migbench.scoring.submission import (
-    Predictions,
-    parse_submission,
-    read_submission,
-    validate_rows,
-)
-from migbench.scoring.tasks import Task, check_options, get_task
+from migbench.scoring.gold import Gold, GoldRecord
+from migbench.scoring.scorer import DEFAULT_RESAMPLES, DEFAULT_SEED, PathLike, Scorer, Submission
+from migbench.scoring.significance import ALPHA, DEFAULT_TRIALS, MAX_ADAPTIVE_TRIALS
 
-log = logging.getLogger("migbench")
-
-DEFAULT_RESAMPLES = 1000
-DEFAULT_SEED = 0
-
-PathLike = str | os.PathLike[str]
-Rows = Iterable[Mapping[str, Any]]
-Gold = PathLike | Rows | Iterable[GoldRecord]
+#: What ``gold=`` accepts: a Gold, the path of a gold JSONL file, or gold rows (or units).
+GoldLike = Gold | PathLike | Iterable[Mapping[str, Any]] | Iterable[GoldRecord]
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A submission checked against its gold.
+def as_gold(
+    gold: GoldLike | None = None,
+    *,
+    protocol: str | None = None,
+    split: str | None = None,
+    dataset: PathLike | None = None,
+) -> Gold:
+    """Return the :class:`Gold` the keywords name, refusing what contradicts itself.
 
-    Attributes:
-        task: The task.
-        gold: The gold units.
-        predictions: The predictions, aligned with ``gold``.
-        source: Where the gold comes from: ``protocol``, ``split``, ``gold_file``.
+    Args:
+        gold: A :class:`Gold`, a gold JSONL file, gold rows, or units a loader returned; None:
+            the protocol.
+        protocol: ``split`` (default), ``genre`` or ``cv``.
+        split: ``validation`` or ``test`` (default) under ``split`` and ``genre``.
+        dataset: The dataset folder or Hub id; by default
+            :func:`~migbench.scoring.gold.find_dataset`'s.
+
+    Raises:
+        ValueError: A gold with a protocol, split or dataset; a split under ``cv``; an unknown
+            protocol or split.
     """
+    if isinstance(gold, Gold):
+        extra = [
+            n
+            for n, v in (("protocol", protocol), ("split", split), ("dataset", dataset))
+            if v is not None
+        ]
+        if extra:
+            raise ValueError(f"a Gold carries its own {', '.join(extra)}: give one or the other")
+        return gold
+    if gold is None:
+        return Gold(protocol=protocol, split=split, dataset=dataset)
+    if isinstance(gold, (str, os.PathLike)):
+        return Gold(protocol=protocol, split=split, dataset=dataset, file=gold)
+    rows = [row._asdict() if isinstance(row, GoldRecord) else row for row in gold]
+    return Gold(protocol=protocol, split=split, dataset=dataset, rows=rows)
 
-    task: Task
-    gold: list[GoldRecord]
-    predictions: Predictions
-    source: dict[str, str | None]
 
-    @property
-    def gold_labels(self) -> list[Any]:
-        """The gold label (NER: tag list) of each unit."""
-        return [getattr(unit, self.task.gold_field) for unit in self.gold]
-
-
-@without_cyclic_gc
 def score(
     task: str,
-    predictions: PathLike | Rows,
+    predictions: Submission,
     *,
-    protocol: str = "split",
-    split: str = "test",
+    protocol: str | None = None,
+    split: str | None = None,
     dataset: PathLike | None = None,
-    gold: Gold | None = None,
+    gold: GoldLike | None = None,
     tagset: str = "iob2",
     allow_missing: bool = False,
     n_resamples: int = DEFAULT_RESAMPLES,
@@ -86,178 +77,137 @@ def score(
     Args:
         task: ``stance``, ``frame``, ``mfc`` or ``ner``.
         predictions: Path of a JSONL submission, or its lines as dicts.
-        protocol: ``split`` (the fixed split), ``genre`` (genre transfer) or ``cv`` (full-corpus
-            cross-validation: out-of-fold predictions for every unit, scored pooled); unused
-            when ``gold`` is given.
-        split: ``validation`` or ``test`` under ``split`` and ``genre``.
-        dataset: The dataset folder or Hub id; by default the checkout's ``dataset/`` (see
-            :func:`migbench.scoring.gold.find_dataset`).
-        gold: Instead of a protocol: the path of a gold JSONL file, gold rows as dicts, or gold
-            units from :mod:`migbench.scoring.gold`'s loaders (to score many submissions
-            against one gold without loading it each time).
+        protocol: ``split`` (the fixed split; default), ``genre`` (genre transfer) or ``cv``
+            (full-corpus cross-validation: out-of-fold predictions for every unit, scored pooled).
+        split: ``validation`` or ``test`` (default) under ``split`` and ``genre``.
+        dataset: The dataset folder or Hub id; by default the checkout's ``dataset/``.
+        gold: Instead of a protocol: a :class:`Gold`, a gold JSONL file or gold rows.
         tagset: NER only: ``iob2`` (the schema's nine types) or ``conll`` (CoNLL-2003's four).
         allow_missing: Score gold units without a prediction as wrong instead of failing.
         n_resamples: Bootstrap resamples for the interval of the main score; 0 for none.
         seed: Seed of the bootstrap.
         resampling: ``section`` (the bootstrap draws whole sections, where the gold names
-            them; else units) or ``unit``; the interval names what it drew.
+            them; else units) or ``unit``.
 
     Returns:
-        ``task``, ``main_metric``, ``main_score``, ``metrics``, ``ci`` (95 % interval of the
-        main score, None without resamples), ``n_units``, ``n_missing``, ``tagset`` (NER),
-        ``per_document`` (each document's units and main score, where the gold names its
-        documents), ``folds`` (cv: each fold's main score, their mean and sample standard
-        deviation), the gold's source (``protocol``, ``split``, ``gold_file``),
-        ``dataset_version`` and ``scorer_version``. Nothing is rounded.
+        As :meth:`Scorer.score <migbench.scoring.scorer.Scorer.score>`.
 
     Raises:
-        ValueError: An unknown task, protocol, split or tagset, or a bad option.
+        ValueError: An unknown task, protocol, split or tagset, options that contradict each
+            other, or a bad option.
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    check_resampling_unit(resampling)
-    prepared = prepare(
+    scorer = Scorer(
         task,
-        predictions,
-        protocol=protocol,
-        split=split,
-        dataset=dataset,
-        gold=gold,
+        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
         tagset=tagset,
         allow_missing=allow_missing,
-    )
-    declared, units = prepared.task, prepared.gold
-    groups: dict[str, list[Any]] = {}
-    if all(unit.doc_id is not None for unit in units):
-        groups["per_document"] = [unit.doc_id for unit in units]
-    if prepared.source["protocol"] == "cv":
-        groups["folds"] = [unit.fold for unit in units]
-    scored = evaluate(
-        declared,
-        prepared.gold_labels,
-        prepared.predictions.values,
-        tagset=tagset,
-        n_resamples=n_resamples,
         seed=seed,
-        groups=groups,
-        clusters=clusters_of(units, resampling),
+        resampling=resampling,
     )
-    if "folds" in scored:
-        per_fold = [
-            row["main_score"] for row in scored["folds"].values() if row["main_score"] is not None
-        ]
-        scored["folds"] = {
-            "mean": statistics.fmean(per_fold),
-            "sd": statistics.stdev(per_fold) if len(per_fold) > 1 else 0.0,
-            "per_fold": scored["folds"],
-        }
-    return {
-        "task": declared.name,
-        **scored,
-        "n_units": len(units),
-        "n_missing": len(prepared.predictions.missing),
-        **({"tagset": tagset} if declared.is_sequence else {}),
-        **prepared.source,
-        "dataset_version": DATASET_VERSION,
-        "scorer_version": __version__,
-    }
+    return scorer.score(predictions, n_resamples=n_resamples)
 
 
 def validate(
     task: str,
-    predictions: PathLike | Rows,
+    predictions: Submission,
     *,
-    protocol: str = "split",
-    split: str = "test",
+    protocol: str | None = None,
+    split: str | None = None,
     dataset: PathLike | None = None,
-    gold: Gold | None = None,
+    gold: GoldLike | None = None,
     tagset: str = "iob2",
     allow_missing: bool = False,
 ) -> dict[str, Any]:
     """Check a submission without scoring it; arguments as for :func:`score`.
 
     Returns:
-        ``task``, ``valid`` (True), ``n_units``, ``n_predictions``, ``n_missing`` and the
-        gold's source (``protocol``, ``split``, ``gold_file``).
-
-    Raises:
-        ValueError, SubmissionError, GoldError: As :func:`score`.
+        As :meth:`Scorer.validate <migbench.scoring.scorer.Scorer.validate>`.
     """
-    prepared = prepare(
+    scorer = Scorer(
         task,
-        predictions,
-        protocol=protocol,
-        split=split,
-        dataset=dataset,
-        gold=gold,
+        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
         tagset=tagset,
         allow_missing=allow_missing,
     )
-    missing = len(prepared.predictions.missing)
-    return {
-        "task": prepared.task.name,
-        "valid": True,
-        "n_units": len(prepared.gold),
-        "n_predictions": len(prepared.gold) - missing,
-        "n_missing": missing,
-        **prepared.source,
-    }
+    return scorer.validate(predictions)
 
 
-def prepare(
+def compare(
     task: str,
-    predictions: PathLike | Rows,
+    submissions: Mapping[str, Submission] | Sequence[PathLike],
     *,
-    protocol: str = "split",
-    split: str = "test",
+    protocol: str | None = None,
+    split: str | None = None,
     dataset: PathLike | None = None,
-    gold: Gold | None = None,
+    gold: GoldLike | None = None,
     tagset: str = "iob2",
     allow_missing: bool = False,
-) -> Prepared:
-    """Load the gold and validate a submission against it, as :func:`score` does.
+    n_trials: int = DEFAULT_TRIALS,
+    seed: int = DEFAULT_SEED,
+    resampling: str = "section",
+    alpha: float = ALPHA,
+    max_trials: int = MAX_ADAPTIVE_TRIALS,
+) -> dict[str, Any]:
+    """Compare submissions pairwise; gold options and ``resampling`` as for :func:`score`.
 
-    Raises:
-        ValueError, SubmissionError, GoldError: As :func:`score`.
+    ``n_trials``, ``alpha`` and ``max_trials`` as for :meth:`Scorer.compare
+    <migbench.scoring.scorer.Scorer.compare>`.
+
+    Returns:
+        As :meth:`Scorer.compare <migbench.scoring.scorer.Scorer.compare>`.
     """
-    declared = get_task(task)
-    check_options(declared, tagset)
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
-    if isinstance(predictions, (bytes, Mapping)) or not isinstance(
-        predictions, (str, os.PathLike, Iterable)
-    ):
-        raise TypeError("predictions must be a path or an iterable of dicts, one per line")
-    units: list[GoldRecord]
-    source: dict[str, str | None]
-    if gold is None:
-        units = load_protocol(protocol, split=split, dataset=dataset)
-        scored_split = None if protocol == "cv" else split
-        source = {"protocol": protocol, "split": scored_split, "gold_file": None}
-    elif isinstance(gold, (str, os.PathLike)):
-        units = load_gold_file(gold)
-        source = {"protocol": None, "split": None, "gold_file": str(gold)}
-    else:
-        rows: list[Any] = list(gold)  # gold units, or rows that gold_from_rows checks
-        loaded = bool(rows) and all(isinstance(row, GoldRecord) for row in rows)
-        units = rows if loaded else gold_from_rows(rows, source="gold rows")
-        source = {"protocol": None, "split": None, "gold_file": None}
-    if isinstance(predictions, (str, os.PathLike)):
-        checked = parse_submission(
-            declared,
-            read_submission(predictions),
-            units,
-            tagset=tagset,
-            allow_missing=allow_missing,
-        )
-    else:
-        checked = validate_rows(
-            declared, predictions, units, tagset=tagset, allow_missing=allow_missing
-        )
-    if checked.missing:
-        log.warning(
-            "%d of %d gold units have no prediction; scored as wrong",
-            len(checked.missing),
-            len(units),
-        )
-    return Prepared(declared, units, checked, source)
+    scorer = Scorer(
+        task,
+        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
+        tagset=tagset,
+        allow_missing=allow_missing,
+        seed=seed,
+        resampling=resampling,
+    )
+    return scorer.compare(submissions, n_trials=n_trials, alpha=alpha, max_trials=max_trials)
+
+
+def power(
+    task: str,
+    reference: Submission,
+    *,
+    protocol: str | None = None,
+    split: str | None = None,
+    dataset: PathLike | None = None,
+    gold: GoldLike | None = None,
+    tagset: str = "iob2",
+    allow_missing: bool = False,
+    seed: int = DEFAULT_SEED,
+    resampling: str = "section",
+    **simulation: Any,
+) -> dict[str, Any]:
+    """Estimate the smallest detectable improvement over a reference submission.
+
+    Args:
+        task: The task.
+        reference: The reference system's submission (path or lines as dicts).
+        protocol: As for :func:`score`.
+        split: As for :func:`score`.
+        dataset: As for :func:`score`.
+        gold: As for :func:`score`.
+        tagset: As for :func:`score`.
+        allow_missing: As for :func:`score`.
+        seed: Seed of the simulation and of its tests.
+        resampling: As for :func:`score`: what the simulation's tests swap.
+        simulation: Options of :func:`~migbench.scoring.power.minimum_detectable_difference`
+            (``alpha``, ``power``, ``churn``, ``n_simulations``, ``n_trials``, ``progress``).
+
+    Returns:
+        As :meth:`Scorer.power <migbench.scoring.scorer.Scorer.power>`.
+    """
+    scorer = Scorer(
+        task,
+        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
+        tagset=tagset,
+        allow_missing=allow_missing,
+        seed=seed,
+        resampling=resampling,
+    )
+    return scorer.power(reference, **simulation)

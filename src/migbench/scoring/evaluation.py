@@ -1,7 +1,8 @@
 """Score aligned gold and predictions: every metric of a task and the interval of its main score.
 
-Pure functions, no I/O: :func:`migbench.score` reads and validates the files, then calls
-:func:`evaluate`.
+Pure functions, no I/O, in the style of seqeval and ``evaluate``: :func:`metrics` is the public
+layer (``migbench.metrics``); :class:`~migbench.scoring.scorer.Scorer` reads and validates the
+files, then calls :func:`evaluate`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,45 @@ import numpy as np
 
 from migbench.scoring.metrics import Metric, metric_for
 from migbench.scoring.resampling import bootstrap_interval
-from migbench.scoring.tasks import Task
+from migbench.scoring.tasks import Task, get_task
 
 #: Bounds of the bootstrap settings; beyond them a run would take minutes or gigabytes.
 MAX_RESAMPLES = 100_000
+#: Largest seed of any random step (numpy takes any non-negative integer; 64 bits is plenty).
+MAX_SEED = 2**63 - 1
+
+
+def metrics(
+    task: str | Task, y_true: Sequence[Any], y_pred: Sequence[Any], *, tagset: str = "iob2"
+) -> dict[str, Any]:
+    """Return every metric of a task for aligned gold and predicted labels; no I/O.
+
+    Args:
+        task: ``stance``, ``frame``, ``mfc`` or ``ner`` (or its :class:`Task`).
+        y_true: The gold label of each unit; for ``ner``, one list of IOB2 tags per unit.
+        y_pred: The predictions, aligned with ``y_true``; None marks a unit without a prediction,
+            scored as wrong (no label; for NER, no entity).
+        tagset: NER only: ``iob2`` (the schema's types) or ``conll`` (CoNLL-2003's four).
+
+    Returns:
+        The task's metrics by name (its main metric among them, see ``Task.main_metric``),
+        ``per_label`` precision, recall, F1 and support, and for the single-label tasks the
+        ``confusion_matrix``. Nothing is rounded.
+
+    Raises:
+        ValueError: An unknown task or tagset, inputs of different lengths, no units, an unknown
+            label or tag, or tags that break strict IOB2.
+
+    Example:
+        >>> import migbench
+        >>> gold = ["favor", "against", "none"]
+        >>> scores = migbench.metrics("stance", gold, ["favor", "none", "none"])
+        >>> scores["f_avg"], scores["accuracy"]
+        (0.5, 0.6666666666666666)
+    """
+    declared = task if isinstance(task, Task) else get_task(task)
+    metric = metric_for(declared, tagset=tagset)
+    return metric.scores(metric.statistics(list(y_true), list(y_pred)).total())
 
 
 def evaluate(
@@ -58,14 +94,14 @@ def evaluate(
     check_resampling(n_resamples, seed)
     metric = metric_for(task, tagset=tagset)
     statistics = metric.statistics(gold, predicted)
-    metrics = metric.scores(statistics.total())
+    scores = metric.scores(statistics.total())
     ci = None
     if n_resamples:
         ci = bootstrap_interval(
             metric, statistics, n_resamples=n_resamples, seed=seed, clusters=clusters
         )
     main = task.main_metric
-    result = {"main_metric": main, "main_score": metrics[main], "metrics": metrics, "ci": ci}
+    result = {"main_metric": main, "main_score": scores[main], "metrics": scores, "ci": ci}
     for name, keys in (groups or {}).items():
         if len(keys) != len(gold):
             raise ValueError(f"{name}: {len(keys)} groups for {len(gold)} units")
@@ -95,9 +131,12 @@ def components(metric: Metric, total: np.ndarray) -> dict[str, Any]:
 
 
 def check_resampling(n_resamples: int, seed: int) -> None:
-    """Raise ValueError unless ``0 <= n_resamples <= MAX_RESAMPLES`` and ``seed >= 0``, integers."""
-    for name, value in (("n_resamples", n_resamples), ("seed", seed)):
+    """Raise ValueError unless ``n_resamples`` and ``seed`` are integers within their bounds."""
+    for name, value, maximum in (
+        ("n_resamples", n_resamples, MAX_RESAMPLES),
+        ("seed", seed, MAX_SEED),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
-    if n_resamples > MAX_RESAMPLES:
-        raise ValueError(f"n_resamples must be at most {MAX_RESAMPLES:,}, not {n_resamples:,}")
+        if value > maximum:
+            raise ValueError(f"{name} must be at most {maximum:,}, not {value:,}")

@@ -1,24 +1,27 @@
-"""Gold units for scoring: a protocol of the dataset (a folder or a Hub id) or a JSONL file.
+"""The gold a submission is scored against: :class:`Gold`, and the loaders behind it.
 
-A protocol names the gold: ``split`` (the fixed split's validation or test units), ``genre`` (the
-genre-transfer split's) or ``cv`` (every unit, with its full-corpus cross-validation fold). The
-dataset is found by :func:`find_dataset`. A gold row carries ``id``, ``text``, ``tokens`` and the
-four layers ``stance``, ``frame``, ``mfc`` and ``ner_tags`` (string labels; the parquet files
-store ClassLabel ids, decoded here with the names kept in their schema metadata); ``doc_id`` and
-``fold``, where a row has them, give the per-document and per-fold breakdowns; ``section`` (or
-``doc_id``, ``unit_type`` and ``paragraph``, from which the section is derived) is what the
-clustered bootstrap and the paired tests resample. Other columns,
-``entities`` included, are ignored: ``ner_tags`` is the NER gold. Every row is checked against
-the label schema; ``tokens`` are taken to be the tokenizer's tokens of ``text``, as the dataset
-build guarantees (their number is checked where it matters, when a submission's entity spans are
-converted to tags).
+A :class:`Gold` names the gold once and checks the choice at construction: a protocol of the
+dataset (``split``, ``genre`` or ``cv``, see :mod:`migbench.protocols`) with its split and the
+dataset folder or Hub id, or a gold JSONL file, or gold rows. It loads the units a task needs on
+first use and keeps them, so one ``Gold`` serves many submissions.
+
+A gold row carries ``id`` and the layers scored: ``stance``, ``frame`` and ``mfc`` (one label
+each) and ``ner_tags`` (IOB2 tags, one per token); ``text`` (needed only to read entity spans),
+``tokens``, ``doc_id`` and ``fold`` are read where present, and the unit's ``section`` (a
+``section`` column, or one derived from ``doc_id``, ``unit_type`` and ``paragraph``), which the
+clustered bootstrap and the paired tests resample. Scoring a single-label task needs
+only ids and that layer, so the text-free dataset (``migbench build --no-text``) scores as the
+full one. The parquet files store ClassLabel ids, decoded here with the names kept in their schema
+metadata; every row is checked against the label schema.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,31 +30,26 @@ import orjson
 from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
-from migbench.schema import (
-    CHOICE_LAYERS,
-    ENTITY_TYPES,
-    EVALUATION_SPLITS,
-    IOB2_TAGS,
-    SPLITS,
-    UNIT_TYPES,
-)
+from migbench.protocols import DEFAULT_PROTOCOL, DEFAULT_SPLIT, get_protocol
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, IOB2_TAGS, UNIT_TYPES
 from migbench.scoring.iob2 import iob2_problems
+from migbench.version import dataset_version
 
-#: Each protocol's dataset config and the splits whose units it scores (None: the one asked for).
-PROTOCOLS: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    "split": ("all", None),
-    "genre": ("all_genre", None),
-    "cv": ("all", SPLITS),
-}
 #: Environment variable that names the dataset when no ``dataset`` argument does.
 DATASET_ENV = "MIGBENCH_DATASET"
 #: Largest gold file read, in bytes (100,000 units take about 80 MB).
 MAX_GOLD_BYTES = 512 * 1024 * 1024
+#: The gold layers: the single-label layers and the IOB2 tags.
+LAYERS: tuple[str, ...] = (*CHOICE_LAYERS, "ner_tags")
 
 _TAGS = frozenset(IOB2_TAGS)
-_COLUMNS = ("id", "text", "tokens", *CHOICE_LAYERS, "ner_tags")
 _OPTIONAL_COLUMNS = ("doc_id", "fold", "unit_type", "paragraph", "section")
+#: Columns read with the NER layer where present: entity spans are read against the text.
+_TEXT_COLUMNS = ("text", "tokens")
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+_HF_METADATA = b"huggingface"
+
+PathLike = str | os.PathLike[str]
 
 
 class GoldError(MigbenchError):
@@ -59,21 +57,143 @@ class GoldError(MigbenchError):
 
 
 class GoldRecord(NamedTuple):
-    """One gold unit with its labels on all four layers."""
+    """One gold unit: its id and the layers loaded (None: not loaded, or not in the dataset)."""
 
     id: str
-    text: str
-    tokens: tuple[str, ...]
-    stance: str
-    frame: str
-    mfc: str
-    ner_tags: tuple[str, ...]
+    stance: str | None = None
+    frame: str | None = None
+    mfc: str | None = None
+    ner_tags: tuple[str, ...] | None = None
+    text: str | None = None
+    tokens: tuple[str, ...] | None = None
     doc_id: str | None = None
     fold: int | None = None
     section: str | None = None
 
+    @property
+    def n_tokens(self) -> int:
+        """The number of the unit's tokens: of its IOB2 tags (0 when NER is not loaded)."""
+        return len(self.ner_tags or ())
 
-def find_dataset(dataset: str | os.PathLike[str] | None = None) -> Path | str:
+
+@dataclass(frozen=True)
+class Gold:
+    """The gold to score against, checked once; its units are loaded on first use and kept.
+
+    Give a protocol (with ``split`` and ``dataset``), or ``file``, or ``rows``; with none of them,
+    the fixed split's test units of the dataset :func:`find_dataset` finds.
+
+    Attributes:
+        protocol: ``split``, ``genre`` or ``cv`` (None for a file or rows).
+        split: ``validation`` or ``test`` under ``split`` and ``genre``; None otherwise.
+        dataset: The dataset folder or Hub id of a protocol; None: :func:`find_dataset`'s.
+        file: A gold JSONL file, one gold row (string labels) per line.
+        rows: Gold rows as mappings (string labels).
+
+    Raises:
+        ValueError: The options contradict each other (a file and a protocol, a split under
+            ``cv``), or name an unknown protocol or split.
+
+    Example:
+        >>> Gold(protocol="cv", split="test")
+        Traceback (most recent call last):
+        ...
+        ValueError: protocol cv scores every unit; a split applies to split and genre only
+    """
+
+    protocol: str | None = None
+    split: str | None = None
+    dataset: PathLike | None = None
+    file: PathLike | None = None
+    rows: Sequence[Mapping[str, Any]] | None = field(default=None, repr=False)
+    _units: dict[tuple[str, ...], list[GoldRecord]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        given = [name for name in ("file", "rows") if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError("give a gold file or gold rows, not both")
+        if given:
+            extra = [n for n in ("protocol", "split", "dataset") if getattr(self, n) is not None]
+            if extra:
+                raise ValueError(
+                    f"gold {given[0]} replaces {', '.join(extra)}: give one or the other"
+                )
+            if self.rows is not None:
+                if isinstance(self.rows, (str, bytes, os.PathLike, Mapping)):
+                    raise TypeError("gold rows must be a sequence of mappings, one per unit")
+                object.__setattr__(self, "rows", tuple(self.rows))
+            return
+        protocol = get_protocol(self.protocol or DEFAULT_PROTOCOL)
+        split = None if protocol.pooled and self.split is None else self.split or DEFAULT_SPLIT
+        protocol.scored_splits(split)  # raises for a split under cv, or an unknown split
+        object.__setattr__(self, "protocol", protocol.name)
+        object.__setattr__(self, "split", split)
+
+    @property
+    def source(self) -> dict[str, str | None]:
+        """Where the gold comes from: ``protocol``, ``split`` and ``gold_file``."""
+        gold_file = str(self.file) if self.file is not None else None
+        return {"protocol": self.protocol, "split": self.split, "gold_file": gold_file}
+
+    @property
+    def dataset_version(self) -> str | None:
+        """The version of the dataset a protocol reads; None for a gold file or rows."""
+        if self.protocol is None:
+            return None
+        found = find_dataset(self.dataset)
+        return dataset_version(found if isinstance(found, Path) else None)
+
+    def files(self) -> list[Path]:
+        """Return the local files the gold reads (none for rows, a Hub id or no dataset)."""
+        if self.file is not None:
+            return [Path(self.file)]
+        if self.protocol is None:
+            return []
+        try:
+            found = find_dataset(self.dataset)
+        except GoldError:
+            return []
+        if not isinstance(found, Path):
+            return []
+        protocol = get_protocol(self.protocol)
+        return [_split_path(found, protocol.config, name) for name in self._splits()]
+
+    def units(self, layers: Sequence[str] = LAYERS) -> list[GoldRecord]:
+        """Return the gold units with ``layers`` loaded and checked (loaded once, then kept).
+
+        Raises:
+            GoldError: The gold is missing, unreadable or off the schema.
+        """
+        key = tuple(layers)
+        if key not in self._units:
+            if self.file is not None:
+                loaded = load_gold_file(self.file, layers=key)
+            elif self.rows is not None:
+                loaded = gold_from_rows(self.rows, source="gold rows", layers=key)
+            else:
+                assert self.protocol is not None  # set by __post_init__
+                loaded = load_protocol(
+                    self.protocol, split=self.split, dataset=self.dataset, layers=key
+                )
+            self._units[key] = loaded
+        return self._units[key]
+
+    def sha256(self, layers: Sequence[str] = LAYERS) -> str:
+        """Return the sha256 of the gold's ids and ``layers``, whatever file or rows held them."""
+        digest = hashlib.sha256()
+        for unit in self.units(layers):
+            labels = [getattr(unit, layer) for layer in layers]
+            digest.update(orjson.dumps([unit.id, *labels]) + b"\n")
+        return digest.hexdigest()
+
+    def _splits(self) -> tuple[str, ...]:
+        assert self.protocol is not None
+        return get_protocol(self.protocol).scored_splits(self.split)
+
+
+def find_dataset(dataset: PathLike | None = None) -> Path | str:
     """Return the dataset to score against: a folder, or a Hub id for ``datasets.load_dataset``.
 
     Without ``dataset``: the folder or Hub id in ``$MIGBENCH_DATASET``, else the ``dataset/``
@@ -105,55 +225,42 @@ def find_dataset(dataset: str | os.PathLike[str] | None = None) -> Path | str:
 
 @without_cyclic_gc
 def load_protocol(
-    protocol: str, *, split: str = "test", dataset: str | os.PathLike[str] | None = None
+    protocol: str,
+    *,
+    split: str | None = DEFAULT_SPLIT,
+    dataset: PathLike | None = None,
+    layers: Sequence[str] = LAYERS,
 ) -> list[GoldRecord]:
     """Load the gold units of a protocol.
 
     Args:
-        protocol: ``split``, ``genre`` or ``cv`` (see :data:`PROTOCOLS`).
+        protocol: ``split``, ``genre`` or ``cv`` (see :data:`migbench.protocols.PROTOCOLS`).
         split: ``validation`` or ``test``; unused by ``cv``, which scores every unit.
         dataset: A dataset folder or Hub id; found by :func:`find_dataset` when None.
+        layers: The layers to load; the others are not read.
 
     Raises:
         ValueError: An unknown protocol or split.
         GoldError: The dataset is not found, or its files are missing or off the schema.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
-    config, splits = PROTOCOLS[protocol]
-    if splits is None:
-        if split not in EVALUATION_SPLITS:
-            raise ValueError(
-                f"unknown split {split!r}; expected one of {', '.join(EVALUATION_SPLITS)}"
-            )
-        splits = (split,)
+    declared = get_protocol(protocol)
+    splits = declared.splits or declared.scored_splits(split)
     found = find_dataset(dataset)
     rows: list[dict[str, Any]] = []
     for name in splits:
-        rows += (
-            _parquet_rows(_split_file(found, config, name))
-            if isinstance(found, Path)
-            else _hub_rows(found, config, name)
-        )
-    return gold_from_rows(rows, source=f"{found} ({protocol} protocol)")
+        if isinstance(found, Path):
+            rows += _parquet_rows(_split_file(found, declared.config, name), layers)
+        else:
+            rows += _hub_rows(found, declared.config, name, layers)
+    return gold_from_rows(rows, source=f"{found} ({protocol} protocol)", layers=layers)
 
 
-def protocol_files(
-    protocol: str, *, split: str = "test", dataset: str | os.PathLike[str] | None = None
-) -> list[Path]:
-    """Return the local files a protocol reads (none for a Hub id or a dataset not found)."""
-    try:
-        found = find_dataset(dataset)
-    except GoldError:
-        return []
-    if not isinstance(found, Path) or protocol not in PROTOCOLS:
-        return []
-    config, splits = PROTOCOLS[protocol]
-    return [found / "data" / config / f"{name}.parquet" for name in splits or (split,)]
+def _split_path(dataset: Path, config: str, split: str) -> Path:
+    return dataset / "data" / config / f"{split}.parquet"
 
 
 def _split_file(dataset: Path, config: str, split: str) -> Path:
-    path = dataset / "data" / config / f"{split}.parquet"
+    path = _split_path(dataset, config, split)
     if not path.is_file():
         raise GoldError(
             f"{path} does not exist: {dataset} is not a built migbench dataset "
@@ -163,7 +270,7 @@ def _split_file(dataset: Path, config: str, split: str) -> Path:
 
 
 @without_cyclic_gc
-def load_gold_file(path: str | os.PathLike[str]) -> list[GoldRecord]:
+def load_gold_file(path: PathLike, *, layers: Sequence[str] = LAYERS) -> list[GoldRecord]:
     """Load gold units from a JSONL file with one gold row (string labels) per line.
 
     Raises:
@@ -184,40 +291,47 @@ def load_gold_file(path: str | os.PathLike[str]) -> list[GoldRecord]:
         if (problem := jsonio.structure_problem(line, row)) is not None:
             raise GoldError(f"{path}, line {number}: {problem}")
         rows.append(row)
-    return gold_from_rows(rows, source=str(path))
+    return gold_from_rows(rows, source=str(path), layers=layers)
 
 
 @without_cyclic_gc
-def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[GoldRecord]:
+def gold_from_rows(
+    rows: Iterable[Mapping[str, Any]], *, source: str, layers: Sequence[str] = LAYERS
+) -> list[GoldRecord]:
     """Check gold rows against the schema and return them as gold units.
 
     Args:
-        rows: Gold rows with string labels; extra keys are ignored.
+        rows: Gold rows with string labels; keys other than ``id``, the layers and
+            ``text``, ``tokens``, ``doc_id`` and ``fold`` are ignored.
         source: Where the rows come from, for error messages.
+        layers: The layers each row must carry.
 
     Raises:
+        ValueError: An unknown layer.
         GoldError: A row breaks the schema or strict IOB2, an id repeats, or there are no rows.
     """
+    unknown = [layer for layer in layers if layer not in LAYERS]
+    if unknown:
+        raise ValueError(f"unknown gold layers {unknown}; expected some of {', '.join(LAYERS)}")
     units: list[GoldRecord] = []
     seen: set[str] = set()
     rows = list(rows)
     section = sections_of(rows)
     for number, row in enumerate(rows, 1):
-        problem = _row_problem(row)
+        problem = _row_problem(row, layers)
         if problem is None and row["id"] in seen:
             problem = f"duplicate id {jsonio.quote(row['id'])}"
         if problem is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
         seen.add(row["id"])
+        tags, tokens = row.get("ner_tags"), row.get("tokens")
         units.append(
             GoldRecord(
                 id=row["id"],
-                text=row["text"],
-                tokens=tuple(row["tokens"]),
-                stance=row["stance"],
-                frame=row["frame"],
-                mfc=row["mfc"],
-                ner_tags=tuple(row["ner_tags"]),
+                **{layer: row[layer] for layer in CHOICE_LAYERS if layer in layers},
+                ner_tags=tuple(tags or ()) if "ner_tags" in layers else None,
+                text=row.get("text"),
+                tokens=tuple(tokens) if tokens is not None else None,
                 doc_id=row.get("doc_id"),
                 fold=row.get("fold"),
                 section=section[number - 1],
@@ -225,10 +339,11 @@ def gold_from_rows(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Go
         )
     if not units:
         raise GoldError(f"{source}: no gold units")
-    problems = iob2_problems([unit.ner_tags for unit in units], ENTITY_TYPES)
-    if problems:
-        index, message = problems[0]
-        raise GoldError(f"{source}, row {index + 1}: ner_tags: {message}")
+    if "ner_tags" in layers:
+        problems = iob2_problems([unit.ner_tags or () for unit in units], ENTITY_TYPES)
+        if problems:
+            index, message = problems[0]
+            raise GoldError(f"{source}, row {index + 1}: ner_tags: {message}")
     return units
 
 
@@ -262,85 +377,115 @@ def sections_of(rows: list[Any]) -> list[str | None]:
     return sections
 
 
-def _row_problem(row: Any) -> str | None:
+def _row_problem(row: Any, layers: Sequence[str]) -> str | None:
     if not isinstance(row, Mapping):
         return f"expected an object, got {type(row).__name__}"
-    missing = [column for column in _COLUMNS if column not in row]
+    missing = [column for column in ("id", *layers) if column not in row]
     if missing:
         return f"missing {', '.join(missing)}"
-    if not isinstance(row["id"], str) or not isinstance(row["text"], str):
-        return "id and text must be strings"
-    if not isinstance(row.get("doc_id", ""), str):
+    if not isinstance(row["id"], str):
+        return "id must be a string"
+    if not isinstance(row.get("text"), (str, type(None))):
+        return "text must be a string (or null in the text-free dataset)"
+    if not isinstance(row.get("doc_id"), (str, type(None))):
         return "doc_id must be a string"
-    if "fold" in row and (type(row["fold"]) is not int or row["fold"] < 0):
+    if row.get("fold") is not None and (type(row["fold"]) is not int or row["fold"] < 0):
         return f"fold must be a non-negative integer, not {jsonio.quote(row['fold'])}"
     for layer, labels in CHOICE_LAYERS.items():
-        if row[layer] not in labels:
+        if layer in layers and row[layer] not in labels:
             return f"{layer} {jsonio.quote(row[layer])} is not one of {', '.join(labels)}"
-    tokens, tags = row["tokens"], row["ner_tags"]
-    if not isinstance(tokens, list):
+    tokens = row.get("tokens")
+    if tokens is not None and not (
+        isinstance(tokens, (list, tuple)) and all(isinstance(token, str) for token in tokens)
+    ):
         return "tokens must be a list of strings"
-    if not isinstance(tags, list) or len(tags) != len(tokens):
-        return f"ner_tags must be a list of {len(tokens)} tags, one per token"
-    if not _all_tags(tags):
-        return f"ner_tags holds a tag outside {', '.join(IOB2_TAGS)}"
+    if "ner_tags" in layers:
+        tags = row["ner_tags"]
+        count = f"{len(tokens)} tags, one per token" if tokens is not None else "tags"
+        wrong_length = tokens is not None and len(tags) != len(tokens)
+        if not isinstance(tags, (list, tuple)) or wrong_length:
+            return f"ner_tags must be a list of {count}"
+        if not _all_tags(tags):
+            return f"ner_tags holds a tag outside {', '.join(IOB2_TAGS)}"
     return None
 
 
-def _all_tags(tags: list[Any]) -> bool:
+def _all_tags(tags: Sequence[Any]) -> bool:
     try:
         return _TAGS.issuperset(tags)
     except TypeError:  # an unhashable element
         return False
 
 
-def _parquet_rows(path: Path) -> list[dict[str, Any]]:
-    # Imported here: datasets takes seconds to import and only this path needs it.
+def _parquet_rows(path: Path, layers: Sequence[str]) -> list[dict[str, Any]]:
+    """Read the id, ``layers`` and optional columns of a parquet split, labels decoded."""
+    # pyarrow alone: ``datasets`` takes seconds to import, and its features are plain JSON here.
     import pyarrow.parquet as pq
-    from datasets import Features
 
     try:
-        table = pq.read_table(path)
-        features = Features.from_arrow_schema(table.schema)
-    except Exception as exc:  # pyarrow and datasets raise many kinds for a corrupt file
+        schema = pq.read_schema(path)
+        features = orjson.loads((schema.metadata or {}).get(_HF_METADATA, b"{}"))
+        features = features.get("info", {}).get("features", {})
+        columns = _columns(schema.names, layers, path)
+        table = pq.read_table(path, columns=columns)
+    except GoldError:
+        raise
+    except Exception as exc:  # pyarrow raises many kinds for a corrupt file
         raise GoldError(f"cannot read {path}: {exc}") from exc
-    missing = [column for column in _COLUMNS if column not in table.column_names]
-    if missing:
-        raise GoldError(f"{path} lacks the columns {', '.join(missing)}")
-    present = [c for c in (*_COLUMNS, *_OPTIONAL_COLUMNS) if c in table.column_names]
     return _decoded(
-        {column: table.column(column).to_pylist() for column in present}, features, str(path)
+        {column: table.column(column).to_pylist() for column in columns},
+        features,
+        layers,
+        str(path),
     )
 
 
-def _hub_rows(hub_id: str, config: str, split: str) -> list[dict[str, Any]]:
+def _hub_rows(
+    hub_id: str, config: str, split: str, layers: Sequence[str] = LAYERS
+) -> list[dict[str, Any]]:
     from datasets import load_dataset
 
+    where = f"{hub_id} ({config}, {split})"
     try:
         table = load_dataset(hub_id, config, split=split)
     except Exception as exc:  # network, authentication and format errors of every kind
-        raise GoldError(f"cannot load {hub_id} ({config}, {split}) from the Hub: {exc}") from None
-    present = [c for c in (*_COLUMNS, *_OPTIONAL_COLUMNS) if c in table.column_names]
-    missing = [column for column in _COLUMNS if column not in present]
+        raise GoldError(f"cannot load {where} from the Hub: {exc}") from None
+    columns = _columns(table.column_names, layers, where)
+    return _decoded(
+        {column: list(table[column]) for column in columns},
+        table.features.to_dict(),
+        layers,
+        where,
+    )
+
+
+def _columns(names: Sequence[str], layers: Sequence[str], where: Any) -> list[str]:
+    """Return the columns to read; raise GoldError when the id or a layer is absent."""
+    missing = [column for column in ("id", *layers) if column not in names]
     if missing:
-        raise GoldError(f"{hub_id} ({config}) lacks the columns {', '.join(missing)}")
-    columns = {column: table[column] for column in present}
-    return _decoded(columns, table.features, f"{hub_id} ({config}, {split})")
+        raise GoldError(f"{where} lacks the columns {', '.join(missing)}")
+    optional = (*_OPTIONAL_COLUMNS, *(_TEXT_COLUMNS if "ner_tags" in layers else ()))
+    return ["id", *layers, *(column for column in optional if column in names)]
 
 
-def _decoded(columns: dict[str, list[Any]], features: Any, path: str) -> list[dict[str, Any]]:
+def _decoded(
+    columns: dict[str, list[Any]], features: Mapping[str, Any], layers: Sequence[str], where: str
+) -> list[dict[str, Any]]:
     """Decode the ClassLabel ids of the label columns to names; return the rows."""
-    for layer, labels in (*CHOICE_LAYERS.items(), ("ner_tags", IOB2_TAGS)):
-        names = _class_names(features[layer], sequence=layer == "ner_tags")
-        if names != labels:
+    for layer in layers:
+        expected = IOB2_TAGS if layer == "ner_tags" else CHOICE_LAYERS[layer]
+        names = _class_names(features.get(layer), sequence=layer == "ner_tags")
+        if names != expected:
             raise GoldError(
-                f"{path}: the ClassLabel names of {layer} are {list(names)}, expected "
-                f"{list(labels)} (a dataset built with another schema version?)"
+                f"{where}: the ClassLabel names of {layer} are {list(names)}, expected "
+                f"{list(expected)} (a dataset built with another schema version?)"
             )
         # .get: a null or out-of-range id decodes to None, which the row check reports.
         decode = dict(enumerate(names)).get
         if layer == "ner_tags":
-            columns[layer] = [[decode(i) for i in tags] for tags in columns[layer]]
+            columns[layer] = [
+                None if tags is None else [decode(i) for i in tags] for tags in columns[layer]
+            ]
         else:
             columns[layer] = [decode(i) for i in columns[layer]]
     keys = list(columns)
@@ -348,7 +493,9 @@ def _decoded(columns: dict[str, list[Any]], features: Any, path: str) -> list[di
 
 
 def _class_names(feature: Any, *, sequence: bool) -> tuple[str, ...]:
-    from datasets import ClassLabel
-
-    inner = getattr(feature, "feature", None) if sequence else feature
-    return tuple(inner.names) if isinstance(inner, ClassLabel) else ()
+    """Return the names of a ClassLabel feature (or of a list's items) as ``datasets`` saves it."""
+    if sequence and isinstance(feature, Mapping):
+        feature = feature.get("feature")
+    if isinstance(feature, Mapping) and feature.get("_type") == "ClassLabel":
+        return tuple(feature.get("names", ()))
+    return ()

@@ -39,19 +39,19 @@ _ALLOW_MISSING = "pass --allow-missing (allow_missing=True) to score missing uni
 
 
 class GoldUnit(Protocol):
-    """What a submission is checked against: a gold unit's id, text and tokens."""
+    """What a submission is checked against: a gold unit's id, text and number of tokens."""
 
     @property
     def id(self) -> str:
         """The unit's id."""
 
     @property
-    def text(self) -> str:
-        """The unit's text."""
+    def text(self) -> str | None:
+        """The unit's text; None in the text-free dataset."""
 
     @property
-    def tokens(self) -> tuple[str, ...]:
-        """The unit's gold tokens, which IOB2 tags follow one by one."""
+    def n_tokens(self) -> int:
+        """The number of the unit's tokens, which IOB2 tags follow one by one."""
 
 
 @dataclass(frozen=True)
@@ -292,9 +292,9 @@ def _align_spans(
         GoldError: A gold unit has another number of tokens than the tokenizer finds in its text.
     """
     ids, spans = table.ids, table.spans
-    texts = [units[unit_id].text for unit_id in ids]
+    texts = [units[unit_id].text or "" for unit_id in ids]
     try:
-        index = index_tokens(texts, (len(units[unit_id].tokens) for unit_id in ids))
+        index = index_tokens(texts, (units[unit_id].n_tokens for unit_id in ids))
     except TokenMismatchError as exc:
         unit_id = ids[exc.units[0]]
         message = f"gold unit {unit_id!r}: tokens are not the tokenizer's tokens of text"
@@ -393,6 +393,11 @@ class _RowChecker:
         self, row: dict[str, Any], unit: GoldUnit
     ) -> tuple[list[str] | _Entities | None, list[str]]:
         if "entities" in row:
+            if unit.text is None:
+                return None, [
+                    "entities need the unit's text, which the text-free dataset lacks: submit "
+                    "ner_tags, or score against the dataset with text (migbench rehydrate)"
+                ]
             entities = row["entities"]
             if not isinstance(entities, list):
                 return None, [f"entities must be an array of objects, not {_json_type(entities)}"]
@@ -400,8 +405,8 @@ class _RowChecker:
         tags = row["ner_tags"]
         if not isinstance(tags, list):
             return None, [f"ner_tags must be an array of tags, not {_json_type(tags)}"]
-        if len(tags) != len(unit.tokens):
-            return None, [f"{len(tags)} tags for the unit's {len(unit.tokens)} tokens"]
+        if len(tags) != unit.n_tokens:
+            return None, [f"{len(tags)} tags for the unit's {unit.n_tokens} tokens"]
         if not self._known_tags(tags):
             position, tag = next((i, t) for i, t in enumerate(tags) if not self._known_tags([t]))
             return None, [f"tag {position} {_clip(_to_json(tag))} is not {self._tag_pattern()}"]
@@ -426,13 +431,14 @@ class _RowChecker:
         """
         ids = list(pending)
         lists = [pending[unit_id].entities for unit_id in ids]
-        lengths = [len(self.units[unit_id].text) for unit_id in ids]
+        lengths = [len(self.units[unit_id].text or "") for unit_id in ids]
         spans = read_entities(lists, lengths, self.type_index)
         if spans is not None:
             return _SpanTable(ids, list(map(len, lists)), spans), []
         sound, counts, triples, problems = [], [], [], []
         for unit_id in ids:
-            unit_spans, messages = self._spans(pending[unit_id].entities, self.units[unit_id].text)
+            text = self.units[unit_id].text or ""
+            unit_spans, messages = self._spans(pending[unit_id].entities, text)
             if messages:
                 received = f"; received {_clip(_to_json(pending[unit_id].row))}"
                 line = first_line[unit_id]
