@@ -153,15 +153,20 @@ def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -
     return _BLOCK.sub(replace, text)
 
 
-def section(markdown: str, heading: str) -> str:
-    """Return the body of the ``## heading`` section of a Markdown text.
+def section(markdown: str, heading: str, *, level: int = 2) -> str:
+    """Return the body of the ``## heading`` section (``level`` hashes) of a Markdown text.
+
+    The body runs to the next heading of the same or a higher level.
 
     Raises:
         MigbenchError: The heading is missing.
     """
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
+    hashes = "#" * level
+    match = re.search(
+        rf"^{hashes} {re.escape(heading)}\n(.*?)(?=^#{{1,{level}}} |\Z)", markdown, re.S | re.M
+    )
     if match is None:
-        raise MigbenchError(f"no section '## {heading}'")
+        raise MigbenchError(f"no section '{hashes} {heading}'")
     return match.group(1).strip()
 
 

@@ -52,6 +52,9 @@ def blocks(root: Path) -> dict:
                 "Full-corpus cross-validation (the headline protocol)",
             )
         ),
+        "stance": lambda: docs.section(
+            _read(root / "baselines" / "RESULTS.md"), "What the stance score rests on", level=3
+        ),
         "power": lambda: docs.power_block(root / "baselines" / "significance"),
         "performance": lambda: docs.performance_block(
             _read(root / "benchmarks" / "bench_scorer.txt"),
