@@ -110,11 +110,23 @@ def paired_bootstrap(
     # Floats: BLAS multiplies them many times faster than integers, exactly below 2**53.
     table_a, table_b = paired.a.astype(float), paired.b.astype(float)
 
+    groups = len(paired.sizes)
+    # numpy draws a multinomial one category after another: with about as many groups as rows
+    # (sections that all differ), drawing the rows themselves and counting them is far faster.
+    by_row = n <= 4 * groups
+    group_of_row = np.repeat(np.arange(groups), paired.sizes)
+
     def trials(rng: np.random.Generator, size: int) -> np.ndarray:
-        counts = rng.multinomial(n, paired.sizes / n, size=size).astype(float)
+        if by_row:
+            drawn = group_of_row[rng.integers(n, size=(size, n))]
+            drawn += np.arange(size)[:, None] * groups
+            counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
+        else:
+            counts = rng.multinomial(n, paired.sizes / n, size=size)
+        counts = counts.astype(float)
         return metric.main_score(counts @ table_a) - metric.main_score(counts @ table_b)
 
-    differences = _run_trials(trials, n_trials, len(paired.sizes), seed)
+    differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)
     low, high = np.quantile(differences, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
     # Which side of 0 the resamples fall on: the percentile interval's own test of 0.
     below = differences <= TIE_TOLERANCE
