@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-fast
+.PHONY: run test lint check-fast check-unit
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -34,9 +34,18 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python scripts/labelstudio_server.py $(BIN)/pytest
 
-# The fast suite for everyday work, on two processes: no Label Studio server, no baseline
-# training, no checks of the committed outputs. The baseline tests' module is not even collected:
-# importing torch, transformers and spaCy alone takes seconds.
+# The test tiers. check-unit: the unit tests alone, one process (under 10 s on two cores).
+# check-fast: also the tests that read the repository's data or run the CLI, on two processes
+# (under 30 s). Neither runs the slow tests (builds, venvs, long simulations), the Label Studio
+# server, the baseline training or the checks of the committed outputs; `make test` runs them
+# all. The baseline tests' module is not even collected: importing torch, transformers and
+# spaCy alone takes seconds.
+FAST := not labelstudio and not release and not baselines and not slow and not memory
+# check-unit does not even collect the modules whose every test is an integration test.
+INTEGRATION_MODULES := baselines release light_install quickstart labelstudio_integration
+check-unit: $(STAMP)
+	$(BIN)/pytest -q -p no:xdist -m "$(FAST) and not integration" \
+		$(foreach module,$(INTEGRATION_MODULES),--ignore=tests/test_$(module).py)
+
 check-fast: $(STAMP)
-	$(BIN)/pytest -q -n 2 -m "not labelstudio and not release and not baselines" \
-		--ignore=tests/test_baselines.py
+	$(BIN)/pytest -q -n 2 -m "$(FAST)" --ignore=tests/test_baselines.py

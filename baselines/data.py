@@ -1,4 +1,4 @@
-"""Data helpers shared by the baselines: units, evaluation schemes, model selection, submissions.
+"""Data helpers of the baselines: units, experiments per protocol, model selection, submissions.
 
 A unit is a row of the dataset's ``all`` config with its labels decoded to strings, so that it
 is at once a training example and a gold row the migbench scorer accepts.
@@ -8,33 +8,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import migbench
+from baselines.paths import DATASET, EVERY_UNIT
 from migbench.schema import CHOICE_LAYERS, EVALUATION_SPLITS, IOB2_TAGS, SPLITS
 from migbench.scoring.gold import sections_of
-
-REPO = Path(__file__).resolve().parent.parent
-DATASET = REPO / "dataset"
-PREDICTIONS = REPO / "baselines" / "predictions"
-RESULTS = REPO / "baselines" / "results"
 
 TASKS: tuple[str, ...] = tuple(migbench.TASKS)
 #: Tasks with one label per unit.
 CLASSIFICATION: tuple[str, ...] = tuple(n for n, t in migbench.TASKS.items() if not t.is_sequence)
-#: Dataset config of each evaluation scheme; ``cv`` is the full-corpus cross-validation protocol.
-SCHEME_CONFIGS: dict[str, str] = {"official": "all", "genre": "all_genre", "cv": "all"}
-#: The scorer's protocol of each evaluation scheme.
-SCHEME_PROTOCOLS: dict[str, str] = {"official": "split", "genre": "genre", "cv": "cv"}
-#: Split name of a ``cv`` run's file: its out-of-fold predictions cover every unit.
-EVERY_UNIT = "all"
-#: Folder of a scheme's files under ``predictions/`` and ``results/``.
-SCHEME_DIRS: dict[str, str] = {"official": "", "genre": "genre", "cv": "cv"}
+#: The protocols, by name.
+PROTOCOL_NAMES: tuple[str, ...] = tuple(migbench.PROTOCOLS)
 
 Unit = dict[str, Any]
 
@@ -44,25 +33,15 @@ class Experiment:
     """One training set and the splits predicted from it.
 
     Attributes:
-        scheme: ``official``, ``genre`` or ``cv``.
+        protocol: ``split``, ``genre`` or ``cv``.
         train: The training units.
         targets: Units to predict, by split name (``validation``/``test``; for one fold of
             ``cv``, :data:`EVERY_UNIT`, that fold's share of every unit).
     """
 
-    scheme: str
+    protocol: str
     train: list[Unit]
     targets: dict[str, list[Unit]]
-
-
-class PredictionName(NamedTuple):
-    """What a prediction or result file holds, as its path says."""
-
-    scheme: str
-    baseline: str
-    task: str
-    split: str
-    seed: int | None
 
 
 def labels(task: str) -> tuple[str, ...]:
@@ -106,22 +85,23 @@ def load_units(config: str, split: str, *, dataset: Path = DATASET) -> list[Unit
     return units
 
 
-def experiments(scheme: str, *, dataset: Path = DATASET) -> list[Experiment]:
-    """Return the experiments of an evaluation scheme.
+def experiments(protocol: str, *, dataset: Path = DATASET) -> list[Experiment]:
+    """Return the experiments of a protocol.
 
-    ``official`` and ``genre`` train on their train split and predict validation and test;
-    ``cv`` gives one experiment per fold of the full-corpus protocol: train on every unit of the
-    other folds, predict the fold's units.
+    ``split`` and ``genre`` train on their train split and predict validation and test; ``cv``
+    gives one experiment per fold of the full-corpus protocol: train on every unit of the other
+    folds, predict the fold's units.
     """
-    config = SCHEME_CONFIGS[scheme]
-    if scheme != "cv":
+    declared = migbench.PROTOCOLS[protocol]
+    config = declared.config
+    if not declared.pooled:
         train = load_units(config, "train", dataset=dataset)
         targets = {split: load_units(config, split, dataset=dataset) for split in EVALUATION_SPLITS}
-        return [Experiment(scheme, train, targets)]
+        return [Experiment(protocol, train, targets)]
     units = [unit for split in SPLITS for unit in load_units(config, split, dataset=dataset)]
     return [
         Experiment(
-            scheme,
+            protocol,
             [unit for unit in units if unit["fold"] != fold],
             {EVERY_UNIT: [unit for unit in units if unit["fold"] == fold]},
         )
@@ -156,32 +136,28 @@ def inner_split(
     return [units[i] for i in fit], [units[i] for i in dev]
 
 
-def selection_scorer(task: str) -> Callable[[Any, Any, Any], float]:
-    """Return a scorer ``(estimator, x, y) -> float`` close to the task's main metric.
+def main_score(task: str, gold: Sequence[Any], predicted: Sequence[Any]) -> float:
+    """Return the task's main score, as the scorer computes it (:func:`migbench.metrics`).
 
-    It serves model selection only; results come from the migbench scorer.
+    Predicted NER tags are put into strict IOB2 first, as a submission must be.
     """
-    from sklearn.metrics import f1_score
+    if migbench.get_task(task).is_sequence:
+        # GridSearchCV hands over numpy arrays; the metric wants lists of tags.
+        gold = [list(tags) for tags in gold]
+        predicted = [migbench.repair_iob2(list(tags)) for tags in predicted]
+    return float(migbench.metrics(task, gold, predicted)[migbench.get_task(task).main_metric])
+
+
+def selection_scorer(task: str) -> Callable[[Any, Any, Any], float]:
+    """Return a scorer ``(estimator, x, y) -> float``: the task's main score on held-out folds.
+
+    Model selection thus optimises what the scorer reports; the results come from the scorer.
+    """
 
     def score(estimator: Any, x: Any, y: Any) -> float:
-        predicted = estimator.predict(x)
-        if task == "ner":
-            return entity_f1(y, predicted)
-        # Explicit labels: on a fold with two classes sklearn would treat this as binary F1.
-        averaged = ["favor", "against"] if task == "stance" else sorted(set(y) | set(predicted))
-        return f1_score(y, predicted, labels=averaged, average="macro", zero_division=0)
+        return main_score(task, list(y), list(estimator.predict(x)))
 
     return score
-
-
-def entity_f1(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> float:
-    """Entity-level micro-F1, strict IOB2 (seqeval), for model selection."""
-    from seqeval.metrics import f1_score
-    from seqeval.scheme import IOB2
-
-    # GridSearchCV hands over numpy arrays; seqeval wants lists of lists.
-    gold, predicted = [list(tags) for tags in gold], [list(tags) for tags in predicted]
-    return f1_score(gold, predicted, mode="strict", scheme=IOB2, zero_division=0)
 
 
 def grouped_search(
@@ -202,31 +178,6 @@ def grouped_search(
         error_score="raise",
     )
     return search.fit(x, y, groups=groups)
-
-
-def prediction_path(root: Path, name: PredictionName) -> Path:
-    """Return ``root/[scheme/]<baseline>.<task>.<split>[.seed<N>].jsonl``."""
-    seed = "" if name.seed is None else f".seed{name.seed}"
-    stem = f"{name.baseline}.{name.task}.{name.split}{seed}"
-    return root / SCHEME_DIRS[name.scheme] / f"{stem}.jsonl"
-
-
-_NAME = re.compile(r"(?P<baseline>[\w-]+)\.(?P<task>\w+)\.(?P<split>\w+)(?:\.seed(?P<seed>\d+))?")
-
-
-def parse_name(path: Path) -> PredictionName:
-    """Read what a prediction or result file holds from its path.
-
-    Raises:
-        ValueError: The path does not follow :func:`prediction_path`.
-    """
-    schemes = {folder: scheme for scheme, folder in SCHEME_DIRS.items()}
-    folder = path.parent.name if path.parent.name in schemes else ""
-    match = _NAME.fullmatch(path.name.removesuffix(path.suffix))
-    if match is None or match["task"] not in TASKS:
-        raise ValueError(f"{path} is not named <baseline>.<task>.<split>[.seed<N>]{path.suffix}")
-    seed = None if match["seed"] is None else int(match["seed"])
-    return PredictionName(schemes[folder], match["baseline"], match["task"], match["split"], seed)
 
 
 def write_submission(

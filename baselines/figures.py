@@ -1,4 +1,4 @@
-"""Draw the plots of ``RESULTS.md`` from the result files (test split of the official scheme).
+"""Draw the plots of ``RESULTS.md`` from the result files (the headline protocol).
 
 ``plots/confusion_<task>.png``: the confusion matrix of the best baseline per classification
 task (best by mean validation score; counts summed over seeds). ``plots/ner_per_type.png``: F1
@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from baselines.data import CLASSIFICATION, REPO, TASKS  # noqa: E402
+from baselines.data import CLASSIFICATION, TASKS  # noqa: E402
+from baselines.paths import PLOTS  # noqa: E402
 from baselines.summary import (  # noqa: E402
     HEADLINE,
     Results,
@@ -26,7 +27,6 @@ from baselines.summary import (  # noqa: E402
     scores,
 )
 
-PLOTS = REPO / "baselines" / "plots"
 #: No software version or date in the PNG files, so that unchanged plots stay byte-identical.
 _METADATA = {"Software": None}
 
@@ -68,7 +68,7 @@ def scores_figure(results: Results) -> Figure | None:
         errors = np.array([means - low, np.array(high) - means])
         ax.barh(range(len(names)), means, xerr=errors, color="tab:blue", capsize=2)
         ax.set_yticks(range(len(names)), names, fontsize=7)
-        metric = results[next(n for n in results if (n.scheme, n.task) == (HEADLINE[0], task))]
+        metric = results[next(n for n in results if (n.protocol, n.task) == (HEADLINE[0], task))]
         ax.set(xlim=(0, 1), title=f"{task} ({metric['main_metric']})")
     fig.suptitle("Full-corpus cross-validation: 95 % interval (one run) or ± sd (seeds)")
     fig.tight_layout()
@@ -118,7 +118,7 @@ def confusion_plot(results: Results, task: str, out: Path) -> Path | None:
 def ner_plot(results: Results, out: Path) -> Path | None:
     """Plot the headline F1 per entity type of every NER baseline that finds entities."""
     scheme, split = HEADLINE
-    baselines = sorted({n.baseline for n in results if (n.scheme, n.task) == (scheme, "ner")})
+    baselines = sorted({n.baseline for n in results if (n.protocol, n.task) == (scheme, "ner")})
     per_type, support = {}, {}
     for baseline in baselines:
         table = [r["metrics"]["per_label"] for r in runs(results, scheme, baseline, "ner", split)]
@@ -150,7 +150,7 @@ def ner_plot(results: Results, out: Path) -> Path | None:
 def draw_all(results: Results, out: Path = PLOTS) -> list[Path]:
     """Draw every plot for which ``results`` has headline results."""
     out.mkdir(parents=True, exist_ok=True)
-    tasks = {name.task for name in results if (name.scheme, name.split) == HEADLINE}
+    tasks = {name.task for name in results if (name.protocol, name.split) == HEADLINE}
     paths = [scores_plot(results, out)]
     paths += [confusion_plot(results, task, out) for task in CLASSIFICATION if task in tasks]
     if "ner" in tasks:

@@ -17,28 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from baselines import significance
-from baselines.data import CLASSIFICATION, DATASET, REPO, RESULTS, TASKS
+from baselines import pairwise
+from baselines.data import CLASSIFICATION, TASKS
+from baselines.paths import DATASET, RESULTS, RESULTS_MD, TIMINGS
+from baselines.registry import order
 from baselines.summary import HEADLINE, Results, Score, best_baseline, load_results, runs, scores
 from migbench.dataset.audit import audit, folder_schemes, stance_note
+from migbench.protocols import HEADLINE_HEADING, PROTOCOLS
 from migbench.scoring.power import power_markdown
 
-RESULTS_MD = REPO / "baselines" / "RESULTS.md"
-TIMINGS = REPO / "baselines" / "timings.json"
-#: Row order of the tables; baselines not named here follow in alphabetical order.
-ORDER = (
-    "majority",
-    "stratified",
-    "tfidf-lr",
-    "tfidf-lr-ctx",
-    "embed-lr",
-    "embed-lr-ctx",
-    "crf",
-    "spacy-zero-shot",
-    "spacy-ner",
-    "transformer",
-    "transformer-ctx",
-)
 #: Significance level of the marks, after Holm's correction.
 ALPHA = 0.05
 #: The targets of the main scores under the headline protocol.
@@ -60,8 +47,8 @@ def cell(score: Score | None) -> str:
 
 
 def ordered(baselines: set[str]) -> list[str]:
-    """Return baselines in table order."""
-    return sorted(baselines, key=lambda b: (ORDER.index(b) if b in ORDER else len(ORDER), b))
+    """Return baselines in table order: the registry's."""
+    return order(baselines)
 
 
 def tied_with_best(comparison: dict[str, Any] | None, best: str) -> set[str]:
@@ -228,16 +215,16 @@ def targets(summary: Summary) -> list[str]:
 
 
 def power_lines(power: Comparisons) -> list[str]:
-    """Return the power tables of :data:`significance.POWER_RUNS`, one per protocol."""
+    """Return the power tables of :data:`pairwise.POWER_RUNS`, one per protocol."""
     lines = []
-    for scheme, split in significance.POWER_RUNS:
+    for scheme, split in pairwise.POWER_RUNS:
         found = [
             (power[scheme, task, split]["reference"], power[scheme, task, split]["analyses"])
             for task in TASKS
             if (scheme, task, split) in power
         ]
         if found:
-            title = "Full-corpus cross-validation" if scheme == "cv" else f"Fixed split, {split}"
+            title = PROTOCOLS[scheme].describe(split)
             lines += [f"**{title}**", "", power_markdown(found), ""]
     return lines
 
@@ -263,8 +250,8 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
     results = load_results(results_dir)
     summary = scores(results)
     metrics = {name.task: result["main_metric"] for name, result in results.items()}
-    comparisons = significance.load("compare")
-    power = significance.load("power")
+    comparisons = pairwise.load("compare")
+    power = pairwise.load("power")
     scheme, split = HEADLINE
     lines = [
         "# Baseline results",
@@ -281,7 +268,7 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         f"until each decision is stable, Holm-adjusted over all pairs, α = {ALPHA}; seed 0 of "
         "seeded baselines). `–`: the baseline does not do the task.",
         "",
-        "## Full-corpus cross-validation (the headline protocol)",
+        f"## {HEADLINE_HEADING}",
         "",
         "Every unit is in one of five folds (the `fold` column, grouped by section); each "
         "baseline trains on four folds and predicts the fifth, and its submission holds the "
@@ -362,7 +349,7 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
             "",
             note,
             "",
-            *table(summary, metrics, "official", name, comparisons),
+            *table(summary, metrics, "split", name, comparisons),
             "",
         ]
     lines += [

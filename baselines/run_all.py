@@ -4,11 +4,12 @@ Usage::
 
     python -m baselines.run_all [--model PATH_OR_HUB_ID] [--spacy-model NAME_OR_PATH]
                                 [--baselines NAME ...]
-                                [--tasks TASK ...] [--schemes SCHEME ...] [--skip-build]
+                                [--tasks TASK ...] [--protocols PROTOCOL ...] [--skip-build]
 
 Steps: ``migbench units`` (verifies the seeds against their checksums) and ``migbench build``;
-then the packaged pretrained models are verified against their pins (``baselines/models.json``);
-then every baseline on every task and evaluation scheme it covers writes its submission files
+then the packaged pretrained models the chosen baselines load are verified against their pins
+(``baselines/models.json``); then every baseline of :mod:`baselines.registry` on every task and
+protocol it covers writes its submission files
 under ``baselines/predictions/``; the migbench scorer scores them into ``baselines/results/``;
 ``RESULTS.md`` and the plots are regenerated from the results. The baselines other than the
 transformer run in parallel processes, one per core; the transformer runs alone, on a GPU when
@@ -25,76 +26,36 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from baselines import (
-    crf,
-    dummy,
-    embeddings,
-    figures,
-    make_table,
-    provenance,
-    score,
-    significance,
-    spacy_ner,
-    tfidf,
-    transformer,
-)
-from baselines.data import (
-    CLASSIFICATION,
+import migbench
+from baselines import figures, make_table, pairwise, provenance, score
+from baselines.data import PROTOCOL_NAMES, TASKS, Experiment, experiments, write_submission
+from baselines.paths import (
     DATASET,
     PREDICTIONS,
     REPO,
-    SCHEME_CONFIGS,
-    TASKS,
-    Experiment,
+    TIMINGS,
     PredictionName,
-    experiments,
     parse_name,
     prediction_path,
-    write_submission,
 )
+from baselines.registry import BASELINES, Baseline, FitPredict
 from baselines.summary import best_baseline, load_results, scores
 
 log = logging.getLogger("baselines")
 
-SEEDS: tuple[int, ...] = (0, 1, 2)
-SCHEMES: tuple[str, ...] = tuple(SCHEME_CONFIGS)
 #: Run-time budgets in seconds, checked by benchmarks/bench_baselines.py.
 BUDGETS: dict[str, int] = {
     "feature, embedding and spaCy baselines": 15 * 60,
     "transformer": 40 * 60,
     "total": 60 * 60,
 }
-
-FitPredict = Callable[[str, Experiment, int], dict[str, list[Any]]]
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """A baseline and what it runs on.
-
-    Attributes:
-        name: Its name in file names and tables.
-        fit_predict: ``(task, experiment, seed) -> {split: predictions}``.
-        tasks: Tasks it does.
-        schemes: Evaluation schemes it runs in.
-        seeds: Seeds of its runs, each named in its files; None for one run, seed 0, unnamed.
-        parallel: Whether its runs go to the process pool (the transformer uses every core).
-    """
-
-    name: str
-    fit_predict: FitPredict
-    tasks: tuple[str, ...]
-    schemes: tuple[str, ...] = SCHEMES
-    seeds: tuple[int, ...] | None = None
-    parallel: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,6 +67,7 @@ class Job:
     """
 
     baseline: Baseline
+    fit_predict: FitPredict
     task: str
     experiments: tuple[Experiment, ...]
     seed: int | None
@@ -115,15 +77,15 @@ class Job:
         start = time.perf_counter()
         predictions: dict[str, list[Any]] = {}
         for experiment in self.experiments:
-            found = self.baseline.fit_predict(self.task, experiment, self.seed or 0)
+            found = self.fit_predict(self.task, experiment, self.seed or 0)
             for split, values in found.items():
                 predictions.setdefault(split, []).extend(values)
         return predictions, time.perf_counter() - start
 
     def path(self, split: str) -> Path:
         """Return the submission file of a predicted split."""
-        scheme = self.experiments[0].scheme
-        name = PredictionName(scheme, self.baseline.name, self.task, split, self.seed)
+        protocol = self.experiments[0].protocol
+        name = PredictionName(protocol, self.baseline.name, self.task, split, self.seed)
         return prediction_path(PREDICTIONS, name)
 
     def write(self, predictions: dict[str, list[Any]]) -> None:
@@ -133,59 +95,25 @@ class Job:
             write_submission(self.path(split), self.task, units, values)
 
 
-def registry(
-    settings: transformer.Settings, *, spacy_model: str | None = None
-) -> tuple[Baseline, ...]:
-    """Return every baseline.
-
-    The transformer uses ``settings``, the sentence encoder of ``embed-lr`` ``settings.model``
-    too, and the spaCy ones ``spacy_model``.
-    """
-    encoder = settings.model
-    return (
-        Baseline("majority", dummy.majority, TASKS),
-        Baseline("stratified", dummy.stratified, TASKS, seeds=SEEDS),
-        Baseline("tfidf-lr", tfidf.fit_predict, CLASSIFICATION),
-        Baseline("tfidf-lr-ctx", partial(tfidf.fit_predict, context=True), CLASSIFICATION),
-        Baseline("embed-lr", partial(embeddings.fit_predict, model=encoder), CLASSIFICATION),
-        Baseline(
-            "embed-lr-ctx",
-            partial(embeddings.fit_predict, context=True, model=encoder),
-            CLASSIFICATION,
-        ),
-        Baseline("crf", crf.fit_predict, ("ner",)),
-        Baseline("spacy-zero-shot", partial(spacy_ner.zero_shot, model=spacy_model), ("ner",)),
-        Baseline("spacy-ner", partial(spacy_ner.fine_tuned, model=spacy_model), ("ner",)),
-        # One seed under every scheme: five folds of fine-tuning per task fill the budget.
-        Baseline(
-            "transformer",
-            partial(transformer.fit_predict, settings=settings),
-            TASKS,
-            seeds=(0,),
-            parallel=False,
-        ),
-        Baseline(
-            "transformer-ctx",
-            partial(transformer.fit_predict, settings=replace(settings, context=True)),
-            CLASSIFICATION,
-            schemes=("official",),
-            seeds=(0,),
-            parallel=False,
-        ),
-    )
-
-
-def plan(baselines: Sequence[Baseline], tasks: Sequence[str], schemes: Sequence[str]) -> list[Job]:
-    """Return the jobs of the chosen baselines, tasks and schemes."""
+def plan(
+    baselines: Sequence[Baseline],
+    tasks: Sequence[str],
+    protocols: Sequence[str],
+    *,
+    load: Callable[[Baseline], FitPredict],
+) -> list[Job]:
+    """Return the jobs of the chosen baselines, tasks and protocols; ``load`` imports each."""
+    loaded = {baseline.name: load(baseline) for baseline in baselines}
     jobs = []
-    for scheme in schemes:
-        found = experiments(scheme, dataset=DATASET)
-        runs = [tuple(found)] if scheme == "cv" else [(experiment,) for experiment in found]
+    for protocol in protocols:
+        found = experiments(protocol, dataset=DATASET)
+        pooled = migbench.PROTOCOLS[protocol].pooled
+        runs = [tuple(found)] if pooled else [(experiment,) for experiment in found]
         jobs += [
-            Job(baseline, task, run, seed)
+            Job(baseline, loaded[baseline.name], task, run, seed)
             for run in runs
             for baseline in baselines
-            if scheme in baseline.schemes
+            if protocol in baseline.protocols
             for task in tasks
             if task in baseline.tasks
             for seed in baseline.seeds or (None,)
@@ -233,15 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--baselines", nargs="+", metavar="NAME", help="only these baselines")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=TASKS)
-    parser.add_argument("--schemes", nargs="+", choices=SCHEMES, default=SCHEMES)
+    parser.add_argument(
+        "--protocols", nargs="+", choices=PROTOCOL_NAMES, default=list(PROTOCOL_NAMES)
+    )
     parser.add_argument("--skip-build", action="store_true", help="use the dataset as it is")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    baselines = registry(transformer.Settings(model=args.model), spacy_model=args.spacy_model)
-    known = [baseline.name for baseline in baselines]
+    known = list(BASELINES)
     if unknown := set(args.baselines or ()) - set(known):
         parser.error(f"unknown baselines {sorted(unknown)}; choose from {known}")
-    chosen = [b for b in baselines if args.baselines is None or b.name in args.baselines]
+    chosen = [b for b in BASELINES.values() if args.baselines is None or b.name in args.baselines]
     stages: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -264,8 +193,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage("verify seeds", lambda: migbench_cli("units", "--seeds", str(REPO / "seeds")))
         stage("build dataset", build)
     # Before any training: the packaged models must be the pinned ones (baselines/models.json).
-    stage("verify models", provenance.verify_all)
-    jobs = plan(chosen, args.tasks, args.schemes)
+    # A model the user names instead (--model, --spacy-model) is not checked.
+    pinned = {m for b in chosen for m in b.models}
+    if args.model is not None:
+        pinned -= {m for b in chosen if b.model_option in ("model", "settings") for m in b.models}
+    if args.spacy_model is not None:
+        pinned -= {m for b in chosen if b.model_option == "spacy_model" for m in b.models}
+    stage("verify models", lambda: provenance.verify_all(sorted(pinned)))
+
+    def load(baseline: Baseline) -> FitPredict:
+        settings = None
+        if baseline.model_option == "settings":
+            from baselines.transformer import Settings
+
+            settings = Settings(model=args.model)
+        return baseline.load(model=args.model, spacy_model=args.spacy_model, settings=settings)
+
+    jobs = plan(chosen, args.tasks, args.protocols, load=load)
     light = [job for job in jobs if job.baseline.parallel]
     heavy = [job for job in jobs if not job.baseline.parallel]
     stage(
@@ -277,30 +221,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.baselines is None and set(args.tasks) == set(TASKS):
         # A full plan writes every submission of its baselines: another file of one of them, in
-        # a scheme this run covers, is an earlier run's. Files of other names are left alone.
+        # a protocol this run covers, is an earlier run's. Files of other names are left alone.
         written = {job.path(split) for job in jobs for split in job.experiments[0].targets}
         for stale in sorted(set(PREDICTIONS.rglob("*.jsonl")) - written):
             try:
                 name = parse_name(stale.relative_to(PREDICTIONS))
             except ValueError:
                 continue
-            if name.baseline in known and name.scheme in args.schemes:
+            if name.baseline in known and name.protocol in args.protocols:
                 stale.unlink()
     stage("score", score.score_all)
-    stage("significance", significance.compare_all)
+    stage("significance", pairwise.compare_all)
     summary = scores(load_results())
     best = {
-        (scheme, task, split): best_baseline(summary, task, scheme, split)
-        for scheme, split in significance.POWER_RUNS
+        (protocol, task, split): best_baseline(summary, task, protocol, split)
+        for protocol, split in pairwise.POWER_RUNS
         for task in args.tasks
     }
-    stage("power", lambda: significance.power_all({k: v for k, v in best.items() if v}))
+    stage("power", lambda: pairwise.power_all({k: v for k, v in best.items() if v}))
     stage("plots", lambda: figures.draw_all(load_results()))
     if not args.skip_build:
         # The card reports the power just estimated: build it again (the data do not change).
         stage("dataset card", build)
     full = not args.skip_build and args.baselines is None
-    full = full and set(args.tasks) == set(TASKS) and set(args.schemes) == set(SCHEMES)
+    full = full and set(args.tasks) == set(TASKS) and set(args.protocols) == set(PROTOCOL_NAMES)
     if full:
         stages["total"] = time.perf_counter() - started
         write_timings(stages, heavy, heavy_seconds)
@@ -320,12 +264,17 @@ def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[f
         "torch_threads": torch.get_num_threads(),
         "stages": stages,
         "transformer_jobs": [
-            {"task": job.task, "scheme": job.experiments[0].scheme, "seed": job.seed, "seconds": s}
+            {
+                "task": job.task,
+                "protocol": job.experiments[0].protocol,
+                "seed": job.seed,
+                "seconds": s,
+            }
             for job, s in zip(jobs, seconds, strict=True)
         ],
         "budgets": BUDGETS,
     }
-    make_table.TIMINGS.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+    TIMINGS.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

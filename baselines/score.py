@@ -1,7 +1,7 @@
 """Score every prediction file with the migbench scorer and write its result file.
 
 ``predictions/<path>.jsonl`` gets ``results/<path>.json``: the scorer's JSON, unchanged.
-Each file is scored under its scheme's protocol: the fixed split and genre transfer against their
+Each file is scored under its protocol: the fixed split and genre transfer against their
 validation or test split, cross-validation (out-of-fold predictions for every unit) pooled over
 all units, with the per-fold scores. Result files left without a
 prediction file are removed, so the results always describe the predictions present.
@@ -15,21 +15,13 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 import migbench
-from baselines.data import (
-    DATASET,
-    PREDICTIONS,
-    RESULTS,
-    SCHEME_PROTOCOLS,
-    PredictionName,
-    parse_name,
-)
+from baselines.paths import DATASET, PREDICTIONS, RESULTS, PredictionName, parse_name
 
 
-def gold_source(name: PredictionName, *, dataset: Path = DATASET) -> migbench.Gold:
+def gold_of(name: PredictionName, *, dataset: Path = DATASET) -> migbench.Gold:
     """Return the gold a prediction file is scored against."""
-    protocol = migbench.PROTOCOLS[SCHEME_PROTOCOLS[name.scheme]]
-    split = None if protocol.pooled else name.split
-    return migbench.Gold(protocol=protocol.name, split=split, dataset=dataset)
+    split = None if migbench.PROTOCOLS[name.protocol].pooled else name.split
+    return migbench.Gold(protocol=name.protocol, split=split, dataset=dataset)
 
 
 def score_all(
@@ -44,7 +36,7 @@ def score_all(
     scorers: dict[tuple[str, migbench.Gold], migbench.Scorer] = {}
     for path in tqdm(sorted(predictions.rglob("*.jsonl")), desc="scoring", unit="file"):
         name = parse_name(path.relative_to(predictions))
-        gold = gold_source(name, dataset=dataset)
+        gold = gold_of(name, dataset=dataset)
         # One scorer per task and gold: the gold is read once, not once per file.
         if (name.task, gold) not in scorers:
             scorers[name.task, gold] = migbench.Scorer(name.task, gold)

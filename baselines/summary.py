@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from baselines.data import RESULTS, PredictionName, parse_name
+from baselines.paths import EVERY_UNIT, RESULTS, PredictionName, parse_name
+from migbench.protocols import HEADLINE_PROTOCOL
 
-#: The headline protocol's (scheme, split): full-corpus cross-validation, every unit.
-HEADLINE = ("cv", "all")
+#: The headline protocol's (protocol, split): full-corpus cross-validation, every unit.
+HEADLINE = (HEADLINE_PROTOCOL, EVERY_UNIT)
 
 Results = dict[PredictionName, dict[str, Any]]
 
@@ -53,20 +54,21 @@ def load_results(results: Path = RESULTS) -> Results:
     }
 
 
-def runs(results: Results, scheme: str, baseline: str, task: str, split: str) -> list[dict]:
+def runs(results: Results, protocol: str, baseline: str, task: str, split: str) -> list[dict]:
     """Return the results of every seed of a baseline's run."""
     return [
         result
         for name, result in results.items()
-        if (name.scheme, name.baseline, name.task, name.split) == (scheme, baseline, task, split)
+        if (name.protocol, name.baseline, name.task, name.split)
+        == (protocol, baseline, task, split)
     ]
 
 
 def scores(results: Results) -> dict[tuple[str, str, str, str], Score]:
-    """Return the :class:`Score` of every (scheme, baseline, task, split) in ``results``."""
+    """Return the :class:`Score` of every (protocol, baseline, task, split) in ``results``."""
     grouped: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for name, result in results.items():
-        grouped[name.scheme, name.baseline, name.task, name.split].append(result)
+        grouped[name.protocol, name.baseline, name.task, name.split].append(result)
     summary = {}
     for key, group in grouped.items():
         ci = group[0]["ci"] if len(group) == 1 else None
@@ -80,17 +82,17 @@ def scores(results: Results) -> dict[tuple[str, str, str, str], Score]:
 def best_baseline(
     summary: dict[tuple[str, str, str, str], Score],
     task: str,
-    scheme: str = HEADLINE[0],
+    protocol: str = HEADLINE[0],
     split: str = HEADLINE[1],
 ) -> str | None:
-    """Return the baseline with the best mean score on ``task`` under a scheme; None if none.
+    """Return the baseline with the best mean score on ``task`` under a protocol; None if none.
 
     It names the reference of the power analysis and the baseline the plots show; it is a
     description of the results, not a choice any baseline's training sees.
     """
     candidates = {
         baseline: score.mean
-        for (name_scheme, baseline, name, name_split), score in summary.items()
-        if (name_scheme, name, name_split) == (scheme, task, split)
+        for (name_protocol, baseline, name, name_split), score in summary.items()
+        if (name_protocol, name, name_split) == (protocol, task, split)
     }
     return max(candidates, key=candidates.__getitem__) if candidates else None

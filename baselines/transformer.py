@@ -25,7 +25,7 @@ import torch
 
 import migbench
 from baselines import provenance
-from baselines.data import Experiment, Unit, gold_labels, inner_split, labels
+from baselines.data import Experiment, Unit, gold_labels, inner_split, labels, main_score
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ def fit_predict(
         )
 
     def compute_metrics(evaluation: Any) -> dict[str, float]:
-        return {"main_score": _main_score(task, dev, encoder.decode(dev, evaluation.predictions))}
+        predicted = encoder.decode(dev, evaluation.predictions)
+        return {"main_score": main_score(task, gold_labels(task, dev), predicted)}
 
     with tempfile.TemporaryDirectory(prefix="migbench-transformer-") as folder:
         arguments = transformers.TrainingArguments(
@@ -143,14 +144,6 @@ def _pretrained(task: str, path: str) -> Any:
         id2label=dict(enumerate(names)),
         label2id={name: i for i, name in enumerate(names)},
     )
-
-
-def _main_score(task: str, units: Sequence[Unit], predicted: Sequence[Any]) -> float:
-    rows = [
-        {"id": unit["id"], migbench.get_task(task).gold_field: value}
-        for unit, value in zip(units, predicted, strict=True)
-    ]
-    return migbench.score(task, rows, gold=units, n_resamples=0)["main_score"]
 
 
 def _class_weights(task: str, units: Sequence[Unit]) -> torch.Tensor:

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the baselines are scripts beside the package, not installed
 
 from baselines import run_all  # noqa: E402
-from baselines.make_table import TIMINGS  # noqa: E402
+from baselines.paths import TIMINGS  # noqa: E402
 
 
 def report(timings: dict) -> list[str]:

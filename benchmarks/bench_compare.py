@@ -43,7 +43,6 @@ def main() -> None:
         gold_path = Path(folder) / "gold.jsonl"
         write_jsonl(gold_path, gold_rows)
         gold = migbench.Gold(file=gold_path)
-        gold.units()  # loaded once, before the timings
         print(
             f"{args.units} units in sections of {args.section}, two submissions, "
             f"{args.trials} trials resampling sections, best of {args.repeat}"
@@ -53,13 +52,15 @@ def main() -> None:
         print(f"{header}  resampled")
         for task, field in (("stance", "stance"), ("frame", "frame"), ("mfc", "mfc"),
                             ("ner", "ner_tags")):  # fmt: skip
+            scorer = migbench.Scorer(task, gold)
+            _ = scorer.units  # the gold is loaded once, before the timing, as a scorer keeps it
             paths = []
             for name in ("a", "b"):
                 paths.append(Path(folder) / f"{field}.{name}.jsonl")
                 write_jsonl(paths[-1], [predict(rng, row, field) for row in gold_rows])
             wall, cpu, result = best_time(
-                lambda task=task, paths=paths: migbench.compare(
-                    task, paths, gold=gold, n_trials=args.trials, max_trials=args.trials
+                lambda scorer=scorer, paths=paths: scorer.compare(
+                    paths, n_trials=args.trials, max_trials=args.trials
                 ),
                 args.repeat,
             )

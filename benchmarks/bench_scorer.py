@@ -24,7 +24,6 @@ import migbench
 import migbench.scoring.metrics  # noqa: F401  (imported here, not in the first timing)
 from migbench.corpus.tokenize import spans_to_iob2
 from migbench.schema import ENTITY_TYPES, FRAME_LABELS, MFC_LABELS, STANCE_LABELS
-from migbench.scoring.gold import load_gold_file
 
 WORDS = ("border", "visa", "agents", "flight", "families", "policy", "report", "route", "court")
 
@@ -94,7 +93,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         gold_path = Path(folder) / "gold.jsonl"
         write_jsonl(gold_path, gold_rows)
-        gold_wall, gold_cpu, gold = best_time(lambda: load_gold_file(gold_path), args.repeat)
+        gold_wall, gold_cpu, _ = best_time(
+            lambda: migbench.Gold(file=gold_path).units(), args.repeat
+        )
+        gold = migbench.Gold(file=gold_path)
         print(f"{args.units} units, {args.resamples} resamples, best of {args.repeat}")
         print(f"gold file: {gold_path.stat().st_size / 1e6:.1f} MB, loaded in {gold_wall:.2f} s")
         print(f"{'submission':<12}{'MB':>6}{'wall s':>8}{'cpu s':>8}{'main score':>12}")
@@ -105,12 +107,12 @@ def main() -> None:
             ("ner", "ner_tags"),
             ("ner", "entities"),
         ):
+            scorer = migbench.Scorer(task, gold)
+            _ = scorer.units  # the gold is loaded once, before the timing, as a scorer keeps it
             path = Path(folder) / f"{field}.jsonl"
             write_jsonl(path, [predict(rng, row, field) for row in gold_rows])
             wall, cpu, result = best_time(
-                lambda task=task, path=path: migbench.score(
-                    task, path, gold=gold, n_resamples=args.resamples
-                ),
+                lambda scorer=scorer, path=path: scorer.score(path, n_resamples=args.resamples),
                 args.repeat,
             )
             size = path.stat().st_size / 1e6

@@ -19,6 +19,7 @@ ALPHABET = st.sampled_from(list("ab1_-.,’é٣\u0301 \t\n\x1c\u00a0\u2003\u3000
 TEXTS = st.lists(st.text(ALPHABET, max_size=30), min_size=1, max_size=6)
 
 
+@pytest.mark.integration
 @settings(max_examples=200, deadline=None)
 @given(TEXTS)
 def test_token_offsets_are_the_tokenizers(texts):
@@ -30,6 +31,7 @@ def test_token_offsets_are_the_tokenizers(texts):
         assert located == tokenize(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(TEXTS, st.data())
 def test_span_codes_are_the_tags_of_spans_to_iob2(texts, data):

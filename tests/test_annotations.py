@@ -19,11 +19,10 @@ from migbench.errors import MigbenchError
 from migbench.labelstudio.export import EXPORTS, ExportError, load_annotated_units
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES
 
-from .conftest import REPO, SEEDS
-
-ANNOTATIONS = REPO / "annotations"
+from .conftest import ANNOTATIONS, SEEDS
 
 
+@pytest.mark.slow
 def test_every_unit_has_exactly_one_complete_gold_annotation(
     repo_annotated, repo_annotators, repo_units
 ):
@@ -66,6 +65,7 @@ def test_every_pass_disagreement_has_an_adjudication_reason(repo_annotated, repo
     assert report_rows
 
 
+@pytest.mark.slow
 def test_validate_annotations_passes_on_the_committed_exports():
     assert (
         main(["validate-annotations", "--seeds", str(SEEDS), "--annotations", str(ANNOTATIONS)])
@@ -73,6 +73,7 @@ def test_validate_annotations_passes_on_the_committed_exports():
     )
 
 
+@pytest.mark.slow
 def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)
@@ -89,6 +90,7 @@ def test_validate_annotations_names_task_and_reason(tmp_path, capsys):
     assert err.startswith("migbench: error: ")
 
 
+@pytest.mark.integration
 def test_a_unit_without_any_task_is_reported(repo_units, tmp_path):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)
@@ -117,6 +119,7 @@ def test_choice_agreement_matches_sklearn_and_handles_a_single_label():
     assert constant["krippendorff_alpha"] is None
 
 
+@pytest.mark.slow
 def test_agreement_refuses_an_annotator_missing_from_annotators_json(tmp_path, capsys):
     copy = tmp_path / "annotations"
     shutil.copytree(ANNOTATIONS, copy)

@@ -15,7 +15,7 @@ from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.dataset.build import build_dataset, features_of, split_records, unit_rows
 from migbench.dataset.splits import N_FOLDS, SPLITS_NAME, corpus_folds, sections
-from migbench.fileio import MARKER_NAME
+from migbench.fileio import MARKER_NAME, marker_text
 from migbench.labelstudio.export import EXPORTS, load_annotated_units
 from migbench.schema import (
     ENTITY_TYPES,
@@ -26,19 +26,10 @@ from migbench.schema import (
     UNIT_TYPES,
 )
 
-from .conftest import REPO, SEEDS
+from .conftest import ANNOTATIONS, DATASET, REPO, SEEDS
 
-ANNOTATIONS = REPO / "annotations"
-DATASET = REPO / "dataset"
 UNIT_CONFIGS = ("stance", "framing", "ner", "all")
 CONFIGS = UNIT_CONFIGS + tuple(f"{c}_genre" for c in UNIT_CONFIGS)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "dataset"
-    build_dataset(SEEDS, ANNOTATIONS, out)
-    return out
 
 
 def files_of(folder: Path) -> list[Path]:
@@ -49,6 +40,7 @@ def files_of(folder: Path) -> list[Path]:
     )
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(built, tmp_path):
     again = tmp_path / "dataset"
     build_dataset(SEEDS, ANNOTATIONS, again)
@@ -70,12 +62,13 @@ def test_rebuild_equals_the_committed_dataset(built):
             assert (built / name).read_bytes() == (DATASET / name).read_bytes(), name
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
     stats = json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
     dataset = load_dataset(str(DATASET), config, cache_dir=str(tmp_path / "cache"))
-    scheme = "genre_transfer" if config.endswith("_genre") else "official"
+    scheme = "genre" if config.endswith("_genre") else "split"
     assert {split: len(rows) for split, rows in dataset.items()} == stats["splits"][scheme]
     features = dataset["train"].features
     assert features == features_of(config)
@@ -93,6 +86,7 @@ def test_every_config_loads_with_load_dataset(config, tmp_path, monkeypatch):
             assert [row["text"][s:e] for s, e in row["token_offsets"]] == row["tokens"]
 
 
+@pytest.mark.integration
 def test_documents_config_has_one_train_split(tmp_path):
     dataset = load_dataset(str(DATASET), "documents", cache_dir=str(tmp_path / "cache"))
     assert list(dataset) == ["train"]
@@ -102,6 +96,7 @@ def test_documents_config_has_one_train_split(tmp_path):
     assert all("Your support" not in text for text in documents["text"])
 
 
+@pytest.mark.integration
 def test_splits_keep_paragraphs_together_and_folds_keep_sections_together(tmp_path):
     dataset = load_dataset(str(DATASET), "all", cache_dir=str(tmp_path / "cache"))
     rows = sorted((row for split in dataset.values() for row in split), key=lambda r: r["id"])
@@ -124,6 +119,7 @@ def test_splits_keep_paragraphs_together_and_folds_keep_sections_together(tmp_pa
     assert set(genre["train"]["doc_id"]) == {"dhankhar-report"}
 
 
+@pytest.mark.slow
 def test_the_frozen_folds_are_the_seeded_assignment_of_the_gold():
     documents, units = load_units(SEEDS)
     rows = unit_rows(documents, units, load_annotated_units(ANNOTATIONS, units))
@@ -132,6 +128,7 @@ def test_the_frozen_folds_are_the_seeded_assignment_of_the_gold():
     assert assigned == {uid: entry["fold"] for uid, entry in frozen.items()}
 
 
+@pytest.mark.integration
 def test_stats_match_the_rows(tmp_path):
     stats = json.loads((DATASET / "stats.json").read_text(encoding="utf-8"))
     dataset = load_dataset(str(DATASET), "all", cache_dir=str(tmp_path / "cache"))
@@ -174,6 +171,7 @@ def _drop_split(seeds: Path, unit_id: str) -> None:
     path.write_text(json.dumps(assignment), encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("corrupt", "message"),
     [
@@ -194,7 +192,7 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     out = tmp_path / "dataset"
     out.mkdir()
     (out / "keep.txt").write_text("previous build", encoding="utf-8")
-    (out / MARKER_NAME).write_text(json.dumps({"files": ["keep.txt"]}), encoding="utf-8")
+    (out / MARKER_NAME).write_text(marker_text(out), encoding="utf-8")
     corrupt(seeds, annotations)
     args = ["build", "--seeds", str(seeds), "--annotations", str(annotations), "--out", str(out)]
     assert main(args) == 1
@@ -204,13 +202,17 @@ def test_build_refuses_stale_or_inconsistent_input_and_keeps_the_old_dataset(
     assert (out / "keep.txt").read_text(encoding="utf-8") == "previous build"
 
 
-@pytest.fixture(scope="module")
-def notext(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("notext") / "dataset-notext"
-    build_dataset(SEEDS, ANNOTATIONS, out, with_text=False)
-    return out
+@pytest.fixture
+def built(built_dataset) -> Path:
+    return built_dataset
 
 
+@pytest.fixture
+def notext(built_text_free) -> Path:
+    return built_text_free
+
+
+@pytest.mark.slow
 def test_a_corrected_label_moves_no_unit_between_splits(tmp_path):
     def relabel(export):
         for task in export:
@@ -231,6 +233,7 @@ def test_a_corrected_label_moves_no_unit_between_splits(tmp_path):
             assert ours.equals(theirs), (config, split)
 
 
+@pytest.mark.slow
 def test_push_dry_run_lists_exactly_the_text_free_files_without_a_token(
     notext, capsys, monkeypatch
 ):

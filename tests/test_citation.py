@@ -40,6 +40,7 @@ def cffconvert() -> Path:
     return executable
 
 
+@pytest.mark.slow  # creates a venv and pip-installs cffconvert on first use
 def test_citation_cff_is_valid():
     result = subprocess.run(
         [str(cffconvert()), "--validate", "-i", str(CITATION)], capture_output=True, text=True

@@ -74,3 +74,13 @@ def test_a_subsection_runs_to_the_next_heading_of_its_level_or_higher():
     assert docs.section(text, "X", level=3) == "one"
     assert docs.section(text, "Y", level=3) == "two"
     assert docs.section(text, "A") == "### X\n\none\n\n### Y\n\ntwo"
+
+
+def test_markdown_tables_render_as_their_docstring_shows():
+    import doctest
+
+    from migbench import markdown
+
+    failures, tried = doctest.testmod(markdown)
+    assert tried > 0
+    assert failures == 0

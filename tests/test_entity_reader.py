@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -11,14 +10,12 @@ from hypothesis import strategies as st
 
 from migbench.corpus.tokenize import tokenize
 from migbench.schema import ENTITY_TYPES
-from migbench.scoring import submission
 from migbench.scoring.entity_reader import read_entities
-from migbench.scoring.gold import load_gold_file
-from migbench.scoring.submission import SubmissionError, validate_rows
+from migbench.scoring.submission import SubmissionError, spans, validate_rows
 from migbench.scoring.tasks import TASKS
 
-REPO = Path(__file__).resolve().parent.parent
-GOLD = load_gold_file(REPO / "tests/fixtures/gold.jsonl")
+from .conftest import gold_units
+
 TYPE_INDEX = {name: index for index, name in enumerate(ENTITY_TYPES)}
 
 # Values an entity field may take: mostly sound, sometimes of the wrong kind.
@@ -56,23 +53,26 @@ def unit_entities(draw, text: str, broken: bool) -> list:
 def submissions(draw) -> list[dict]:
     """Entity lines for the fixture's units, some of them broken in half of the submissions."""
     broken = draw(st.booleans())
-    return [{"id": unit.id, "entities": draw(unit_entities(unit.text, broken))} for unit in GOLD]
+    return [
+        {"id": unit.id, "entities": draw(unit_entities(unit.text, broken))} for unit in gold_units()
+    ]
 
 
 def outcome(rows: list[dict]) -> object:
     try:
-        return validate_rows(TASKS["ner"], rows, GOLD).values
+        return validate_rows(TASKS["ner"], rows, gold_units()).values
     except SubmissionError as exc:
         return [str(problem) for problem in exc.problems]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(submissions())
 def test_bulk_reading_gives_what_one_at_a_time_gives(rows):
     bulk = outcome(rows)
     event("valid" if isinstance(bulk[0], list) else "invalid")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(submission, "read_entities", lambda *args: None)
+        patch.setattr(spans, "read_entities", lambda *args: None)
         one_at_a_time = outcome(rows)
     assert bulk == one_at_a_time
 

@@ -11,7 +11,7 @@ pytest.importorskip("matplotlib")
 from matplotlib.container import ErrorbarContainer  # noqa: E402
 
 from baselines import figures  # noqa: E402
-from baselines.data import RESULTS, parse_name  # noqa: E402
+from baselines.paths import RESULTS, parse_name  # noqa: E402
 from baselines.summary import HEADLINE, load_results  # noqa: E402
 
 
@@ -20,7 +20,7 @@ def _headline_records() -> dict[str, dict[str, tuple[float, float, float]]]:
     by_run: dict[tuple[str, str], list[dict]] = {}
     for path in sorted(RESULTS.rglob("*.json")):
         name = parse_name(path.relative_to(RESULTS))
-        if (name.scheme, name.split) == HEADLINE:
+        if (name.protocol, name.split) == HEADLINE:
             by_run.setdefault((name.task, name.baseline), []).append(
                 json.loads(path.read_text(encoding="utf-8"))
             )

@@ -11,9 +11,9 @@ import migbench
 from migbench.schema import FRAME_LABELS, IOB2_TAGS, MFC_LABELS, STANCE_LABELS
 from migbench.scoring.gold import GoldError, gold_from_rows, load_gold_file, load_protocol
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURE = REPO / "tests/fixtures/gold.jsonl"
-ROWS = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+from .conftest import GOLD, REPO
+
+ROWS = [json.loads(line) for line in GOLD.read_text().splitlines()]
 
 
 def features(stance_names=STANCE_LABELS):
@@ -52,7 +52,7 @@ def write_split(folder: Path, split: str, rows: list[dict], **feature_options) -
 
 
 def test_the_fixture_has_all_layers_and_every_label_of_stance_and_frame():
-    units = load_gold_file(FIXTURE)
+    units = load_gold_file(GOLD)
     assert [unit.id for unit in units] == [f"fixture-{n:04d}" for n in range(1, 13)]
     assert {unit.stance for unit in units} == set(STANCE_LABELS)
     assert {unit.frame for unit in units} == set(FRAME_LABELS)
@@ -63,7 +63,7 @@ def test_the_fixture_has_all_layers_and_every_label_of_stance_and_frame():
 def test_a_split_written_by_datasets_loads_as_the_same_units(tmp_path):
     write_split(tmp_path / "data" / "all", "test", ROWS)
     loaded = load_protocol("split", split="test", dataset=tmp_path)
-    assert [unit._replace(doc_id=None) for unit in loaded] == load_gold_file(FIXTURE)
+    assert [unit._replace(doc_id=None) for unit in loaded] == load_gold_file(GOLD)
     assert {unit.doc_id for unit in loaded} == {"fixture"}
 
 
@@ -133,7 +133,7 @@ def test_gold_rows_that_break_the_schema_are_refused(rows, message):
 
 def test_a_gold_file_that_is_not_jsonl_names_the_line(tmp_path):
     path = tmp_path / "gold.jsonl"
-    path.write_text(FIXTURE.read_text() + "{oops\n")
+    path.write_text(GOLD.read_text() + "{oops\n")
     with pytest.raises(GoldError, match=r"gold.jsonl, line 13: invalid JSON"):
         load_gold_file(path)
 

@@ -1,8 +1,9 @@
 """Properties of the strict readers: any input ends in a value or a clean error, never another
 exception, and booleans never pass for numbers or ids.
 
-Covers the JSON policy itself (against the standard library), the Label Studio export parser,
-and the seeds' manifest and cleaning rules readers.
+Covers the JSON policy itself (against the standard library), the Label Studio export parser
+and the server's responses, the seeds' manifest and cleaning rules readers, and the marker of a
+folder migbench wrote.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from migbench.corpus.seeds import (
     read_manifest,
 )
 from migbench.errors import MigbenchError
+from migbench.fileio import MARKER_NAME, OutputError, check_output_dir, marker_text, sha256_file
+from migbench.labelstudio.client import restore_annotators
 from migbench.labelstudio.export import ExportError, parse_export
 
 from .conftest import SEEDS
@@ -84,6 +87,7 @@ def _stdlib_refuses_repeats(pairs):
     return dict(pairs)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=texts)
 def test_loads_refuses_exactly_what_repeats_a_key(text):
@@ -133,6 +137,7 @@ EXPORT = make_export()
 EXPORT_PATHS = list(_paths(EXPORT))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     edits=st.lists(st.tuples(st.sampled_from(EXPORT_PATHS), values), min_size=1, max_size=3),
@@ -201,6 +206,7 @@ def _read(name: str, data: bytes):
         load_documents(seeds)  # the rules must also apply without a TypeError
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]),
@@ -223,8 +229,64 @@ def test_a_mutated_manifest_or_cleaning_file_reads_or_fails_cleanly(seed_rules, 
     assert len(message) < 2000
 
 
+@pytest.mark.integration
 @SETTINGS
 @given(which=st.sampled_from([MANIFEST_NAME, CLEANING_NAME]), data=st.binary(max_size=60))
 def test_any_bytes_as_manifest_or_cleaning_file_fail_cleanly(which, data):
     with contextlib.suppress(MigbenchError):
         _read(which, data)
+
+
+# --- Output markers: a folder is replaced only when its marker lists every file by hash ----------
+
+names = st.sampled_from(["a.txt", "sub/b.txt", "sub", "../x", "", MARKER_NAME, "c.txt"])
+marker_entries = st.lists(
+    st.one_of(
+        st.fixed_dictionaries({"path": names, "sha256": st.sampled_from(["0" * 64, "HASH", 1])}),
+        values,
+    ),
+    max_size=4,
+)
+markers = st.one_of(
+    values,
+    st.fixed_dictionaries({"written_by": st.just("migbench"), "files": marker_entries}),
+)
+
+
+@SETTINGS
+@given(
+    files=st.dictionaries(st.sampled_from(["a.txt", "sub/b.txt", "c.txt"]), st.binary(max_size=4)),
+    marker=markers,
+    honest=st.booleans(),
+)
+def test_a_folder_passes_the_check_only_when_its_marker_lists_every_file(files, marker, honest):
+    with tempfile.TemporaryDirectory() as temporary:
+        out = Path(temporary) / "out"
+        out.mkdir()
+        for name, data in files.items():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_bytes(data)
+        text = marker_text(out) if honest else json.dumps(marker)
+        (out / MARKER_NAME).write_text(text, encoding="utf-8")
+        try:
+            owned = check_output_dir(out)
+        except OutputError:
+            assert not honest
+            return
+        assert owned == {name: sha256_file(out / name) for name in files}
+
+
+# --- Label Studio responses: any export a server sends ends in tasks or a clean error -----------
+
+
+@SETTINGS
+@given(
+    export=st.lists(values, max_size=4),
+    accounts=st.dictionaries(st.integers(0, 3), st.integers(1, 3)),
+)
+def test_any_server_export_ends_in_tasks_or_a_clean_error(export, accounts):
+    try:
+        restored = restore_annotators(copy.deepcopy(export), accounts)
+        parse_export(restored, source="project 1", unit_texts=UNITS)
+    except MigbenchError:
+        pass

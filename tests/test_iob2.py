@@ -19,6 +19,7 @@ def test_repair_iob2_opens_every_entity_with_b():
     assert migbench.repair_iob2 is repair_iob2
 
 
+@pytest.mark.slow
 @given(st.lists(tags, max_size=5))
 def test_repaired_tags_pass_the_check_and_keep_valid_tags(sequences):
     repaired = [repair_iob2(sequence) for sequence in sequences]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
 from migbench.cli import main
@@ -25,12 +26,14 @@ def test_config_is_valid_and_carries_every_label_of_the_schema():
         assert tuple(interface.get_control(name).labels) == labels
 
 
+@pytest.mark.integration
 def test_committed_files_are_what_ls_tasks_writes(tmp_path):
     assert main(["ls-tasks", "--seeds", str(SEEDS), "--out", str(tmp_path)]) == 0
     for name in ("config.xml", "tasks.json"):
         assert (tmp_path / name).read_bytes() == (LS_DIR / name).read_bytes(), name
 
 
+@pytest.mark.integration
 def test_every_data_key_the_config_references_exists_in_every_task():
     config = labelstudio_config.labeling_config()
     keys = set(re.findall(r'value="\$(\w+)"', config))

@@ -36,14 +36,12 @@ from migbench.labelstudio.export import (
     read_export,
 )
 
-from .conftest import REPO, SEEDS
+from .conftest import ANNOTATIONS, DATASET, REPO, SEEDS
 
 pytestmark = pytest.mark.labelstudio
 
 URL = os.environ.get("LABEL_STUDIO_URL", "")
 KEY = os.environ.get("LABEL_STUDIO_API_KEY", "")
-ANNOTATIONS = REPO / "annotations"
-DATASET = REPO / "dataset"
 DOC = "rubio-meeting"
 
 

@@ -82,6 +82,7 @@ def graph() -> dict[str, set[str]]:
     return {name: imports(path, set(found)) - {name} for name, path in found.items()}
 
 
+@pytest.mark.integration
 def test_every_module_has_a_layer(graph):
     for module in graph:
         layer_of(module)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from migbench.cli import EXTRAS
 
-REPO = Path(__file__).resolve().parent.parent
+from .conftest import REPO
+
+# Every test here starts a fresh interpreter.
+pytestmark = pytest.mark.integration
+
 OPTIONAL = tuple(EXTRAS)
 BLOCK = f"""
 import importlib.abc, sys
@@ -63,6 +66,7 @@ def test_the_cli_scores_without_any_extra(command):
     assert json.loads(result.stdout)["task"] == "ner"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "extra", "module"),
     [

@@ -5,22 +5,20 @@ from __future__ import annotations
 import importlib
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import migbench
-from baselines.significance import load
+from baselines.pairwise import load
 from migbench.cli import main
 from migbench.scoring.power import minimum_detectable_difference, power_markdown
 from migbench.scoring.tasks import TASKS
 
+from .conftest import EXAMPLES, GOLD, REPO
+
 # The module, not the function that migbench.scoring exports under the same name.
 power_module = importlib.import_module("migbench.scoring.power")
-REPO = Path(__file__).resolve().parent.parent
-GOLD = REPO / "tests/fixtures/gold.jsonl"
-EXAMPLES = REPO / "examples"
 
 
 def reference(n: int, right: float, seed: int) -> tuple[list[str], list[str]]:
@@ -35,6 +33,7 @@ def mdd(gold, predicted, **options):
     return minimum_detectable_difference(TASKS["frame"], gold, predicted, **options)
 
 
+@pytest.mark.slow
 def test_the_smallest_detectable_effect_has_the_power_and_the_one_below_does_not():
     gold, predicted = reference(200, 0.6, seed=1)
     result = mdd(gold, predicted)
@@ -47,12 +46,14 @@ def test_the_smallest_detectable_effect_has_the_power_and_the_one_below_does_not
     assert result == mdd(gold, predicted), "seeded: the same result twice"
 
 
+@pytest.mark.slow
 def test_more_units_detect_smaller_differences():
     small = mdd(*reference(100, 0.6, seed=2))["minimum_detectable_difference"]
     large = mdd(*reference(400, 0.6, seed=2))["minimum_detectable_difference"]
     assert large < small
 
 
+@pytest.mark.slow
 def test_churn_makes_differences_harder_to_detect():
     gold, predicted = reference(200, 0.6, seed=3)
     assert (
@@ -100,6 +101,7 @@ def test_cli_power_on_an_example_submission(capsys):
     assert main([*argv, "--simulations", "0"]) == 2
 
 
+@pytest.mark.slow
 def test_power_markdown_reports_found_and_unreachable_differences_per_churn():
     gold, predicted = reference(200, 0.6, seed=1)
     found = [mdd(gold, predicted, churn=churn) for churn in (0.0, 0.1)]

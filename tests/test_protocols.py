@@ -9,7 +9,6 @@ import random
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 from seqeval.metrics import f1_score as seqeval_f1
@@ -20,8 +19,7 @@ import migbench
 from migbench.scoring.gold import DATASET_ENV, GoldError, _hub_rows, find_dataset, load_protocol
 from migbench.scoring.iob2 import repair_iob2
 
-REPO = Path(__file__).resolve().parent.parent
-DATASET = REPO / "dataset"
+from .conftest import DATASET, REPO
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +65,7 @@ def reference_f1(label: str, gold: list, predicted: list) -> float | None:
     return f1_score(gold, predicted, labels=[label], average="macro", zero_division=0)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("task", list(migbench.TASKS))
 def test_cv_scores_pooled_per_fold_and_per_document_as_sklearn_and_seqeval(every_unit, task):
     submission = random_submission(every_unit, task, seed=3)
@@ -105,12 +104,14 @@ def test_a_cv_submission_must_cover_every_unit(every_unit):
         migbench.score("stance", submission, protocol="cv", dataset=DATASET, n_resamples=0)
 
 
+@pytest.mark.integration
 def test_the_hub_reader_gives_the_rows_the_folder_reader_gives():
     # datasets.load_dataset reads a Hub id and a local folder alike; a folder needs no network.
     via_datasets = [row["id"] for row in _hub_rows(str(DATASET), "all", "test")]
     assert via_datasets == [unit.id for unit in load_protocol("split", dataset=DATASET)]
 
 
+@pytest.mark.integration
 def test_scoring_works_from_outside_the_checkout(tmp_path):
     submission = REPO / "baselines" / "predictions" / "majority.stance.test.jsonl"
     env = {k: v for k, v in os.environ.items() if k != DATASET_ENV}

@@ -6,17 +6,17 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import migbench
 
-REPO = Path(__file__).resolve().parent.parent
+from .conftest import REPO
 
 pytest.importorskip("sklearn")
 
 
+@pytest.mark.slow
 def test_quickstart_writes_a_valid_submission_and_prints_its_score(tmp_path):
     out = tmp_path / "stance.jsonl"
     env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "cache")}

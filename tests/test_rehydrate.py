@@ -13,28 +13,24 @@ import pytest
 
 from migbench.cli import main
 from migbench.corpus.seeds import read_cleaning_rules, read_manifest
-from migbench.dataset.build import build_dataset
 from migbench.dataset.rehydrate import find_units, read_unit_keys, rehydrate
 from migbench.errors import MigbenchError
 
-from .conftest import REPO, SEEDS
+from .conftest import DATASET, SEEDS
 
-ANNOTATIONS = REPO / "annotations"
 REPORT_SENTENCE = "revealed a significant increase"
 EDITED = ("poses significant challenges for India, impacting its socio", "poses big challenges")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def full() -> Path:
     """The committed dataset, which the release test holds equal to a fresh build."""
-    return REPO / "dataset"
+    return DATASET
 
 
-@pytest.fixture(scope="module")
-def notext(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("notext") / "dataset"
-    build_dataset(SEEDS, ANNOTATIONS, out, with_text=False)
-    return out
+@pytest.fixture
+def notext(built_text_free) -> Path:
+    return built_text_free
 
 
 def _rows(dataset: Path) -> list[dict]:
@@ -85,6 +81,7 @@ def test_furniture_added_interrupts_a_report_sentence():
     assert "revealed a\n\n3 | Page 7 of 20\n\nsignificant increase" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "transform", [_crlf, _rewrapped, _furniture_added, _furniture_missing], ids=lambda f: f.__name__
 )
@@ -107,6 +104,7 @@ def _combined(doc_id: str, text: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_rehydrate_from_other_copies_gives_the_full_dataset_byte_for_byte(full, notext, tmp_path):
     assert set(pq.read_table(notext / "data" / "all" / "test.parquet")["text"].to_pylist()) == {
         None
@@ -126,6 +124,7 @@ def test_rehydrate_from_other_copies_gives_the_full_dataset_byte_for_byte(full, 
             assert (restored / name).read_bytes() == (full / name).read_bytes(), name
 
 
+@pytest.mark.integration
 def test_an_edited_sentence_is_named_and_nothing_is_written(full, notext, tmp_path, capsys):
     sources = _copies(tmp_path / "copies", _crlf)
     report = sources / "dhankhar-report.txt"
@@ -155,6 +154,7 @@ def test_a_document_without_a_copy_is_named(full, notext, tmp_path, capsys):
     )
 
 
+@pytest.mark.integration
 def test_a_copy_of_another_text_is_reported_as_runs_of_ids(full, notext, tmp_path):
     sources = _copies(tmp_path / "copies", _crlf)
     article = sources / "rubio-meeting.txt"

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import stat
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from migbench import jsonio
+import migbench
+from migbench import fileio, jsonio
 from migbench.annotation.agreement import agreement_report
 from migbench.annotation.store import Annotator
 from migbench.annotation.types import AnnotatedUnit, Annotation
@@ -24,14 +31,23 @@ from migbench.corpus.seeds import MANIFEST_NAME, read_cleaning_rules, read_manif
 from migbench.dataset.publish import RELEASE_FILES, check_repo_id, dataset_files, push_dataset
 from migbench.docs import render
 from migbench.errors import MigbenchError
-from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_atomic
+from migbench.fileio import (
+    MARKER_NAME,
+    OutputError,
+    check_output_dir,
+    marker_text,
+    output_dir,
+    read_marker,
+    sha256_file,
+    write_atomic,
+)
 from migbench.labelstudio.client import restore_annotators
 from migbench.scoring.gold import load_gold_file
+from migbench.scoring.submission import MAX_SHOWN, SubmissionError
+from migbench.scoring.submission.problems import MAX_KEPT
 
-from .conftest import REPO, SEEDS
+from .conftest import ANNOTATIONS, GOLD, REPO, SEEDS
 
-ANNOTATIONS = REPO / "annotations"
-GOLD = REPO / "tests/fixtures/gold.jsonl"
 STANCE = REPO / "examples/stance.jsonl"
 
 
@@ -103,7 +119,7 @@ def test_a_marked_folder_with_a_file_migbench_did_not_write_is_refused(tmp_path)
     out = tmp_path / "dataset"
     with output_dir(out) as staging:
         (staging / "stats.json").write_text("{}", encoding="utf-8")
-    assert json.loads((out / MARKER_NAME).read_text())["files"] == ["stats.json"]
+    assert list(read_marker(out)) == ["stats.json"]
     (out / "mine.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(OutputError, match=r"did not write \(mine.txt\)"), output_dir(out):
         pass
@@ -141,12 +157,12 @@ def test_a_failed_build_leaves_no_staging_folder(capsys, tmp_path):
 
 
 def test_the_committed_dataset_is_marked_as_migbench_output():
-    listed = json.loads((REPO / "dataset" / MARKER_NAME).read_text(encoding="utf-8"))["files"]
-    on_disk = sorted(
-        p.relative_to(REPO / "dataset").as_posix()
-        for p in (REPO / "dataset").rglob("*")
+    listed = read_marker(REPO / "dataset")
+    on_disk = {
+        p.relative_to(REPO / "dataset").as_posix(): sha256_file(p)
+        for p in sorted((REPO / "dataset").rglob("*"))
         if p.is_file() and p.name != MARKER_NAME
-    )
+    }
     assert listed == on_disk
 
 
@@ -183,6 +199,7 @@ def test_score_out_never_replaces_a_special_file(capsys, tmp_path, kind):
         assert (tmp_path / "target.json").read_text() == "target"
 
 
+@pytest.mark.integration
 def test_ls_tasks_out_onto_a_file_is_a_clean_error(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("keep", encoding="utf-8")
@@ -371,6 +388,7 @@ def test_cleaning_rules_are_type_checked(tmp_path, rules, message):
 # --- 6. Errors instead of tracebacks ----------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_deep_nesting_is_a_clean_error_in_exports_and_submissions(capsys, tmp_path):
     deep = "[" * 5000 + "]" * 5000
     submission = tmp_path / "sub.jsonl"
@@ -546,3 +564,462 @@ def test_the_repo_id_is_validated(repo_id):
     with pytest.raises(MigbenchError, match="expected ORG/NAME"):
         check_repo_id(repo_id)
     check_repo_id("some-org/migbench_v1.0")
+
+
+# --- 9. Identity, not spelling; guarded folders; strict markers ---------------------------------
+
+
+def _ls_pull(capsys, monkeypatch, out: Path, seeds: Path = SEEDS) -> tuple[int, str]:
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "unused")  # refused before any connection
+    return run(capsys, "ls", "pull", "--url", "http://127.0.0.1:9", "--project", "1",
+               "--seeds", seeds, "--out", out)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [MANIFEST_NAME, "000_1bf529ed1d702b9e.txt"])
+def test_ls_pull_never_writes_into_the_seeds(capsys, monkeypatch, seeds_copy, name):
+    before = snapshot(seeds_copy)
+    code, err = _ls_pull(capsys, monkeypatch, seeds_copy / name, seeds_copy)
+    assert code == 1
+    assert "input folder" in err
+    assert snapshot(seeds_copy) == before
+
+
+def test_score_out_never_writes_into_a_guarded_folder(capsys, seeds_copy, tmp_path):
+    before = snapshot(seeds_copy)
+    code, err = run(capsys, "score", "--task", "stance", STANCE, "--gold", GOLD,
+                    "--out", seeds_copy / MANIFEST_NAME)  # fmt: skip
+    assert code == 1
+    assert "the seeds folder" in err
+    assert snapshot(seeds_copy) == before
+
+
+@pytest.mark.parametrize("spelling", ["link", "link/../target"])
+def test_rehydrate_compares_the_dataset_and_the_output_by_identity(capsys, tmp_path, spelling):
+    target = tmp_path / "target"
+    (target / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(target / "sub")
+    dataset = tmp_path / spelling if spelling == "link" else tmp_path / "link" / ".." / "sub"
+    out = target / "sub" if spelling == "link" else tmp_path / "link" / ".." / "sub"
+    code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset, "--out", out)
+    assert code == 1
+    assert "is, holds or lies inside the input" in err
+    assert sorted(p.name for p in (target / "sub").iterdir()) == []
+
+
+def test_ls_tasks_replaces_no_file_outside_the_annotations_folder(capsys, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "tasks.json").write_text("my tasks", encoding="utf-8")
+    code, err = run(capsys, "ls-tasks", "--out", folder)
+    assert code == 1
+    assert "exists and migbench did not write it" in err
+    assert snapshot(folder) == {"tasks.json": b"my tasks"}  # config.xml not written either
+
+
+def test_a_folder_holding_empty_subfolders_is_not_empty(tmp_path):
+    out = tmp_path / "mine"
+    (out / "keep" / "this").mkdir(parents=True)
+    with pytest.raises(OutputError, match="migbench did not write it"), output_dir(out):
+        pass
+    assert (out / "keep" / "this").is_dir()
+
+
+def _marked(tmp_path: Path, marker: str | None) -> Path:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    if marker is not None:
+        (out / MARKER_NAME).write_text(marker, encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        json.dumps({"files": ["notes.txt"]}),  # a planted marker of the old shape
+        json.dumps({"written_by": "migbench", "files": {"notes.txt": "x"}}),
+        json.dumps(
+            {"written_by": "migbench", "files": [{"path": "notes.txt", "sha256": "0" * 64}]}
+        ),
+        json.dumps(
+            {"written_by": "migbench", "files": [{"path": "../notes.txt", "sha256": "0" * 64}]}
+        ),
+        json.dumps({"written_by": "migbench", "files": [], "extra": 1}),
+    ],
+)
+def test_a_marker_must_match_exactly_and_list_the_files_by_hash(tmp_path, marker):
+    out = _marked(tmp_path, marker)
+    with pytest.raises(OutputError), output_dir(out):
+        pass
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_a_marker_that_is_a_symlink_is_refused(tmp_path):
+    out = _marked(tmp_path, None)
+    real = tmp_path / "real-marker"
+    real.write_text(marker_text(out), encoding="utf-8")
+    (out / MARKER_NAME).symlink_to(real)
+    with pytest.raises(OutputError, match="not a marker migbench wrote"), output_dir(out):
+        pass
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_replacing_a_folder_deletes_only_what_its_marker_lists(tmp_path):
+    out = tmp_path / "dataset"
+    with output_dir(out) as staging:
+        (staging / "a.txt").write_text("old", encoding="utf-8")
+    owned = check_output_dir(out)
+    assert owned == {"a.txt": sha256_file(out / "a.txt")}
+    (out / "late.txt").write_text("appeared after the check", encoding="utf-8")
+    swapped = tmp_path / "staging"
+    swapped.mkdir()
+    (swapped / "b.txt").write_text("new", encoding="utf-8")
+    fileio._swap(swapped, out, owned)
+    kept = [p for p in tmp_path.iterdir() if p.name.endswith(fileio.OLD_SUFFIX)]
+    assert [snapshot(folder) for folder in kept] == [{"late.txt": b"appeared after the check"}]
+
+
+def test_a_file_changed_since_migbench_wrote_it_is_not_replaced(tmp_path):
+    out = tmp_path / "dataset"
+    with output_dir(out) as staging:
+        (staging / "a.txt").write_text("old", encoding="utf-8")
+    (out / "a.txt").write_text("edited by hand", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"changed since migbench wrote them \(a.txt\)"):
+        check_output_dir(out)
+
+
+# --- 10. Wrong output, exit 0 -------------------------------------------------------------------
+
+
+def _parquet(path: Path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def test_rehydrate_orders_unit_numbers_as_numbers(tmp_path):
+    from migbench.dataset.rehydrate import _unit_texts
+
+    count = 10_001
+    rows = [{"id": f"doc-{n:04d}", "doc_id": "doc", "paragraph": n} for n in range(count)]
+    random.Random(0).shuffle(rows)
+    _parquet(tmp_path / "data" / "all" / "train.parquet", rows)
+    texts = {row["id"]: f"unit {int(row['id'][4:])}" for row in rows}
+    context, paragraphs = _unit_texts(tmp_path, texts)
+    assert context["doc-10000"] == ("unit 9999", "")
+    assert context["doc-1000"] == ("unit 999", "unit 1001")
+    assert [text for _, text in paragraphs["doc"]] == [f"unit {n}" for n in range(count)]
+
+
+def _text_free(tmp_path: Path, units: list[dict]) -> Path:
+    dataset = tmp_path / "notext"
+    _parquet(dataset / "data" / "documents" / "train.parquet", [{"doc_id": "doc", "text": None}])
+    _parquet(dataset / "data" / "all" / "train.parquet", units)
+    return dataset
+
+
+def _unit(**changes) -> dict:
+    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_sha256": "0" * 64,
+           "token_offsets": [[0, 3]]}  # fmt: skip
+    return {**row, **changes}
+
+
+@pytest.mark.parametrize(
+    ("units", "message"),
+    [
+        ([_unit(), _unit()], "is on more than one row"),
+        ([_unit(token_offsets=[0, 3])], "lacks token_offsets"),
+        ([_unit(id=None)], "has doc id"),
+        ([{k: v for k, v in _unit().items() if k != "paragraph"}], "lacks paragraph"),
+        ([_unit(id="doc-x")], "is not <doc id>-<number>"),
+    ],
+)
+def test_rehydrate_refuses_damaged_unit_rows(capsys, tmp_path, units, message):
+    dataset = _text_free(tmp_path, units)
+    code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset,
+                    "--out", tmp_path / "out")  # fmt: skip
+    assert code == 1
+    assert message in err
+
+
+def test_rehydrate_refuses_an_entity_without_a_start():
+    from migbench.dataset.rehydrate import _restore_unit
+
+    row = {"id": "doc-0000", "entities": [{"start": None, "end": 3, "label": "GPE"}]}
+    with pytest.raises(MigbenchError, match="has no valid start and end"):
+        _restore_unit(row, {"doc-0000": "USA"}, {"doc-0000": ("", "")})
+
+
+# --- 11. Signals and stdout ---------------------------------------------------------------------
+
+
+def _cli(*argv: object, **options) -> subprocess.Popen:
+    command = [sys.executable, "-m", "migbench", *map(str, argv)]
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, **options)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, code):
+    out = tmp_path / "dataset"
+    process = _cli("build", "--out", out, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("*" + fileio.STAGING_SUFFIX)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()[1]
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == code
+    assert "Traceback" not in err
+    reported = [line for line in err.splitlines() if line.startswith("migbench")]
+    assert len(reported) == 1  # beside the progress bar, one line
+    assert "nothing was left half-written" in reported[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("stdout", ["closed", "/dev/full"])
+def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
+    if stdout == "closed":
+        command = (
+            f"exec {sys.executable} -m migbench validate --task stance {STANCE} --gold {GOLD} >&-"
+        )
+        process = subprocess.run(["sh", "-c", command], capture_output=True, text=True, cwd=REPO)
+    else:
+        with open(stdout, "w") as full:
+            process = subprocess.run(
+                [sys.executable, "-m", "migbench", "validate", "--task", "stance", STANCE,
+                 "--gold", GOLD], stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO,
+            )  # fmt: skip
+    assert process.returncode == 1
+    assert process.stderr.startswith("migbench: error: cannot write the result to stdout")
+    assert "Traceback" not in process.stderr
+
+
+# --- 12. Memory bounded by design ---------------------------------------------------------------
+
+
+def test_structure_checks_never_re_encode_the_value(monkeypatch):
+    monkeypatch.setattr(jsonio.orjson, "dumps", _never)
+    value = [{"a": "b:c", "d": [1, {"e": "x"}]}] * 50_000  # larger than a JSON Lines line
+    assert jsonio.loads(json.dumps(value).encode(), source="x") == value
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("orjson.dumps was called")
+
+
+def test_a_submission_of_bad_lines_keeps_a_bounded_number_of_problems(tmp_path):
+    submission = tmp_path / "sub.jsonl"
+    submission.write_bytes(b"x\n" * 5000)
+    with pytest.raises(SubmissionError) as caught:
+        migbench.validate("stance", submission, gold=GOLD)
+    assert caught.value.count == 5000
+    assert len(caught.value.problems) == MAX_KEPT
+    assert str(caught.value).endswith(f"and {5000 - MAX_SHOWN} more")
+
+
+@pytest.mark.parametrize("gold_text", ["bom", "crlf", "huge integer"])
+def test_gold_and_submissions_share_one_set_of_rules(tmp_path, gold_text):
+    gold = tmp_path / "gold.jsonl"
+    data = GOLD.read_bytes()
+    if gold_text == "bom":
+        gold.write_bytes(b"\xef\xbb\xbf" + data)
+        assert len(load_gold_file(gold)) == len(load_gold_file(GOLD))
+    elif gold_text == "crlf":
+        gold.write_bytes(data.replace(b"\n", b"\r\n"))
+        assert len(load_gold_file(gold)) == len(load_gold_file(GOLD))
+    else:
+        gold.write_bytes(
+            data.replace(b'"stance": ', b'"x": 1000000000000000000000000000000, "stance": ', 1)
+        )
+        with pytest.raises(MigbenchError, match="outside the 64-bit range"):
+            load_gold_file(gold)
+
+
+# --- 13. Nothing hangs --------------------------------------------------------------------------
+
+
+def test_build_refuses_a_fifo_datasheet_without_blocking(capsys, tmp_path):
+    fifo = tmp_path / "datasheet"
+    os.mkfifo(fifo)
+    with _deadline(60):
+        code, err = run(capsys, "build", "--datasheet", fifo, "--out", tmp_path / "out")
+    assert code == 1
+    assert "a FIFO, not a regular file" in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "truncated"])
+def test_push_dry_run_refuses_a_parquet_that_is_not_one(capsys, tmp_path, kind):
+    folder = tmp_path / "dataset"
+    (folder / "data" / "all").mkdir(parents=True)
+    for name in RELEASE_FILES:
+        (folder / name).write_text(name, encoding="utf-8")
+    path = folder / "data" / "all" / "train.parquet"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        _parquet(path, [{"id": "a", "text": "b"}])
+        path.write_bytes(path.read_bytes()[:20])
+    with _deadline(60):
+        code, err = run(capsys, "push", "--repo-id", "org/name", "--dataset", folder, "--dry-run")
+    assert code == 1
+    assert "train.parquet" in err
+
+
+# --- 14. Checks before work --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["compare", "power"])
+def test_compare_and_power_check_out_before_computing(capsys, monkeypatch, tmp_path, command):
+    monkeypatch.setattr(f"migbench.cli.statistics.{command}", _never)
+    submissions = [STANCE, STANCE] if command == "compare" else [STANCE]
+    code, err = run(capsys, command, "--task", "stance", *submissions, "--gold", GOLD,
+                    "--out", tmp_path)  # fmt: skip
+    assert code == 1
+    assert "an output replaces only a file" in err
+
+
+# --- 15. Output sanitised ----------------------------------------------------------------------
+
+
+def test_submission_lines_are_echoed_with_control_characters_escaped(capsys, tmp_path):
+    submission = tmp_path / "sub.jsonl"
+    submission.write_bytes(b"\x1b[2J\x07 not json\n")
+    code, err = run(capsys, "validate", "--task", "stance", submission, "--gold", GOLD)
+    assert code == 1
+    assert "\x1b" not in err
+    assert "\\x1b[2J\\x07" in err
+
+
+def test_a_gold_doc_id_is_printed_with_control_characters_escaped(capsys, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["doc_id"] = "evil\n\x1b[31mred"
+    gold.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main(["score", "--task", "stance", str(STANCE), "--gold", str(gold), "--format",
+                 "text", "--bootstrap", "0"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "evil\\n\\x1b[31mred" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--doc-id", "a" * 5000),
+        ("--url", "https://x.org/\nInjected: yes"),
+        ("--location", "x" * 100_000),
+    ],
+)
+def test_ingest_bounds_every_field(capsys, seeds_copy, tmp_path, option, value):
+    source = tmp_path / "new.txt"
+    source.write_text("A new sentence about migration.\n", encoding="utf-8")
+    before = snapshot(seeds_copy)
+    argv = ["ingest", source, "--genre", "news", "--seeds", seeds_copy]
+    argv += [] if option == "--doc-id" else ["--doc-id", "new-doc"]
+    code, err = run(capsys, *argv, option, value)
+    assert code == 1
+    assert snapshot(seeds_copy) == before
+
+
+# --- 16. The policy is written down -------------------------------------------------------------
+
+
+def test_security_md_states_the_limits_in_the_code():
+    from migbench.corpus.seeds import MAX_SEED_BYTES
+    from migbench.dataset import build, rehydrate, textfree
+    from migbench.labelstudio import client
+    from migbench.scoring import gold, submission
+
+    text = (REPO / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    block = text.split("<!-- limits:")[1].split("<!-- /limits -->")[0]
+    stated = [int(line.rsplit("|", 2)[1]) for line in block.splitlines() if line.startswith("| ")
+              and line.rsplit("|", 2)[1].strip().isdigit()]  # fmt: skip
+    assert stated == [
+        jsonio.MAX_BYTES,
+        client.MAX_EXPORT_BYTES,
+        submission.MAX_SUBMISSION_BYTES,
+        gold.MAX_GOLD_BYTES,
+        jsonio.MAX_LINE_BYTES,
+        fileio.MARKER_BYTES,
+        rehydrate.MAX_COPY_BYTES,
+        rehydrate.MAX_SOURCES_BYTES,
+        textfree.MAX_PARQUET_BYTES,
+        build.MAX_DATASHEET_BYTES,
+        MAX_SEED_BYTES,
+    ]
+
+
+@pytest.fixture
+def trickling_server():
+    """A loopback server that answers every request one byte a second, for ever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b" " * 100000:
+                    if stop.wait(1):
+                        return
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join(5)
+    listener.close()
+
+
+def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch, trickling_server):
+    from migbench.labelstudio import client
+
+    monkeypatch.setattr(client, "TIMEOUT_S", 2)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "unused")
+    started = time.monotonic()
+    with pytest.raises(MigbenchError, match="did not answer within 2 s"):
+        client.Server(trickling_server)
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("annotation_pass", "1"), ("annotation_pass", True), ("instructions", 3), ("model", 1)],
+)
+def test_annotators_json_fields_are_type_checked(tmp_path, field, value):
+    from migbench.annotation.store import ANNOTATORS_NAME, read_annotators
+
+    rows = json.loads((ANNOTATIONS / ANNOTATORS_NAME).read_text(encoding="utf-8"))
+    rows[0][field] = value
+    (tmp_path / ANNOTATORS_NAME).write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(MigbenchError, match=f"{field} must be"):
+        read_annotators(tmp_path)
+
+
+def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
+    import pyarrow.parquet as pq
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(REPO / "dataset", dataset)
+    for path in dataset.glob("data/*/*.parquet"):
+        table = pq.read_table(path)
+        if "fold" in table.column_names:
+            pq.write_table(table.drop_columns(["fold"]), path)
+    code, err = run(capsys, "validate", "--task", "stance", REPO / "examples/stance.jsonl",
+                    "--protocol", "cv", "--dataset", dataset)  # fmt: skip
+    assert code == 1
+    assert "has no fold" in err

@@ -24,10 +24,8 @@ from migbench.scoring import gold as gold_module
 from migbench.scoring.iob2 import repair_iob2
 from migbench.scoring.submission import SubmissionError
 
-REPO = Path(__file__).resolve().parent.parent
-GOLD = REPO / "tests" / "fixtures" / "gold.jsonl"
-EXAMPLES = REPO / "examples"
-DATASET = REPO / "dataset"
+from .conftest import DATASET, EXAMPLES, GOLD, REPO
+
 TEXT_COLUMNS = ("text", "prev_text", "next_text", "tokens")
 
 
@@ -190,6 +188,7 @@ def test_entity_spans_against_a_text_free_gold_say_what_to_do(text_free):
         migbench.score("ner", rows, dataset=text_free, allow_missing=True)
 
 
+@pytest.mark.integration
 def test_scoring_a_classification_layer_needs_neither_datasets_nor_other_layers(text_free):
     table = pq.read_table(text_free / "data" / "all" / "test.parquet", columns=None)
     kept = table.select(["id", "stance"])

@@ -227,6 +227,7 @@ def ner_pairs(draw):
     return gold, predicted
 
 
+@pytest.mark.integration
 @settings(max_examples=150, deadline=None)
 @given(ner_pairs())
 def test_ner_micro_f1_equals_seqeval_on_any_iob2_sequences(pair):
@@ -315,6 +316,7 @@ def test_each_ner_resample_equals_seqeval_on_that_resample():
         assert scores[resample] == pytest.approx(expected["micro avg"]["f1-score"], abs=1e-12)
 
 
+@pytest.mark.integration
 def test_group_bootstrap_matches_resampling_units_one_by_one():
     gold, predicted = random_labels("frame", 80, 9)
     metric = metric_for(TASKS["frame"])

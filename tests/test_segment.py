@@ -26,6 +26,7 @@ def texts(segmented):
     return lambda doc_id: [unit.text for unit in segmented[doc_id]]
 
 
+@pytest.mark.integration
 def test_unit_counts_per_document(segmented):
     assert {doc: len(units) for doc, units in segmented.items()} == {
         "repatriation": 21,

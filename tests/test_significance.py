@@ -6,7 +6,6 @@ import json
 import random
 import warnings
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,9 +29,7 @@ from migbench.scoring.significance import (
 from migbench.scoring.tasks import TASKS
 from tests.test_scoring import random_tags, sklearn_main
 
-REPO = Path(__file__).resolve().parent.parent
-GOLD = REPO / "tests/fixtures/gold.jsonl"
-EXAMPLES = REPO / "examples"
+from .conftest import EXAMPLES, GOLD
 
 
 def noisy_labels(rng: random.Random, task: str, gold: list[str], right: float) -> list[str]:
@@ -102,6 +99,7 @@ def paired(task: str, gold: list, a: list, b: list) -> tuple:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", ["stance", "mfc", "ner"])
 def test_p_values_agree_with_a_naive_implementation_within_monte_carlo_error(task):
     gold, a, b = two_systems(task, 60, seed=3)
@@ -165,6 +163,7 @@ def gold_rows(n: int, seed: int) -> list[dict]:
     return rows
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("task", list(TASKS))
 def test_the_gold_against_a_majority_baseline_gives_p_below_a_thousandth(task):
     rows = gold_rows(150, seed=7)

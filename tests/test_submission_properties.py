@@ -6,15 +6,15 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import migbench
-from migbench.scoring.gold import load_gold_file
 from migbench.scoring.submission import SubmissionError
 
-REPO = Path(__file__).resolve().parent.parent
-GOLD = load_gold_file(REPO / "tests/fixtures/gold.jsonl")
+from .conftest import REPO, gold_units
+
 FIELDS = ("id", "stance", "frame", "mfc", "ner_tags", "entities", "text")
 TAGS = ("O", "B-GPE", "I-GPE", "B-PERSON", "I-PERSON", "B-PER", "I-LOC", "B-DATE", "X")
 EXAMPLE_FILES = {
@@ -49,7 +49,7 @@ def lines(draw) -> bytes:
     kind = draw(st.integers(0, 9))
     if kind == 0:
         return draw(st.binary(max_size=40))
-    unit = draw(st.sampled_from(GOLD))
+    unit = draw(st.sampled_from(gold_units()))
     row = {"id": draw(st.one_of(st.just(unit.id), scalars))}
     for field in draw(st.lists(st.sampled_from(FIELDS[1:]), max_size=2, unique=True)):
         if field == "ner_tags":
@@ -79,6 +79,7 @@ def cases(draw) -> tuple[str, bytes]:
     return task, b"\n".join(rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), allow_missing=st.booleans())
 def test_any_bytes_end_in_a_score_or_a_submission_error(case, allow_missing):
@@ -88,7 +89,7 @@ def test_any_bytes_end_in_a_score_or_a_submission_error(case, allow_missing):
         path.write_bytes(data)
         try:
             result = migbench.score(
-                task, path, gold=GOLD, allow_missing=allow_missing, n_resamples=10
+                task, path, gold=gold_units(), allow_missing=allow_missing, n_resamples=10
             )
         except SubmissionError as exc:
             error = exc
@@ -101,4 +102,4 @@ def test_any_bytes_end_in_a_score_or_a_submission_error(case, allow_missing):
         return
     event("scored")
     assert 0.0 <= result["main_score"] <= 1.0
-    assert result["n_units"] == len(GOLD)
+    assert result["n_units"] == len(gold_units())

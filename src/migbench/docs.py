@@ -16,6 +16,7 @@ from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
 from migbench.annotation.store import Annotator
 from migbench.errors import MigbenchError
 from migbench.jsonio import clip
+from migbench.protocols import HEADLINE_PROTOCOL, PROTOCOLS
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
 from migbench.scoring.power import power_markdown
 
@@ -28,14 +29,12 @@ _CLOSE = re.compile(r"<!-- /generated:([\w-]+) -->")
 
 def corpus_block(stats: Mapping) -> str:
     """Units, entity mentions and splits per document and overall."""
-    official = stats["splits"]["official"]
+    fixed = stats["splits"]["split"]
     rows = [
         [doc, info["units"], info["entity_mentions"], *(info["splits"][s] for s in SPLITS)]
         for doc, info in stats["documents"].items()
     ]
-    rows.append(
-        ["**all**", stats["units"], stats["entity_mentions"], *(official[s] for s in SPLITS)]
-    )
+    rows.append(["**all**", stats["units"], stats["entity_mentions"], *(fixed[s] for s in SPLITS)])
     types = ", ".join(f"{name} {stats['unit_types'][name]}" for name in UNIT_TYPES)
     return (
         markdown.table(["document", "units", "entity mentions", *SPLITS], rows)
@@ -182,10 +181,6 @@ def first_table(markdown: str) -> str:
     return match.group(0).strip()
 
 
-#: How the card names the protocols of the power analyses.
-PROTOCOL_TITLES = {"cv": "Full-corpus cross-validation", "split": "Fixed split, test"}
-
-
 def power_block(significance_dir: Path) -> str:
     """Return the power analyses of the protocols as Markdown, from the main job's files."""
     found = []
@@ -195,10 +190,11 @@ def power_block(significance_dir: Path) -> str:
     if not found:
         return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
     blocks = []
-    for protocol in ("cv", "split"):
-        rows = [(name, result) for p, name, result in found if p == protocol]
+    # The headline protocol first, then the others in declaration order.
+    for protocol in sorted(PROTOCOLS.values(), key=lambda p: p.name != HEADLINE_PROTOCOL):
+        rows = [(name, result) for p, name, result in found if p == protocol.name]
         if rows:
-            title = PROTOCOL_TITLES[protocol]
+            title = protocol.describe(rows[0][1].get("split"))
             blocks.append(f"**{title}**\n\n{power_markdown(rows)}")
     return "\n\n".join(blocks)
 

@@ -1,32 +1,41 @@
-"""Strict reading of the files users and annotation tools supply.
+r"""Strict reading of the files users and annotation tools supply.
 
 One policy for every reader of a submission, gold file, export, annotator list, manifest or
 cleaning rules: the input is a regular file (a FIFO or device is refused without blocking), its
 size is capped, its JSON follows RFC 8259 (no ``NaN``, valid UTF-8), no object repeats a key,
 nesting is bounded, and every value quoted in a message is shortened.
 
+JSON Lines files (submissions, gold files) are read line by line under one set of rules
+(:func:`jsonl_lines`, :func:`parse_line`): a UTF-8 byte order mark is skipped, a ``\r`` before a
+line's ``\n`` is fine, the last line may lack its ``\n``, and a blank line is a problem.
+
 orjson does the parsing. It keeps the last of repeated keys silently, so a value is re-read with
 the standard library, which reports them, only when the number of ``:`` in its text differs from
-the number in the value re-encoded (one per kept key, plus those inside strings): a cheap test
-that never misses a repeated key.
+the number the decoded value accounts for (one per key, plus those inside strings): a cheap test
+that never misses a repeated key and never re-encodes the value.
 """
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
+import io
 import json
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 
 from migbench.errors import MigbenchError
 
-#: Largest file read by default, in bytes.
-MAX_BYTES = 256 * 1024 * 1024
+#: Largest file read by default, in bytes: a JSON value of this size decodes within a few hundred
+#: megabytes whatever its shape (docs/SECURITY.md).
+MAX_BYTES = 16 * 1024 * 1024
+#: Longest JSON Lines line decoded, in bytes; a longer one is a problem, never decoded.
+MAX_LINE_BYTES = 1024 * 1024
 #: Deepest nesting of arrays and objects accepted.
 MAX_DEPTH = 32
 #: Longest quoted value in a message, in characters.
@@ -38,8 +47,22 @@ class InputError(MigbenchError):
 
 
 def clip(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """Return ``text`` shortened to ``limit`` characters, with ``...`` where it was cut."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    r"""Return ``text`` shortened to ``limit`` characters, with ``...`` where it was cut.
+
+    Control characters are escaped (``\x1b``), so that a value quoted in a message cannot move
+    the cursor, ring the bell or recolour the terminal it is shown on.
+    """
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return printable(text)
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """Return ``text`` with every non-printable character but those in ``keep`` escaped."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() or char in keep else repr(char)[1:-1] for char in text
+    )
 
 
 def quote(value: Any) -> str:
@@ -97,8 +120,11 @@ def file_kind(mode: int) -> str:
     return "a regular file"
 
 
-def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> bytes:
-    """Return the bytes of a regular file of at most ``max_bytes`` bytes.
+def open_regular(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> io.BufferedReader:
+    """Open a regular file of at most ``max_bytes`` bytes for reading, never blocking.
+
+    The type is checked before the open and again on the open file, and the size on the open
+    file, so that a FIFO, device or folder is refused without waiting on it.
 
     Raises:
         InputError: The path is missing, unreadable, not a regular file (a folder, FIFO, device or
@@ -112,10 +138,24 @@ def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> b
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{path}: is {file_kind(mode)}, not a regular file")
+    handle = os.fdopen(fd, "rb")
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        handle.close()
+        raise InputError(f"{path}: is {file_kind(status.st_mode)}, not a regular file")
+    if status.st_size > max_bytes:
+        handle.close()
+        raise InputError(f"{path}: larger than the {max_bytes}-byte limit")
+    return handle
+
+
+def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> bytes:
+    """Return the bytes of a regular file of at most ``max_bytes`` bytes (see :func:`open_regular`).
+
+    Raises:
+        InputError: As :func:`open_regular`, or the file grew past ``max_bytes`` while read.
+    """
+    with open_regular(path, max_bytes=max_bytes) as handle:
         try:
             data = handle.read(max_bytes + 1)
         except OSError as exc:
@@ -123,6 +163,55 @@ def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> b
     if len(data) > max_bytes:
         raise InputError(f"{path}: larger than the {max_bytes}-byte limit")
     return data
+
+
+def jsonl_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    r"""Yield (line number from 1, bytes) for each line of a JSON Lines text, lazily.
+
+    The rules every JSONL reader shares: a UTF-8 byte order mark at the start is skipped; lines
+    end with ``\n`` (a ``\r`` before it is whitespace), the last one may lack it; a blank line is
+    yielded like any other, for :func:`parse_line` to refuse. Lines are sliced from ``data`` one
+    at a time, so a file of millions of lines costs no list of them.
+    """
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    size = len(data)
+    number = 0
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end
+        number += 1
+        yield number, data[start:end]
+        start = end + 1
+
+
+def parse_line(raw: bytes) -> tuple[Any, str | None]:
+    """Decode one JSONL line strictly; return (value, None) or (None, the problem).
+
+    The problem says whether the line is blank, not UTF-8, not JSON, nests too deeply, repeats a
+    key or holds an integer outside 64 bits; it quotes the line shortened and escaped.
+    """
+    if len(raw) > MAX_LINE_BYTES:
+        return None, f"line longer than the {MAX_LINE_BYTES}-byte limit; not read"
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, _unreadable(raw, exc)
+    problem = structure_problem(raw, value)
+    if problem is None and _LONG_NUMBER.search(raw):
+        problem = _wide_integer(raw)
+    return (None, problem) if problem is not None else (value, None)
+
+
+def _unreadable(raw: bytes, error: orjson.JSONDecodeError) -> str:
+    """Say why a line is not a JSON value: not UTF-8, blank, or not JSON."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8: byte {raw[exc.start : exc.start + 1]!r} at column {exc.start}"
+        return f"{message}; received {clip(repr(raw))}"
+    if not text.strip():
+        return "blank line; every line must be a JSON object"
+    return f"invalid JSON ({error}); received {clip(text)}"
 
 
 def read_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> str:
@@ -194,11 +283,15 @@ def structure_problem(raw: bytes, value: Any) -> str | None:
     colons = raw.count(b":")
     if isinstance(value, dict) and objects == 1:
         expected = len(value)  # a flat object, the usual JSONL line: one colon per key
-    elif b"\\u" not in raw:
-        # Re-encoded, each kept key gives one colon and the strings hold the colons they held.
+    elif b"\\u" in raw:  # an escaped colon (\u003a) would count in the decoded strings only
+        expected = _census(value)[0]
+    elif len(raw) <= MAX_LINE_BYTES:
+        # Re-encoded, each kept key gives one colon and the strings hold the colons they held;
+        # orjson does it in C, and for a value this small its output is small.
         expected = orjson.dumps(value).count(b":")
-    else:  # an escaped colon (\u003a) would count in the re-encoding only
-        expected = _shape(value)[0]
+    else:  # a large value is never re-encoded: counted in place, without a second copy
+        keys, _, in_strings = _census(value)
+        expected = keys + in_strings
     if colons != expected:
         return _repeated_key(raw)  # or colons inside strings: None
     return None
@@ -206,21 +299,38 @@ def structure_problem(raw: bytes, value: Any) -> str | None:
 
 def _shape(value: Any) -> tuple[int, int]:
     """Return the number of object keys in ``value`` and its nesting depth, without recursion."""
-    keys = depth = 0
+    keys, depth, _ = _census(value)
+    return keys, depth
+
+
+def _census(value: Any) -> tuple[int, int, int]:
+    """Return the object keys, the nesting depth and the colons inside strings of ``value``.
+
+    Iterative, so that neither a deep value nor a large one reaches a recursion limit or a C
+    extension's stack.
+    """
+    keys = depth = colons = 0
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
         children: Iterable[Any]
         if isinstance(item, dict):
             keys += len(item)
+            colons += sum(key.count(":") for key in item)
             children = item.values()
         elif isinstance(item, list):
             children = item
         else:
+            if isinstance(item, str):
+                colons += item.count(":")
             continue
         depth = max(depth, level)
-        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
-    return keys, depth
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
+            elif isinstance(child, str):
+                colons += child.count(":")
+    return keys, depth, colons
 
 
 class _RepeatedKey(Exception):

@@ -8,14 +8,18 @@ from collections.abc import Sequence
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Return a Markdown table.
 
-    >>> print(table(["a", "b"], [[1, 2]]))
-    | a | b |
+    An empty cell is one space wide, as in a matrix's corner.
+
+    >>> print(table(["", "b"], [["a", 2]]))
+    | | b |
     |---|---|
-    | 1 | 2 |
+    | a | 2 |
     """
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+
+    def line(cells: Sequence[object]) -> str:
+        return "|" + "|".join(f" {cell} " if str(cell) else " " for cell in cells) + "|"
+
+    return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)])
 
 
 def number(value: float | None) -> str:

@@ -37,6 +37,10 @@ class Protocol:
         """Whether the protocol scores every unit at once rather than a chosen split."""
         return self.splits is not None
 
+    def describe(self, split: str | None) -> str:
+        """Return how a table names the protocol scored on ``split``: ``Fixed split, test``."""
+        return self.title if self.pooled or split is None else f"{self.title}, {split}"
+
     def scored_splits(self, split: str | None) -> tuple[str, ...]:
         """Return the splits scored for ``split`` (None under a pooled protocol).
 
@@ -69,6 +73,9 @@ PROTOCOLS: dict[str, Protocol] = {
 #: The protocol and split scored when none is named.
 DEFAULT_PROTOCOL = "split"
 DEFAULT_SPLIT = "test"
+#: The protocol the results lead with, and the heading of its section in ``RESULTS.md``.
+HEADLINE_PROTOCOL = "cv"
+HEADLINE_HEADING = f"{PROTOCOLS[HEADLINE_PROTOCOL].title} (the headline protocol)"
 
 
 def get_protocol(name: str) -> Protocol:

@@ -194,15 +194,19 @@ def agreement_markdown(report: dict) -> str:
         "",
         f"Units annotated in both passes: {report['n_units']}.",
         "",
-        "| layer | Cohen's κ | Krippendorff's α | raw agreement |",
-        "|---|---|---|---|",
+        markdown.table(
+            ["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"],
+            [
+                [
+                    layer,
+                    markdown.number(scores["cohen_kappa"]),
+                    markdown.number(scores["krippendorff_alpha"]),
+                    f"{scores['percent_agreement']:.3f}",
+                ]
+                for layer, scores in report["layers"].items()
+            ],
+        ),
     ]
-    for layer, scores in report["layers"].items():
-        kappa, alpha = scores["cohen_kappa"], scores["krippendorff_alpha"]
-        lines.append(
-            f"| {layer} | {markdown.number(kappa)} | {markdown.number(alpha)} "
-            f"| {scores['percent_agreement']:.3f} |"
-        )
     entities = report["entities"]
     lines += [
         "",
@@ -210,20 +214,22 @@ def agreement_markdown(report: dict) -> str:
         f"recall {entities['recall']:.3f}; {entities['mentions_first_pass']} mentions in the first "
         f"pass, {entities['mentions_second_pass']} in the second; first pass as reference).",
         "",
-        "| type | precision | recall | F1 | support |",
-        "|---|---|---|---|---|",
+        markdown.table(
+            ["type", "precision", "recall", "F1", "support"],
+            [
+                [
+                    name,
+                    *(f"{scores[key]:.3f}" for key in ("precision", "recall", "f1-score")),
+                    int(scores["support"]),
+                ]
+                for name, scores in entities["per_type"].items()
+            ],
+        ),
     ]
-    for name, scores in entities["per_type"].items():
-        lines.append(
-            f"| {name} | {scores['precision']:.3f} | {scores['recall']:.3f} | "
-            f"{scores['f1-score']:.3f} | {int(scores['support'])} |"
-        )
     for layer, scores in report["layers"].items():
         confusion = scores["confusion"]
         labels = confusion["labels"]
         lines += ["", f"## {layer}: confusion (rows first pass, columns second pass)", ""]
-        lines.append("| | " + " | ".join(labels) + " |")
-        lines.append("|---" * (len(labels) + 1) + "|")
-        for label, row in zip(labels, confusion["matrix"], strict=True):
-            lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+        rows = [[label, *row] for label, row in zip(labels, confusion["matrix"], strict=True)]
+        lines.append(markdown.table(["", *labels], rows))
     return "\n".join(lines) + "\n"

@@ -52,12 +52,31 @@ class Annotator:
         return self.model is not None
 
 
+#: The JSON types each field of ``annotators.json`` takes.
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (int,),
+    "annotation_pass": (int,),
+    "kind": (str,),
+    "model": (str, type(None)),
+    "model_version": (str, type(None)),
+    "instructions": (str,),
+    "description": (str,),
+}
+
+
 def _annotator(row: dict) -> Annotator:
     try:
         annotator = Annotator(**row)
     except TypeError as exc:
         fields = ", ".join(Annotator.__dataclass_fields__)
         raise ValueError(f"id {row.get('id')}: {exc}; the fields are {fields}") from None
+    for name, kinds in _FIELD_TYPES.items():
+        value = getattr(annotator, name)
+        if type(value) not in kinds:  # bool is not int; a number is not a string
+            wanted = " or ".join("null" if kind is type(None) else kind.__name__ for kind in kinds)
+            raise ValueError(f"id {row.get('id')}: {name} must be {wanted}, not {value!r}")
+    if annotator.annotation_pass not in (0, 1, 2):
+        raise ValueError(f"id {annotator.id}: annotation_pass must be 0, 1 or 2")
     if annotator.kind not in ANNOTATOR_KINDS:
         raise ValueError(
             f"id {annotator.id}: unknown kind {annotator.kind!r}; "

@@ -2,19 +2,25 @@
 
 Nothing else in the package imports this layer.
 
-Exit codes: 0 ok, 1 invalid data or submission, 2 usage error. Results go to stdout,
-diagnostics to stderr.
+Exit codes: 0 ok, 1 invalid data or submission, 2 usage error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM). Results go to stdout, diagnostics to stderr; a result that cannot be
+written to stdout (a closed stream, a full device) is an error, never a silent success.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 from migbench.errors import MigbenchError
+from migbench.jsonio import printable
 from migbench.version import __version__
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
@@ -56,8 +62,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwound like Ctrl-C, so staging folders and temporary files go."""
+
+
+class _ClosedStream:
+    """Stands for a stdout the shell closed (``>&-``): every write fails as a closed one does."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _signals() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave the signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _error(message: str) -> None:
+    # One line, control characters escaped: a message may quote a file name or a value.
+    # Nowhere left to report it when stderr fails too; the exit code still says it.
+    with suppress(OSError, ValueError, AttributeError):
+        print(f"migbench: error: {printable(message, keep=chr(10))}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
+    if sys.stdout is None:  # started with stdout closed
+        sys.stdout = _ClosedStream()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -72,25 +119,46 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        return args.func(args)
+        with _signals():
+            code = args.func(args)
+            sys.stdout.flush()  # a full device reports here, not at exit
+        return code
     except BrokenPipeError:
         # The reader of stdout went away (`migbench score ... | head`): stop quietly, as cat does.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (closed by the interpreter at exit)
+        _silence_stdout()
         return 1
+    except KeyboardInterrupt:
+        _silence_stdout()
+        _error("interrupted; nothing was left half-written")
+        return 130
+    except Terminated:
+        _silence_stdout()
+        _error("terminated; nothing was left half-written")
+        return 143
     except MigbenchError as exc:
-        print(f"migbench: error: {exc}", file=sys.stderr)
+        _error(str(exc))
+        return 1
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        _silence_stdout()
+        _error(f"cannot write the result to stdout ({exc.strerror or exc})")
         return 1
     except ModuleNotFoundError as exc:
         root = (exc.name or "").partition(".")[0]
         if root not in EXTRAS:
             raise
         extra = getattr(args, "extra", None) or EXTRAS[root]
-        print(
-            f"migbench: error: this command needs the '{extra}' extra ({root} is not installed): "
-            f"pip install 'migbench[{extra}]'",
-            file=sys.stderr,
+        _error(
+            f"this command needs the '{extra}' extra ({root} is not installed): "
+            f"pip install 'migbench[{extra}]'"
         )
         return 1
+
+
+def _silence_stdout() -> None:
+    """Send what is left in stdout's buffer nowhere, so the interpreter's exit does not fail."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (closed by the interpreter at exit)
 
 
 if __name__ == "__main__":

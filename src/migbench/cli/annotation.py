@@ -15,7 +15,7 @@ from migbench.annotation.store import (
 )
 from migbench.cli.corpus import DEFAULT_SEEDS
 from migbench.corpus.units import load_units
-from migbench.fileio import write_atomic
+from migbench.fileio import ANNOTATIONS, write_files
 from migbench.labelstudio.export import load_annotated_units
 
 log = logging.getLogger("migbench")
@@ -73,7 +73,10 @@ def _agreement(args: argparse.Namespace) -> int:
         return 0
     report = agreement_report(tasks, annotators)
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(args.annotations / AGREEMENT_NAME, text)
-    write_atomic(args.annotations / AGREEMENT_TABLES, agreement_markdown(report))
+    outputs = {
+        args.annotations / AGREEMENT_NAME: text,
+        args.annotations / AGREEMENT_TABLES: agreement_markdown(report),
+    }
+    write_files(outputs, inputs=[args.seeds], owns=ANNOTATIONS)
     print(text, end="")
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from migbench.corpus.ingest import ingest
 from migbench.corpus.seeds import PROVENANCE_FIELDS, UNKNOWN
 from migbench.corpus.units import load_units
-from migbench.fileio import write_atomic
+from migbench.fileio import ANNOTATIONS, guarded_folder, write_files
 from migbench.labelstudio import config as labelstudio_config
 from migbench.schema import GENRES
 
@@ -96,8 +96,14 @@ def _units(args: argparse.Namespace) -> int:
 def _ls_tasks(args: argparse.Namespace) -> int:
     documents, units = load_units(args.seeds)
     tasks = labelstudio_config.import_tasks(units)
-    write_atomic(args.out / CONFIG_NAME, labelstudio_config.labeling_config())
-    write_atomic(args.out / TASKS_NAME, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
+    outputs = {
+        args.out / CONFIG_NAME: labelstudio_config.labeling_config(),
+        args.out / TASKS_NAME: json.dumps(tasks, indent=1, ensure_ascii=False) + "\n",
+    }
+    # Its own files in the annotations folder are replaced; files elsewhere are not its own.
+    guard = guarded_folder(args.out / TASKS_NAME)
+    owned = guard is not None and guard[1] == ANNOTATIONS
+    write_files(outputs, inputs=[args.seeds], owns=ANNOTATIONS, replace=owned)
     log.info(
         "%d documents, %d units → %s, %s",
         len(documents),

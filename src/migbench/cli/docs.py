@@ -10,7 +10,8 @@ from pathlib import Path
 from migbench import docs, jsonio
 from migbench.annotation.store import read_annotators
 from migbench.citation import bibtex
-from migbench.fileio import write_atomic
+from migbench.fileio import write_files
+from migbench.protocols import HEADLINE_HEADING
 
 log = logging.getLogger("migbench")
 
@@ -49,7 +50,7 @@ def blocks(root: Path) -> dict:
         "results": lambda: docs.first_table(
             docs.section(
                 _read(root / "baselines" / "RESULTS.md"),
-                "Full-corpus cross-validation (the headline protocol)",
+                HEADLINE_HEADING,
             )
         ),
         "stance": lambda: docs.section(
@@ -66,15 +67,16 @@ def blocks(root: Path) -> dict:
 
 def _docs(args: argparse.Namespace) -> int:
     generators = blocks(args.root)
-    stale = []
+    changed = {}
     for name in DOCUMENTS:
         path = args.root / name
         text = _read(path)
         rendered = docs.render(text, generators, source=str(path))
         if rendered != text:
-            stale.append(str(path))
-            if not args.check:
-                write_atomic(path, rendered)
+            changed[path] = rendered
+    stale = [str(path) for path in changed]
+    if not args.check:
+        write_files(changed)  # every document rendered before any is replaced
     if args.check and stale:
         log.error("stale generated blocks in %s; run `migbench docs`", ", ".join(stale))
         return 1

@@ -12,7 +12,7 @@ from migbench.annotation.store import DEFAULT_ANNOTATIONS
 from migbench.cli.corpus import DEFAULT_SEEDS
 from migbench.cli.options import bounded
 from migbench.corpus.units import load_units
-from migbench.fileio import check_output_file, write_atomic
+from migbench.fileio import ANNOTATIONS, check_output_file, write_atomic
 from migbench.labelstudio.config import import_tasks
 from migbench.labelstudio.export import load_annotated_units, parse_export
 from migbench.schema import SCHEMA_VERSION
@@ -112,7 +112,7 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
-    check_output_file(args.out)  # before the download, not after
+    check_output_file(args.out, inputs=[args.seeds], owns=ANNOTATIONS)  # before the download
     _, units = load_units(args.seeds)
     server = _connect(args)
     server.check_project(args.project)
@@ -124,7 +124,8 @@ def _pull(args: argparse.Namespace) -> int:
         source=f"project {args.project} at {server.url}",
         unit_texts={unit.id: unit.text for unit in units},
     )
-    write_atomic(args.out, json.dumps(export, indent=1, ensure_ascii=False) + "\n")
+    text = json.dumps(export, indent=1, ensure_ascii=False) + "\n"
+    write_atomic(args.out, text, inputs=[args.seeds], owns=ANNOTATIONS)
     summary = {
         "project": args.project,
         "out": str(args.out),

@@ -22,6 +22,7 @@ from migbench.cli.options import (
     gold_usage_problem,
 )
 from migbench.fileio import check_output_file, write_atomic
+from migbench.jsonio import printable
 from migbench.scoring.api import score, validate
 from migbench.scoring.evaluation import MAX_RESAMPLES, MAX_SEED
 from migbench.scoring.resampling import RESAMPLING_UNITS
@@ -132,7 +133,10 @@ def format_text(result: dict[str, Any]) -> str:
             for label, part in row.get("components", {}).items()
         ]
         detail = f"; F1 {', '.join(parts)}" if parts else ""
-        lines.append(f"{document:<22}{_number(row['main_score'])} ({row['n_units']} units{detail})")
+        lines.append(
+            f"{printable(document):<22}{_number(row['main_score'])} "
+            f"({row['n_units']} units{detail})"
+        )
     width = max(map(len, metrics["per_label"])) + 2
     lines += ["", f"{'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for label, row in metrics["per_label"].items():
@@ -142,7 +146,7 @@ def format_text(result: dict[str, Any]) -> str:
         matrix = metrics["confusion_matrix"]
         lines += ["", "confusion matrix (rows gold, columns predicted, in label order)"]
         lines += [" ".join(f"{count:>6}" for count in row) for row in matrix["matrix"]]
-    return "\n".join(lines)
+    return printable("\n".join(lines), keep="\n")  # a doc id or file name may hold escapes
 
 
 def _number(value: float | None) -> str:

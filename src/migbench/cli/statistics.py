@@ -22,7 +22,8 @@ from migbench.cli.options import (
     gold_options,
     gold_usage_problem,
 )
-from migbench.fileio import write_atomic
+from migbench.fileio import check_output_file, write_atomic
+from migbench.jsonio import printable
 from migbench.scoring.api import compare, power
 from migbench.scoring.evaluation import MAX_SEED
 from migbench.scoring.power import (
@@ -131,6 +132,7 @@ def _fraction(text: str) -> float:
 def _compare(args: argparse.Namespace) -> int:
     if problem := gold_usage_problem(args):
         return _usage(problem)
+    _check_out(args)
     submissions: Any = args.submissions
     if args.names is not None:
         if len(args.names) != len(args.submissions) or len(set(args.names)) != len(args.names):
@@ -155,6 +157,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _power(args: argparse.Namespace) -> int:
     if problem := gold_usage_problem(args):
         return _usage(problem)
+    _check_out(args)
     try:
         result = power(
             args.task,
@@ -179,13 +182,25 @@ def _usage(message: str) -> int:
     return 2
 
 
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    submissions = args.submissions if hasattr(args, "submissions") else [args.submission]
+    return [*submissions, *gold_inputs(args)]
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse ``--out`` before the computation, which may take hours, not after it."""
+    if args.out is not None:
+        check_output_file(args.out, inputs=_inputs(args))
+
+
 def _emit(
     args: argparse.Namespace, result: dict[str, Any], text: Callable[[dict[str, Any]], str]
 ) -> int:
-    output = text(result) if args.format == "text" else json.dumps(result, indent=2)
+    output = json.dumps(result, indent=2)
+    if args.format == "text":  # a --name or a file name may hold terminal escapes
+        output = printable(text(result), keep="\n")
     if args.out is not None:
-        submissions = args.submissions if hasattr(args, "submissions") else [args.submission]
-        write_atomic(args.out, output + "\n", inputs=[*submissions, *gold_inputs(args)])
+        write_atomic(args.out, output + "\n", inputs=_inputs(args))
         log.info("wrote %s", args.out)
     print(output)
     return 0

@@ -14,8 +14,10 @@ from pathlib import Path
 from migbench import jsonio
 from migbench.corpus.seeds import (
     DOC_ID,
+    MAX_DOC_ID_CHARS,
     MAX_FIELD_CHARS,
     MAX_SEED_BYTES,
+    PROVENANCE_FIELDS,
     UNKNOWN,
     Document,
     SeedEntry,
@@ -26,7 +28,7 @@ from migbench.corpus.seeds import (
 )
 from migbench.corpus.segment import segment_document
 from migbench.errors import MigbenchError
-from migbench.fileio import write_new
+from migbench.fileio import SEEDS, write_new
 from migbench.schema import GENRES
 
 
@@ -57,13 +59,15 @@ def ingest(
             malformed or taken, the same bytes are already a seed, or an evidence quote is not
             in the text.
     """
-    if not DOC_ID.fullmatch(doc_id):
+    if len(doc_id) > MAX_DOC_ID_CHARS or not DOC_ID.fullmatch(doc_id):
         raise MigbenchError(
-            f"doc id {jsonio.quote(doc_id)}: use lower-case letters, digits and single hyphens"
+            f"doc id {jsonio.quote(doc_id)}: use lower-case letters, digits and single hyphens, "
+            f"at most {MAX_DOC_ID_CHARS} characters"
         )
     if genre not in GENRES:
         raise MigbenchError(f"genre {jsonio.quote(genre)}: valid genres are {', '.join(GENRES)}")
-    for name, value in (("outlet", outlet), ("author", author), ("date", date), ("title", title)):
+    fields = zip(PROVENANCE_FIELDS, (outlet, author, date, title, location, url), strict=True)
+    for name, value in fields:
         if len(value) > MAX_FIELD_CHARS or not value.isprintable():
             raise MigbenchError(
                 f"{name} {jsonio.quote(value)}: one line of printable text, "
@@ -107,7 +111,7 @@ def ingest(
     check_evidence(entry, text, where=str(source))
     if not text.strip() or not segment_document(Document(entry=entry, raw=text)):
         raise MigbenchError(f"{source}: the document yields no unit (is it empty?)")
-    write_new(target, data)
+    write_new(target, data, owns=SEEDS)
     try:
         write_manifest(seeds_dir, [*entries, entry])
     except BaseException:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from migbench import jsonio
 from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic
+from migbench.fileio import SEEDS, write_atomic
 from migbench.schema import GENRES, UNIT_TYPES
 
 MANIFEST_NAME = "manifest.json"
@@ -33,6 +33,8 @@ MAX_SEED_BYTES = 16 * 1024 * 1024
 MAX_RULES_BYTES = 16 * 1024 * 1024
 #: Longest file name or metadata value of a seed, in characters.
 MAX_FIELD_CHARS = 200
+#: Longest doc id, in characters.
+MAX_DOC_ID_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def sha256_of(path: Path) -> str:
 
 
 def _check_entry(entry: SeedEntry, where: str) -> None:
-    if not DOC_ID.fullmatch(entry.doc_id):
+    if len(entry.doc_id) > MAX_DOC_ID_CHARS or not DOC_ID.fullmatch(entry.doc_id):
         raise MigbenchError(f"{where}: doc id {jsonio.quote(entry.doc_id)} is not a slug")
     if entry.genre not in GENRES:
         raise MigbenchError(
@@ -148,7 +150,8 @@ def read_manifest(seeds_dir: Path) -> list[SeedEntry]:
 def write_manifest(seeds_dir: Path, entries: list[SeedEntry]) -> None:
     """Write the manifest, sorted by file name, atomically."""
     rows = [asdict(entry) for entry in sorted(entries, key=lambda e: e.file)]
-    write_atomic(seeds_dir / MANIFEST_NAME, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(seeds_dir / MANIFEST_NAME, text, owns=SEEDS)
 
 
 def read_cleaning_rules(seeds_dir: Path) -> dict[str, CleaningRules]:

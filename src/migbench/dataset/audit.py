@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from migbench import markdown
 from migbench.schema import SPLITS
 from migbench.scoring.metrics import metric_for
 from migbench.scoring.tasks import TASKS
@@ -163,7 +164,7 @@ def audit_markdown(result: Mapping[str, Any]) -> str:
     header = ["scheme", "evaluated on", "units", "text in training context"]
     header += ["context holds training text"]
     header += [f"{task}: document rule (majority)" for task in tasks]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = []
     for scheme, row in result.items():
         context = row["context"]
         n = context["n_evaluation"]
@@ -176,7 +177,8 @@ def audit_markdown(result: Mapping[str, Any]) -> str:
             f"{scores['document_majority']:.3f} ({scores['majority']:.3f})"
             for scores in row["document_rule"].values()
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append(cells)
+    lines = [markdown.table(header, rows)]
     columns = ", ".join(f"`{column}`" for column in IDENTITY_COLUMNS)
     if note := stance_note(result):
         lines += ["", *note]

@@ -17,6 +17,7 @@ from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
+from migbench import jsonio
 from migbench.annotation.store import read_agreement, read_annotators
 from migbench.annotation.types import AnnotatedUnit
 from migbench.corpus.seeds import Document
@@ -61,6 +62,9 @@ from migbench.schema import (
 from migbench.version import STATS_FILE
 
 log = logging.getLogger("migbench")
+
+#: Largest datasheet copied into the dataset, in bytes.
+MAX_DATASHEET_BYTES = 1024 * 1024
 
 DATA_DIR = "data"
 PLOTS_DIR = "plots"
@@ -322,10 +326,10 @@ def build_dataset(
     check_output_dir(out, inputs=(seeds_dir, annotations_dir))  # before the work, not after
     datasheet = datasheet or annotations_dir.parent / DATASHEET_NAME
     significance_dir = significance_dir or annotations_dir.parent / "baselines" / "significance"
-    try:
-        datasheet_bytes = datasheet.read_bytes()
-    except OSError as exc:
-        raise MigbenchError(f"{datasheet}: cannot read the datasheet ({exc})") from None
+    try:  # a regular file of bounded size: a FIFO or /dev/zero is refused, never read
+        datasheet_bytes = jsonio.read_bytes(datasheet, max_bytes=MAX_DATASHEET_BYTES)
+    except jsonio.InputError as exc:
+        raise MigbenchError(f"cannot read the datasheet: {exc}") from None
     documents, units = load_units(seeds_dir)
     rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     annotators = read_annotators(annotations_dir)

@@ -22,6 +22,7 @@ from migbench.dataset.descriptions import (
     flat_features,
     type_name,
 )
+from migbench.protocols import PROTOCOLS
 from migbench.schema import SCHEMA_VERSION, SPLITS
 from migbench.version import DATASET_VERSION
 
@@ -174,10 +175,10 @@ def body(
         example=example_instance(example_row, features[DEFAULT_CONFIG]),
         field_table=field_table(features),
         split_table=markdown.table(
-            ["scheme", *SPLITS],
+            ["protocol", *SPLITS],
             [
-                ["official", *(splits["official"][s] for s in SPLITS)],
-                ["genre transfer", *(splits["genre_transfer"][s] for s in SPLITS)],
+                [f"`{name}` ({PROTOCOLS[name].title.lower()})", *(splits[name][s] for s in SPLITS)]
+                for name in ("split", "genre")
             ],
         ),
         fold_sizes=", ".join(str(n) for n in splits["folds"].values()),

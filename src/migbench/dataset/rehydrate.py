@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
+import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,9 +30,10 @@ from datasets import Features
 from migbench.corpus.tokenize import token_texts, tokenize
 from migbench.corpus.units import context_of
 from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
+from migbench.dataset.textfree import MAX_PARQUET_BYTES
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir
-from migbench.jsonio import clip
+from migbench.jsonio import InputError, clip, file_kind, quote, read_bytes
 
 log = logging.getLogger("migbench")
 
@@ -39,6 +42,9 @@ MAX_GAP = 2000
 #: A document with more units missing than this is reported in one line.
 MAX_UNIT_LINES = 10
 _UNIT_COLUMNS = ("id", "doc_id", "text_sha256", "token_offsets")
+#: Largest copy of a source read, and largest total of the copies, in bytes (docs/SECURITY.md).
+MAX_COPY_BYTES = 4 * 1024 * 1024
+MAX_SOURCES_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,20 @@ class _Copy:
 
 
 def _sha256(text: str) -> str:
+    """The hash a text-free row keeps of its unit's text: the one check of a restored text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unit_order(unit_id: str, doc_id: str) -> tuple[str, int]:
+    """Sort key of a unit: its document, then its number as a number (``-10000`` after ``-9999``).
+
+    Raises:
+        MigbenchError: The id is not ``<doc id>-<number>``.
+    """
+    number = unit_id.removeprefix(f"{doc_id}-")
+    if number == unit_id or not number.isascii() or not number.isdigit():
+        raise MigbenchError(f"unit id {quote(unit_id)} is not <doc id>-<number> of {quote(doc_id)}")
+    return doc_id, int(number)
 
 
 def find_units(units: Sequence[UnitKey], copies: Mapping[str, str]) -> dict[str, Found]:
@@ -222,15 +241,27 @@ def read_copies(sources: Path) -> tuple[dict[str, str], list[str]]:
             f"{sources}: not a folder; pass the folder with your copies of the sources"
         )
     copies, skipped = {}, []
+    total = 0
     for path in sorted(sources.rglob("*")):
         relative = path.relative_to(sources)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+        if path.is_dir() or any(part.startswith(".") for part in relative.parts):
             continue
         name = relative.as_posix()
-        try:
-            copies[name] = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            skipped.append(f"{name} ({exc.__class__.__name__}: not readable as UTF-8 text)")
+        try:  # a FIFO or device is skipped unread, a large file unread
+            data = read_bytes(path, max_bytes=MAX_COPY_BYTES)
+            copies[name] = data.decode("utf-8-sig")
+        except InputError as exc:
+            skipped.append(f"{name} ({clip(str(exc))})")
+            continue
+        except UnicodeDecodeError:
+            skipped.append(f"{name} (not readable as UTF-8 text)")
+            continue
+        total += len(data)
+        if total > MAX_SOURCES_BYTES:
+            raise MigbenchError(
+                f"{sources}: its copies hold more than the {MAX_SOURCES_BYTES}-byte limit; "
+                "pass a folder with the copies of the dataset's sources only"
+            )
     if not copies:
         raise MigbenchError(f"{sources}: no UTF-8 text file to restore the text from")
     return copies, skipped
@@ -290,6 +321,14 @@ def _id_ranges(own: Sequence[UnitKey], found: Mapping[str, Found]) -> str:
 
 def _read_rows(path: Path) -> tuple[list[dict], Features]:
     try:
+        status = os.lstat(path)
+    except OSError as exc:
+        raise MigbenchError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise MigbenchError(f"{path}: is {file_kind(status.st_mode)}, not a dataset file")
+    if status.st_size > MAX_PARQUET_BYTES:
+        raise MigbenchError(f"{path}: larger than the {MAX_PARQUET_BYTES}-byte limit")
+    try:
         table = pq.read_table(path)
         features = Features.from_arrow_schema(table.schema)
     except Exception as exc:  # pyarrow and datasets raise many kinds for a damaged file
@@ -306,31 +345,63 @@ def read_unit_keys(dataset: Path) -> list[UnitKey]:
     documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
     if not documents_path.is_file():
         raise MigbenchError(f"{documents_path}: not found; is {dataset} a migbench dataset?")
-    doc_ids = [row["doc_id"] for row in _read_rows(documents_path)[0]]
+    documents, features = _read_rows(documents_path)
+    _require(documents_path, features, ("doc_id",))
+    doc_ids = [row["doc_id"] for row in documents]
     keys = []
+    seen: set[str] = set()
     for path in sorted((dataset / DATA_DIR / "all").glob("*.parquet")):
         rows, features = _read_rows(path)
-        missing = [column for column in _UNIT_COLUMNS if column not in features]
-        if missing:
-            raise MigbenchError(
-                f"{path}: lacks {', '.join(missing)}; rebuild the text-free dataset with "
-                "`migbench build --no-text`"
-            )
+        _require(path, features, (*_UNIT_COLUMNS, "paragraph"))
         for row in rows:
-            if row["doc_id"] not in doc_ids:
+            unit_id = row["id"]
+            if not isinstance(unit_id, str) or row["doc_id"] not in doc_ids:
                 raise MigbenchError(
-                    f"{path}: unit {row['id']} has doc id {row['doc_id']!r}, not a document of "
-                    f"the dataset ({', '.join(doc_ids)})"
+                    f"{path}: unit {quote(unit_id)} has doc id {quote(row['doc_id'])}, not a "
+                    f"document of the dataset ({', '.join(map(str, doc_ids))})"
                 )
-            offsets = tuple(tuple(pair) for pair in row["token_offsets"] or ())
-            if not offsets or not row["text_sha256"]:
-                raise MigbenchError(f"{path}: unit {row['id']} lacks token_offsets or text_sha256")
-            keys.append(UnitKey(row["id"], row["doc_id"], row["text_sha256"], offsets))
+            if unit_id in seen:
+                raise MigbenchError(f"{path}: unit {quote(unit_id)} is on more than one row")
+            seen.add(unit_id)
+            offsets = _offsets(row["token_offsets"])
+            if not offsets or not isinstance(row["text_sha256"], str):
+                raise MigbenchError(
+                    f"{path}: unit {quote(unit_id)} lacks token_offsets (pairs of integers, "
+                    "start before end) or text_sha256"
+                )
+            unit_order(unit_id, row["doc_id"])
+            keys.append(UnitKey(unit_id, row["doc_id"], row["text_sha256"], offsets))
     if not keys:
         raise MigbenchError(
             f"{dataset / DATA_DIR / 'all'}: no units; is {dataset} a migbench dataset?"
         )
-    return sorted(keys, key=lambda key: key.id)
+    return sorted(keys, key=lambda key: unit_order(key.id, key.doc_id))
+
+
+def _require(path: Path, features: Features, columns: Sequence[str]) -> None:
+    missing = [column for column in columns if column not in features]
+    if missing:
+        raise MigbenchError(
+            f"{path}: lacks {', '.join(missing)}; rebuild the text-free dataset with "
+            "`migbench build --no-text`"
+        )
+
+
+def _offsets(value: object) -> tuple[tuple[int, int], ...] | None:
+    """Return token offsets as (start, end) pairs, or None unless they are such pairs."""
+    if not isinstance(value, list):
+        return None
+    pairs = []
+    for pair in value:
+        if not (
+            isinstance(pair, list | tuple)
+            and len(pair) == 2
+            and all(type(item) is int for item in pair)
+            and 0 <= pair[0] < pair[1]
+        ):
+            return None
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 def _check_ids(dataset: Path, known: Mapping[str, str], documents_path: Path) -> None:
@@ -354,7 +425,7 @@ def _unit_texts(dataset: Path, texts: dict[str, str]) -> tuple[dict, dict]:
     rows = []
     for path in sorted((dataset / DATA_DIR / "all").glob("*.parquet")):
         rows.extend(_read_rows(path)[0])
-    rows.sort(key=lambda row: row["id"])
+    rows.sort(key=lambda row: unit_order(row["id"], row["doc_id"]))
     context = context_of([_Located(r["id"], r["doc_id"], texts[r["id"]]) for r in rows])
     paragraphs = defaultdict(list)
     for row in rows:
@@ -373,8 +444,43 @@ def _restore_unit(row: dict, texts: dict, context: dict) -> dict:
     if "tokens" in row:
         restored["tokens"] = token_texts(text)
     if "entities" in row:
-        restored["entities"] = [{**e, "text": text[e["start"] : e["end"]]} for e in row["entities"]]
+        restored["entities"] = [
+            _restore_entity(entity, row["id"], text) for entity in row["entities"] or ()
+        ]
     return restored
+
+
+def _restore_entity(entity: dict, unit_id: str, text: str) -> dict:
+    start, end = entity.get("start"), entity.get("end")
+    if not (type(start) is int and type(end) is int and 0 <= start < end <= len(text)):
+        raise MigbenchError(
+            f"unit {quote(unit_id)}: entity {quote(entity)} has no valid start and end "
+            f"within its {len(text)} characters"
+        )
+    return {**entity, "text": text[start:end]}
+
+
+def _check_regular(dataset: Path) -> None:
+    """Refuse a dataset folder holding a symlink, FIFO or device: its copy would follow or block."""
+    if not dataset.is_dir():
+        raise MigbenchError(f"{dataset}: not a folder; pass the text-free dataset folder")
+    links, special = [], []
+    for path in sorted(dataset.rglob("*")):
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            links.append(str(path.relative_to(dataset)))
+        elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            special.append(f"{path.relative_to(dataset)} ({file_kind(mode)})")
+    if links:
+        raise MigbenchError(
+            f"{dataset}: holds symlinks ({', '.join(links[:5])}); a dataset folder holds regular "
+            "files only, so replace them with the files"
+        )
+    if special:
+        raise MigbenchError(
+            f"{dataset}: holds files that are not regular files ({', '.join(special[:5])}); "
+            "a dataset folder holds regular files only"
+        )
 
 
 def rehydrate(dataset: Path, sources: Path, out: Path) -> dict[str, str]:
@@ -389,12 +495,7 @@ def rehydrate(dataset: Path, sources: Path, out: Path) -> dict[str, str]:
             text is in no copy; the message names every such unit, and nothing is written.
     """
     check_output_dir(out, inputs=(dataset, sources))
-    links = sorted(str(p.relative_to(dataset)) for p in dataset.rglob("*") if p.is_symlink())
-    if links:
-        raise MigbenchError(
-            f"{dataset}: holds symlinks ({', '.join(links[:5])}); a dataset folder holds regular "
-            "files only, so replace them with the files"
-        )
+    _check_regular(dataset)
     units = read_unit_keys(dataset)
     documents_path = dataset / DATA_DIR / "documents" / f"{DOCUMENTS_SPLIT}.parquet"
     documents, document_features = _read_rows(documents_path)

@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from migbench import jsonio
 from migbench.errors import MigbenchError
-from migbench.fileio import write_atomic
+from migbench.fileio import SEEDS, write_atomic
 from migbench.schema import SPLITS
 
 SPLIT_SEED = 13
@@ -146,7 +146,7 @@ def write_assignment(path: Path, assignment: Assignment) -> None:
         )
         for uid in sorted(assignment.official)
     ]
-    write_atomic(path, "{\n" + ",\n".join(lines) + "\n}\n")
+    write_atomic(path, "{\n" + ",\n".join(lines) + "\n}\n", owns=SEEDS)
 
 
 def read_assignment(path: Path, unit_ids: Sequence[str]) -> Assignment:

@@ -22,7 +22,7 @@ def dataset_stats(
 
     Args:
         rows: One row per unit with string labels (``build.unit_rows``).
-        official: Unit id → official split.
+        official: Unit id → its split under the fixed split.
         genre: Unit id → genre-transfer split.
         folds: Unit id → full-corpus cross-validation fold.
     """
@@ -55,8 +55,8 @@ def dataset_stats(
             for doc in doc_ids
         },
         "splits": {
-            "official": _count(official.values(), SPLITS),
-            "genre_transfer": _count(genre.values(), SPLITS),
+            "split": _count(official.values(), SPLITS),
+            "genre": _count(genre.values(), SPLITS),
             "folds": {str(f): sum(v == f for v in folds.values()) for f in range(N_FOLDS)},
         },
         "labels": labels,

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from migbench import jsonio
+from migbench.errors import MigbenchError
+
 #: Unit columns that hold source text. ``text_sha256``, ``ranges`` and ``token_offsets`` stay:
 #: they are not text, and rehydration finds each unit's text in a user's copy by them.
 UNIT_TEXT_COLUMNS = ("text", "prev_text", "next_text", "tokens")
+
+
+#: Largest dataset (parquet) file read, in bytes (docs/SECURITY.md).
+MAX_PARQUET_BYTES = 64 * 1024 * 1024
 
 
 def strip_unit_row(row: dict) -> dict:
@@ -27,8 +34,15 @@ def strip_document(row: dict) -> dict:
 def holds_text(folder: Path) -> bool:
     """Whether any parquet file of a dataset folder has a source text in its ``text`` column."""
     for path in sorted(folder.glob("data/*/*.parquet")):
-        if "text" in pq.read_schema(path).names:
+        jsonio.open_regular(path, max_bytes=MAX_PARQUET_BYTES).close()  # not a FIFO, not a folder
+        try:
+            if "text" not in pq.read_schema(path).names:
+                continue
             column = pq.read_table(path, columns=["text"]).column("text")
-            if column.null_count < len(column):
-                return True
+        except Exception as exc:  # pyarrow raises many kinds for a damaged file
+            raise MigbenchError(
+                f"{path}: not a readable parquet file ({jsonio.clip(str(exc))})"
+            ) from None
+        if column.null_count < len(column):
+            return True
     return False

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -42,8 +44,13 @@ from migbench.scoring.submission import (
 )
 
 API_KEY_ENV = "LABEL_STUDIO_API_KEY"
-#: Seconds one request may take; importing or exporting the whole corpus takes a few.
+#: Seconds one call to the server may take in all, however it trickles; importing or exporting
+#: the whole corpus takes a few.
 TIMEOUT_S = 300
+#: Seconds to wait for the next bytes of an answer.
+READ_TIMEOUT_S = 60
+#: Largest export downloaded, in bytes (docs/SECURITY.md).
+MAX_EXPORT_BYTES = jsonio.MAX_BYTES
 _ANNOTATOR_EMAIL = re.compile(r"annotator-(\d+)@migbench\.invalid")
 
 
@@ -67,7 +74,7 @@ class Server:
                 "(Account & Settings in the Label Studio web app)"
             )
         self.url = url.rstrip("/")
-        self._client = LabelStudio(base_url=self.url, api_key=key, timeout=TIMEOUT_S)
+        self._client = LabelStudio(base_url=self.url, api_key=key, timeout=READ_TIMEOUT_S)
         with self._errors():
             self._client.users.whoami()
 
@@ -136,7 +143,16 @@ class Server:
             chunks = self._client.projects.exports.download_sync(
                 project, export_type="JSON", download_all_tasks=True
             )
-            raw = b"".join(chunks)
+            received, size = [], 0
+            for chunk in chunks:
+                size += len(chunk)
+                if size > MAX_EXPORT_BYTES:
+                    raise MigbenchError(
+                        f"project {project}: the export is larger than the "
+                        f"{MAX_EXPORT_BYTES}-byte limit"
+                    )
+                received.append(chunk)
+            raw = b"".join(received)
         data = jsonio.loads(raw, source=f"project {project}: the export")
         if not isinstance(data, list):
             raise MigbenchError(f"project {project}: the export is not a list of tasks")
@@ -144,14 +160,47 @@ class Server:
 
     @contextmanager
     def _errors(self, project: int | None = None) -> Iterator[None]:
+        """Turn the failures of the calls inside into clear errors, within :data:`TIMEOUT_S`."""
         try:
-            yield
+            with _deadline(TIMEOUT_S):
+                yield
+        except _DeadlinePassed:
+            raise MigbenchError(
+                f"Label Studio at {self.url} did not answer within {TIMEOUT_S} s"
+            ) from None
         except ApiError as exc:
             raise MigbenchError(api_error_message(self.url, exc, project)) from None
         except httpx.HTTPError as exc:
             raise MigbenchError(
                 f"cannot reach Label Studio at {self.url} ({type(exc).__name__}: {exc})"
             ) from None
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _DeadlinePassed
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` in all, even if bytes keep trickling in.
+
+    A read timeout restarts with every byte; this one does not. It needs the main thread (a
+    timer signal); elsewhere only the read timeout applies.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def api_error_message(url: str, error: ApiError, project: int | None = None) -> str:

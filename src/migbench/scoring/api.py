@@ -98,14 +98,7 @@ def score(
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    scorer = Scorer(
-        task,
-        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
-        tagset=tagset,
-        allow_missing=allow_missing,
-        seed=seed,
-        resampling=resampling,
-    )
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
     return scorer.score(predictions, n_resamples=n_resamples)
 
 
@@ -125,12 +118,7 @@ def validate(
     Returns:
         As :meth:`Scorer.validate <migbench.scoring.scorer.Scorer.validate>`.
     """
-    scorer = Scorer(
-        task,
-        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
-        tagset=tagset,
-        allow_missing=allow_missing,
-    )
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, DEFAULT_SEED)
     return scorer.validate(predictions)
 
 
@@ -158,14 +146,7 @@ def compare(
     Returns:
         As :meth:`Scorer.compare <migbench.scoring.scorer.Scorer.compare>`.
     """
-    scorer = Scorer(
-        task,
-        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
-        tagset=tagset,
-        allow_missing=allow_missing,
-        seed=seed,
-        resampling=resampling,
-    )
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
     return scorer.compare(submissions, n_trials=n_trials, alpha=alpha, max_trials=max_trials)
 
 
@@ -202,12 +183,28 @@ def power(
     Returns:
         As :meth:`Scorer.power <migbench.scoring.scorer.Scorer.power>`.
     """
-    scorer = Scorer(
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
+    return scorer.power(reference, **simulation)
+
+
+def _scorer(
+    task: str,
+    gold: GoldLike | None,
+    protocol: str | None,
+    split: str | None,
+    dataset: PathLike | None,
+    tagset: str,
+    allow_missing: bool,
+    seed: int,
+    resampling: str = "section",
+) -> Scorer:
+    """Return the scorer the functions' keywords describe."""
+    chosen = as_gold(gold, protocol=protocol, split=split, dataset=dataset)
+    return Scorer(
         task,
-        as_gold(gold, protocol=protocol, split=split, dataset=dataset),
+        chosen,
         tagset=tagset,
         allow_missing=allow_missing,
         seed=seed,
         resampling=resampling,
     )
-    return scorer.power(reference, **simulation)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,7 +38,7 @@ from migbench.version import dataset_version
 #: Environment variable that names the dataset when no ``dataset`` argument does.
 DATASET_ENV = "MIGBENCH_DATASET"
 #: Largest gold file read, in bytes (100,000 units take about 80 MB).
-MAX_GOLD_BYTES = 512 * 1024 * 1024
+MAX_GOLD_BYTES = 128 * 1024 * 1024
 #: The gold layers: the single-label layers and the IOB2 tags.
 LAYERS: tuple[str, ...] = (*CHOICE_LAYERS, "ner_tags")
 
@@ -252,7 +252,12 @@ def load_protocol(
             rows += _parquet_rows(_split_file(found, declared.config, name), layers)
         else:
             rows += _hub_rows(found, declared.config, name, layers)
-    return gold_from_rows(rows, source=f"{found} ({protocol} protocol)", layers=layers)
+    source = f"{found} ({protocol} protocol)"
+    units = gold_from_rows(rows, source=source, layers=layers)
+    if declared.pooled and (unfolded := next((u for u in units if u.fold is None), None)):
+        # Pooled scores are reported per fold: a unit without one would be scored nowhere.
+        raise GoldError(f"{source}: unit {jsonio.quote(unfolded.id)} has no fold")
+    return units
 
 
 def _split_path(dataset: Path, config: str, split: str) -> Path:
@@ -282,16 +287,16 @@ def load_gold_file(path: PathLike, *, layers: Sequence[str] = LAYERS) -> list[Go
         data.decode("utf-8")  # to name the file rather than a line when it is not UTF-8
     except (jsonio.InputError, UnicodeDecodeError) as exc:
         raise GoldError(f"cannot read gold file {path}: {exc}") from None
-    rows = []
-    for number, line in enumerate(data.splitlines(), 1):
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise GoldError(f"{path}, line {number}: invalid JSON: {exc}") from None
-        if (problem := jsonio.structure_problem(line, row)) is not None:
+    return gold_from_rows(_gold_lines(path, data), source=str(path), layers=layers)
+
+
+def _gold_lines(path: str | os.PathLike[str], data: bytes) -> Iterator[Any]:
+    """Yield the rows of a gold JSONL text one by one, so the first bad one stops the reading."""
+    for number, line in jsonio.jsonl_lines(data):  # the rules every JSONL reader shares
+        row, problem = jsonio.parse_line(line)
+        if problem is not None:
             raise GoldError(f"{path}, line {number}: {problem}")
-        rows.append(row)
-    return gold_from_rows(rows, source=str(path), layers=layers)
+        yield row
 
 
 @without_cyclic_gc

@@ -123,7 +123,7 @@ def paired_bootstrap(
             counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
         else:
             counts = rng.multinomial(n, paired.sizes / n, size=size)
-        counts = counts.astype(float)
+        counts = np.asarray(counts, dtype=float)
         return metric.main_score(counts @ table_a) - metric.main_score(counts @ table_b)
 
     differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)

@@ -1,6 +1,6 @@
 """Paired significance tests between the baselines, and the power of each protocol.
 
-For every scheme, task and evaluation split, ``migbench.compare`` tests every pair of baselines
+For every protocol, task and evaluation split, ``migbench.compare`` tests every pair of baselines
 (seed 0 of a seeded baseline) with paired bootstrap and approximate randomization over whole
 sections, Holm-adjusted, with as many trials as each decision needs to be stable;
 ``migbench power`` estimates, from the best baseline's submission, the smallest difference that
@@ -23,13 +23,21 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 import migbench
-from baselines.data import DATASET, PREDICTIONS, REPO, PredictionName, parse_name
-from baselines.score import gold_source
+from baselines.paths import (
+    DATASET,
+    EVERY_UNIT,
+    PREDICTIONS,
+    SIGNIFICANCE,
+    PredictionName,
+    parse_name,
+    parse_significance_name,
+    significance_path,
+)
+from baselines.score import gold_of
 from migbench.scoring.power import churn_between
 
-SIGNIFICANCE = REPO / "baselines" / "significance"
-#: Where power is estimated: (scheme, split) of the protocols README and the card report.
-POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", "all"), ("official", "test"))
+#: Where power is estimated: (protocol, split) of the protocols README and the card report.
+POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", EVERY_UNIT), ("split", "test"))
 #: Baselines that are no system one would improve on: left out of the churn calibration.
 DUMMIES = ("majority", "stratified")
 #: The churns each power analysis simulates, from :func:`churn_calibration`.
@@ -37,26 +45,26 @@ CHURN_LEVELS = ("low", "median", "high")
 
 
 def submissions(predictions: Path = PREDICTIONS) -> dict[tuple[str, str, str], dict[str, Path]]:
-    """Return, by (scheme, task, split), each baseline's submission (seed 0 of seeded ones)."""
+    """Return, by (protocol, task, split), each baseline's submission (seed 0 of seeded ones)."""
     found: dict[tuple[str, str, str], dict[str, Path]] = defaultdict(dict)
     for path in sorted(predictions.rglob("*.jsonl")):
         name = parse_name(path.relative_to(predictions))
         if name.seed in (None, 0):
-            found[name.scheme, name.task, name.split][name.baseline] = path
+            found[name.protocol, name.task, name.split][name.baseline] = path
     return dict(found)
 
 
 def compare_all(predictions: Path = PREDICTIONS, out: Path = SIGNIFICANCE) -> list[Path]:
-    """Compare every pair of baselines per scheme, task and split; return the files written."""
+    """Compare every pair of baselines per protocol, task and split; return the files written."""
     written = []
-    for (scheme, task, split), named in tqdm(
+    for (protocol, task, split), named in tqdm(
         sorted(submissions(predictions).items()), desc="comparing", unit="table"
     ):
         if len(named) < 2:
             continue
-        source = gold_source(PredictionName(scheme, "", task, split, None), dataset=DATASET)
-        result = migbench.compare(task, named, gold=source)
-        written.append(_write(out / f"compare.{scheme}.{task}.{split}.json", result))
+        gold = gold_of(PredictionName(protocol, "", task, split, None), dataset=DATASET)
+        result = migbench.Scorer(task, gold).compare(named)
+        written.append(_write(significance_path(out, "compare", protocol, task, split), result))
     return written
 
 
@@ -101,25 +109,25 @@ def power_all(
     :func:`churn_calibration`, the simulations in ``n_jobs`` processes.
 
     Args:
-        best: The best baseline by (scheme, task, split), as the results table names it.
+        best: The best baseline by (protocol, task, split), as the results table names it.
         predictions: The folder of the baselines' submissions.
         out: The folder the results go to, one JSON file per protocol.
-        protocols: The (scheme, split) pairs to estimate, by default :data:`POWER_RUNS`.
+        protocols: The (protocol, split) pairs to estimate, by default :data:`POWER_RUNS`.
         n_jobs: Processes that simulate at once.
 
     Returns:
         The files written.
     """
     found = submissions(predictions)
-    runs = [(s, t, x) for s, x in protocols for t in migbench.TASKS if (s, t, x) in best]
+    runs = [(p, t, x) for p, x in protocols for t in migbench.TASKS if (p, t, x) in best]
     plans = {}
-    for scheme, task, split in runs:
-        reference = best[scheme, task, split]
-        source = gold_source(PredictionName(scheme, reference, task, split, None), dataset=DATASET)
-        path = found[scheme, task, split][reference]
-        calibration = churn_calibration(task, found[scheme, task, split], source)
-        n_units = len(migbench.Scorer(task, source).units)
-        plans[scheme, task, split] = (reference, path, source, calibration, n_units)
+    for protocol, task, split in runs:
+        reference = best[protocol, task, split]
+        gold = gold_of(PredictionName(protocol, reference, task, split, None), dataset=DATASET)
+        path = found[protocol, task, split][reference]
+        calibration = churn_calibration(task, found[protocol, task, split], gold)
+        n_units = len(migbench.Scorer(task, gold).units)
+        plans[protocol, task, split] = (reference, path, gold, calibration, n_units)
     jobs = [(run, level) for run in runs for level in CHURN_LEVELS]
     analyses = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(migbench.power)(
@@ -144,16 +152,16 @@ def power_all(
             "churn_calibration": calibration,
             "analyses": by_run[run],
         }
-        written.append(_write(out / f"power.{'.'.join(run)}.json", result))
+        written.append(_write(significance_path(out, "power", *run), result))
     return written
 
 
 def load(kind: str, significance: Path = SIGNIFICANCE) -> dict[tuple[str, str, str], Any]:
-    """Return the ``compare`` or ``power`` results by (scheme, task, split)."""
+    """Return the ``compare`` or ``power`` results by (protocol, task, split)."""
     results = {}
     for path in sorted(significance.glob(f"{kind}.*.json")):
-        _, scheme, task, split = path.name.removesuffix(".json").split(".")
-        results[scheme, task, split] = json.loads(path.read_text(encoding="utf-8"))
+        _, protocol, task, split = parse_significance_name(path)
+        results[protocol, task, split] = json.loads(path.read_text(encoding="utf-8"))
     return results
 
 

@@ -1,0 +1,270 @@
+"""Every baseline, declared once as a record, as MTEB declares its models (``ModelMeta``).
+
+The main job, the results table, the model provenance check and the README read these records.
+A record names its entry point as ``module:function`` and is imported only when run, so that
+reading the registry imports neither torch nor spaCy. Adding a baseline is adding its module and
+one record here (see the README, "Adding a baseline").
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
+from types import MappingProxyType
+from typing import Any
+
+import migbench
+from baselines.paths import README
+from baselines.provenance import MINILM, SPACY_SM
+from migbench.markdown import table
+
+#: Seeds of the baselines whose runs differ by seed.
+SEEDS: tuple[int, ...] = (0, 1, 2)
+
+FitPredict = Callable[[str, Any, int], dict[str, list[Any]]]
+
+_ALL_TASKS = tuple(migbench.TASKS)
+_CLASSIFICATION = tuple(name for name, task in migbench.TASKS.items() if not task.is_sequence)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One baseline: what it runs, on what, and what it needs.
+
+    Attributes:
+        name: Its name in file names and tables.
+        entry_point: ``module:function``, a function ``(task, experiment, seed) -> {split:
+            predictions}`` (see :mod:`baselines.data`).
+        tasks: The tasks it does.
+        description: One line for the README and the results table.
+        citation: The work it follows, for the README.
+        protocols: The protocols it runs under.
+        seeds: Seeds of its runs, each named in its files; None for one run, seed 0, unnamed.
+        options: Fixed keyword arguments of the entry point.
+        model_option: The keyword by which the entry point takes the user's model: ``model``
+            (the encoder, ``--model``), ``spacy_model`` (``--spacy-model``, passed as ``model``)
+            or ``settings`` (the transformer's :class:`~baselines.transformer.Settings`, which
+            ``options`` then update); None when it takes none.
+        requirements: The Python distributions it imports beyond the core.
+        models: The pinned model distributions of ``baselines/models.json`` it loads.
+        parallel: Whether its runs go to the process pool (the transformer uses every core).
+    """
+
+    name: str
+    entry_point: str
+    tasks: tuple[str, ...]
+    description: str
+    citation: str
+    protocols: tuple[str, ...] = tuple(migbench.PROTOCOLS)
+    seeds: tuple[int, ...] | None = None
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    model_option: str | None = None
+    requirements: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    parallel: bool = True
+
+    def load(
+        self,
+        *,
+        model: str | None = None,
+        spacy_model: str | None = None,
+        settings: Any = None,
+    ) -> FitPredict:
+        """Import the entry point and bind its options and the user's model.
+
+        Args:
+            model: The encoder (local path or Hub id) for ``model_option="model"``.
+            spacy_model: The spaCy pipeline for ``model_option="spacy_model"``.
+            settings: The transformer settings for ``model_option="settings"``.
+        """
+        module, _, function = self.entry_point.partition(":")
+        entry = getattr(importlib.import_module(module), function)
+        options = dict(self.options)
+        if self.model_option == "settings":
+            return partial(entry, settings=replace(settings, **options))
+        if self.model_option == "model":
+            options["model"] = model
+        elif self.model_option == "spacy_model":
+            options["model"] = spacy_model
+        return partial(entry, **options)
+
+
+BASELINES: dict[str, Baseline] = {
+    baseline.name: baseline
+    for baseline in (
+        Baseline(
+            "majority",
+            "baselines.dummy:majority",
+            _ALL_TASKS,
+            "the training set's most frequent label (NER: no entity)",
+            "scikit-learn's DummyClassifier (Pedregosa et al., 2011)",
+            requirements=("scikit-learn",),
+        ),
+        Baseline(
+            "stratified",
+            "baselines.dummy:stratified",
+            _ALL_TASKS,
+            "random labels in the training set's proportions",
+            "scikit-learn's DummyClassifier (Pedregosa et al., 2011)",
+            seeds=SEEDS,
+            requirements=("scikit-learn",),
+        ),
+        Baseline(
+            "tfidf-lr",
+            "baselines.tfidf:fit_predict",
+            _CLASSIFICATION,
+            "word and character n-gram tf-idf and logistic regression",
+            "scikit-learn (Pedregosa et al., 2011)",
+            requirements=("scikit-learn",),
+        ),
+        Baseline(
+            "tfidf-lr-ctx",
+            "baselines.tfidf:fit_predict",
+            _CLASSIFICATION,
+            "tfidf-lr with the neighbouring units as separate feature blocks",
+            "scikit-learn (Pedregosa et al., 2011)",
+            options=MappingProxyType({"context": True}),
+            requirements=("scikit-learn",),
+        ),
+        Baseline(
+            "embed-lr",
+            "baselines.embeddings:fit_predict",
+            _CLASSIFICATION,
+            "frozen all-MiniLM-L6-v2 sentence embeddings and logistic regression",
+            "Sentence-BERT (Reimers and Gurevych, 2019); MiniLM (Wang et al., 2020)",
+            model_option="model",
+            requirements=("scikit-learn", "torch", "transformers"),
+            models=(MINILM,),
+        ),
+        Baseline(
+            "embed-lr-ctx",
+            "baselines.embeddings:fit_predict",
+            _CLASSIFICATION,
+            "embed-lr with the neighbours' embeddings",
+            "Sentence-BERT (Reimers and Gurevych, 2019); MiniLM (Wang et al., 2020)",
+            options=MappingProxyType({"context": True}),
+            model_option="model",
+            requirements=("scikit-learn", "torch", "transformers"),
+            models=(MINILM,),
+        ),
+        Baseline(
+            "crf",
+            "baselines.crf:fit_predict",
+            ("ner",),
+            "a linear-chain CRF over word, shape and affix features of each token and neighbour",
+            "Lafferty et al. (2001); CRFsuite (Okazaki, 2007) through sklearn-crfsuite",
+            requirements=("sklearn-crfsuite",),
+        ),
+        Baseline(
+            "spacy-zero-shot",
+            "baselines.spacy_ner:zero_shot",
+            ("ner",),
+            "spaCy's pretrained English pipeline, its types and spans brought to the dataset's",
+            "spaCy (Honnibal et al., 2020), en_core_web_sm 3.8.0",
+            model_option="spacy_model",
+            requirements=("spacy",),
+            models=(SPACY_SM,),
+        ),
+        Baseline(
+            "spacy-ner",
+            "baselines.spacy_ner:fine_tuned",
+            ("ner",),
+            "the same pipeline's recogniser fine-tuned with `spacy train` (`baselines/spacy/`)",
+            "spaCy (Honnibal et al., 2020), en_core_web_sm 3.8.0",
+            model_option="spacy_model",
+            requirements=("spacy",),
+            models=(SPACY_SM,),
+        ),
+        # One seed under every protocol: five folds of fine-tuning per task fill the budget.
+        Baseline(
+            "transformer",
+            "baselines.transformer:fit_predict",
+            _ALL_TASKS,
+            "all-MiniLM-L6-v2 fine-tuned, the best epoch chosen on held-out training units",
+            "BERT fine-tuning (Devlin et al., 2019); MiniLM (Wang et al., 2020)",
+            seeds=(0,),
+            model_option="settings",
+            requirements=("torch", "transformers"),
+            models=(MINILM,),
+            parallel=False,
+        ),
+        Baseline(
+            "transformer-ctx",
+            "baselines.transformer:fit_predict",
+            _CLASSIFICATION,
+            "transformer with the neighbouring units as a second segment",
+            "BERT fine-tuning (Devlin et al., 2019); MiniLM (Wang et al., 2020)",
+            protocols=("split",),
+            seeds=(0,),
+            options=MappingProxyType({"context": True}),
+            model_option="settings",
+            requirements=("torch", "transformers"),
+            models=(MINILM,),
+            parallel=False,
+        ),
+    )
+}
+
+
+def order(names: set[str] | list[str]) -> list[str]:
+    """Return baseline names in registry order; names not in the registry follow, sorted."""
+    known = list(BASELINES)
+    return sorted(
+        names, key=lambda name: (known.index(name) if name in known else len(known), name)
+    )
+
+
+def markdown() -> str:
+    """Return the README's table of the baselines, one row per record."""
+    rows = [
+        [
+            f"`{b.name}`",
+            b.description,
+            ", ".join(b.tasks),
+            ", ".join(b.protocols),
+            "–" if b.seeds is None else ", ".join(map(str, b.seeds)),
+            ", ".join(f"`{m}`" for m in b.models) or "–",
+            b.citation,
+        ]
+        for b in BASELINES.values()
+    ]
+    header = ["baseline", "what it is", "tasks", "protocols", "seeds", "pinned models", "after"]
+    return table(header, rows)
+
+
+#: The README block that holds :func:`markdown`'s table.
+_BLOCK = re.compile(r"(<!-- baselines:registry -->\n).*?(<!-- /baselines:registry -->)", re.S)
+
+
+def render_readme(text: str) -> str:
+    """Return the README text with its registry table rewritten.
+
+    Raises:
+        ValueError: The README has no ``<!-- baselines:registry -->`` block.
+    """
+    if _BLOCK.search(text) is None:
+        raise ValueError("README.md has no <!-- baselines:registry --> block")
+    return _BLOCK.sub(lambda match: f"{match[1]}{markdown()}\n{match[2]}", text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite (or with ``--check`` check) the README's table of the baselines."""
+    parser = argparse.ArgumentParser(prog="python -m baselines.registry", description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if the table is stale")
+    args = parser.parse_args(argv)
+    text = README.read_text(encoding="utf-8")
+    rendered = render_readme(text)
+    if args.check:
+        return int(rendered != text)
+    if rendered != text:
+        README.write_text(rendered, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

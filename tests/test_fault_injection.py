@@ -1,0 +1,298 @@
+"""Failure paths, as SQLite tests them: every write step of every writing command fails in turn.
+
+A run is first made with the write primitives counted (temporary files and folders, renames,
+links, mode changes); then, for each step, a run in which that step raises ``OSError``. Each time
+the command must fail cleanly (exit 1, one line, no traceback), leave the previous output
+byte-identical, and leave no temporary file, backup or staging folder beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from migbench.cli import main
+from migbench.dataset.build import build_dataset
+from migbench.fileio import MARKER_NAME, OutputError, output_dir, write_files
+
+from .conftest import REPO, SEEDS
+
+ANNOTATIONS = REPO / "annotations"
+GOLD = REPO / "tests/fixtures/gold.jsonl"
+STANCE = REPO / "examples/stance.jsonl"
+#: The primitives every write goes through, by module and name.
+PRIMITIVES = (
+    (tempfile, "mkstemp"),
+    (tempfile, "mkdtemp"),
+    (os, "replace"),
+    (os, "link"),
+    (os, "chmod"),
+)
+
+
+class Injector:
+    """Counts the calls of the write primitives, and makes call number ``fail_at`` raise."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> None:
+        self.calls = 0
+        self.fail_at = fail_at
+        for module, name in PRIMITIVES:
+            monkeypatch.setattr(module, name, self._wrap(getattr(module, name)))
+
+    def _wrap(self, function: Callable) -> Callable:
+        def step(*args, **kwargs):
+            self.calls += 1
+            if self.calls == self.fail_at:
+                raise OSError(28, "No space left on device (injected)")
+            return function(*args, **kwargs)
+
+        return step
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every entry below ``folder``: a file with its bytes, a folder as ``b"/"``."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        found[key] = b"/" if path.is_dir() and not path.is_symlink() else path.read_bytes()
+    return found
+
+
+def steps_of(monkeypatch: pytest.MonkeyPatch, command: Callable[[], object]) -> int:
+    """Run ``command`` once with the primitives counted; return the number of write steps."""
+    with monkeypatch.context() as patch:
+        injector = Injector(patch)
+        command()
+    assert injector.calls > 0
+    return injector.calls
+
+
+def fails_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys, command: Callable[[], int], step: int
+) -> None:
+    with monkeypatch.context() as patch:
+        Injector(patch, fail_at=step)
+        code = command()
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "Traceback" not in err
+
+
+# --- File outputs -------------------------------------------------------------------------------
+
+
+def _previous(path: Path, text: str = "previous result\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FILE_COMMANDS = {
+    "score": lambda out: [
+        "score",
+        "--task",
+        "stance",
+        STANCE,
+        "--gold",
+        GOLD,
+        "--bootstrap",
+        "10",
+        "--out",
+        out,
+    ],  # fmt: skip
+    "compare": lambda out: [
+        "compare",
+        "--task",
+        "stance",
+        STANCE,
+        STANCE,
+        "--name",
+        "a",
+        "--name",
+        "b",
+        "--gold",
+        GOLD,
+        "--trials",
+        "100",
+        "--out",
+        out,
+    ],  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("name", FILE_COMMANDS)
+def test_a_file_output_survives_a_failure_at_every_step(monkeypatch, capsys, tmp_path, name):
+    out = _previous(tmp_path / "out" / "result.json")
+
+    def command() -> int:
+        return main([str(arg) for arg in FILE_COMMANDS[name](out)])
+
+    steps = steps_of(monkeypatch, command)
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        _previous(out)
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(tmp_path / "out") == {"result.json": b"previous result\n"}
+
+
+# --- Several files, all or nothing --------------------------------------------------------------
+
+
+def test_several_files_are_replaced_all_or_none_at_every_step(monkeypatch, tmp_path):
+    first, second = _previous(tmp_path / "a.md", "old a"), _previous(tmp_path / "b.md", "old b")
+
+    def command() -> None:
+        write_files({first: "new a", second: "new b"})
+
+    steps = steps_of(monkeypatch, command)
+    for step in range(1, steps + 1):
+        _previous(first, "old a")
+        _previous(second, "old b")
+        with monkeypatch.context() as patch:
+            Injector(patch, fail_at=step)
+            with pytest.raises(OutputError, match="injected"):
+                command()
+        assert snapshot(tmp_path) in (
+            {"a.md": b"old a", "b.md": b"old b"},
+            {"a.md": b"new a", "b.md": b"new b"},  # the failing step came after the renames
+        )
+
+
+@pytest.fixture
+def annotations_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS, target)
+    return target
+
+
+def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
+    out = annotations_copy / "labelstudio"
+    before = snapshot(annotations_copy)
+    (out / "tasks.json").write_text("previous tasks\n", encoding="utf-8")
+    before = snapshot(annotations_copy)
+
+    def command() -> int:
+        return main(["ls-tasks", "--seeds", str(SEEDS), "--out", str(out)])
+
+    steps = steps_of(monkeypatch, command)
+    (out / "tasks.json").write_text("previous tasks\n", encoding="utf-8")
+    for step in range(1, steps + 1):
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(annotations_copy) == before
+
+
+def test_ingest_keeps_the_seeds_at_every_step(monkeypatch, capsys, tmp_path, seeds_copy):
+    source = _previous(tmp_path / "in" / "new.txt", "A new sentence about migration.\n")
+    before = snapshot(seeds_copy)
+
+    def command() -> int:
+        return main(["ingest", str(source), "--doc-id", "new-doc", "--genre", "news",
+                     "--seeds", str(seeds_copy)])  # fmt: skip
+
+    steps = steps_of(monkeypatch, command)
+    shutil.rmtree(seeds_copy)
+    shutil.copytree(SEEDS, seeds_copy)
+    for step in range(1, steps + 1):
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(seeds_copy) == before
+
+
+def _docs_root(root: Path) -> Path:
+    for relative in ("README.md", "DATASHEET.md", "dataset/stats.json",
+                     "annotations/agreement.json", "annotations/annotators.json",
+                     "baselines/RESULTS.md", "baselines/timings.json",
+                     "benchmarks/bench_scorer.txt", "benchmarks/bench_compare.txt"):  # fmt: skip
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / relative, root / relative)
+    shutil.copytree(REPO / "baselines/significance", root / "baselines/significance")
+    return root
+
+
+def _stale(root: Path) -> None:
+    """Make both documents stale: one generated block of each hand-edited."""
+    for name in ("README.md", "DATASHEET.md"):
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        start = text.index("<!-- generated:corpus -->") + len("<!-- generated:corpus -->")
+        path.write_text(text[:start] + "\nhand-edited\n" + text[start:], encoding="utf-8")
+
+
+def test_docs_replaces_both_documents_or_neither_at_every_step(monkeypatch, capsys, tmp_path):
+    root = _docs_root(tmp_path / "root")
+
+    def command() -> int:
+        return main(["docs", "--root", str(root)])
+
+    _stale(root)
+    steps = steps_of(monkeypatch, command)
+    for step in range(1, steps + 1):
+        _stale(root)
+        before = snapshot(root)
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(root) == before
+
+
+# --- Folder outputs -----------------------------------------------------------------------------
+
+
+def test_a_folder_output_survives_a_failure_at_every_step(monkeypatch, tmp_path):
+    out = tmp_path / "out"
+    with output_dir(out) as staging:
+        (staging / "sub").mkdir()
+        (staging / "sub" / "a.txt").write_text("previous", encoding="utf-8")
+    before = snapshot(tmp_path)
+
+    def command() -> None:
+        with output_dir(out) as staging:
+            (staging / "b.txt").write_text("new", encoding="utf-8")
+
+    steps = steps_of(monkeypatch, command)
+    shutil.rmtree(out)
+    with output_dir(out) as staging:
+        (staging / "sub").mkdir()
+        (staging / "sub" / "a.txt").write_text("previous", encoding="utf-8")
+    for step in range(1, steps + 1):
+        with monkeypatch.context() as patch:
+            Injector(patch, fail_at=step)
+            with pytest.raises(OutputError, match="injected"):
+                command()
+        assert snapshot(tmp_path) == before
+    assert f"out/{MARKER_NAME}" in before
+
+
+def test_build_keeps_the_previous_dataset_when_its_last_steps_fail(monkeypatch, capsys, tmp_path):
+    """The build's own steps are the folder's (above); here the swap of a real build fails."""
+    out = tmp_path / "dataset"
+    build_dataset(SEEDS, ANNOTATIONS, out)
+    before = snapshot(tmp_path)
+
+    def command() -> int:
+        return main(["build", "--seeds", str(SEEDS), "--annotations", str(ANNOTATIONS),
+                     "--out", str(out)])  # fmt: skip
+
+    steps = steps_of(monkeypatch, command)
+    assert snapshot(tmp_path) == before  # the same inputs rebuild the same bytes
+    for step in (1, steps - 3, steps - 2, steps - 1, steps):  # staging; old folder; swaps
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(tmp_path) == before
+
+
+def test_agreement_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
+    before = snapshot(annotations_copy)
+
+    def command() -> int:
+        return main(["agreement", "--seeds", str(SEEDS), "--annotations", str(annotations_copy)])
+
+    steps = steps_of(monkeypatch, command)
+    capsys.readouterr()
+    assert snapshot(annotations_copy) == before  # the same exports give the same files
+    (annotations_copy / "agreement.json").write_text("{}\n", encoding="utf-8")
+    before = snapshot(annotations_copy)
+    for step in range(1, steps + 1):
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert snapshot(annotations_copy) == before
