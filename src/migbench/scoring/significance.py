@@ -117,14 +117,15 @@ def paired_bootstrap(
     group_of_row = np.repeat(np.arange(groups), paired.sizes)
 
     def trials(rng: np.random.Generator, size: int) -> np.ndarray:
+        counts: np.ndarray
         if by_row:
             drawn = group_of_row[rng.integers(n, size=(size, n))]
             drawn += np.arange(size)[:, None] * groups
             counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
         else:
             counts = rng.multinomial(n, paired.sizes / n, size=size)
-        counts = np.asarray(counts, dtype=float)
-        return metric.main_score(counts @ table_a) - metric.main_score(counts @ table_b)
+        weights = counts.astype(float)
+        return metric.main_score(weights @ table_a) - metric.main_score(weights @ table_b)
 
     differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)
     low, high = np.quantile(differences, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
