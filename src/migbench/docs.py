@@ -186,7 +186,7 @@ def power_block(significance_dir: Path) -> str:
     found = []
     for path in sorted(significance_dir.glob("power.*.json")):
         result = jsonio.read_json(path)
-        found.append((result.get("protocol") or "?", result["reference"], result["analyses"]))
+        found.append((result.get("protocol") or "?", result["reference"], result))
     if not found:
         return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
     blocks = []
@@ -195,7 +195,8 @@ def power_block(significance_dir: Path) -> str:
         rows = [(name, result) for p, name, result in found if p == protocol.name]
         if rows:
             title = protocol.describe(rows[0][1].get("split"))
-            blocks.append(f"**{title}**\n\n{power_markdown(rows)}")
+            analyses = [(name, result["analyses"]) for name, result in rows]
+            blocks.append(f"**{title}**\n\n{power_markdown(analyses)}")
     return "\n\n".join(blocks)
 
 
