@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import ClassLabel, load_dataset
 
+from migbench.annotation.store import read_annotators
 from migbench.cli import main
 from migbench.corpus.units import load_units
 from migbench.dataset.build import build_dataset, features_of, split_records, unit_rows
@@ -122,7 +123,8 @@ def test_splits_keep_paragraphs_together_and_folds_keep_sections_together(tmp_pa
 @pytest.mark.slow
 def test_the_frozen_folds_are_the_seeded_assignment_of_the_gold():
     documents, units = load_units(SEEDS)
-    rows = unit_rows(documents, units, load_annotated_units(ANNOTATIONS, units))
+    tasks = load_annotated_units(ANNOTATIONS, units)
+    rows = unit_rows(documents, units, tasks, read_annotators(ANNOTATIONS))
     frozen = json.loads((SEEDS / SPLITS_NAME).read_text(encoding="utf-8"))
     assigned = corpus_folds(split_records(documents, rows))
     assert assigned == {uid: entry["fold"] for uid, entry in frozen.items()}
@@ -272,3 +274,15 @@ def test_push_without_token_or_with_a_bad_repo_id_fails_cleanly(notext, capsys, 
     assert main(["push", "--repo-id", "org/migbench", "--dataset", str(notext)]) == 1
     assert "HF_TOKEN" in capsys.readouterr().err
     assert main(["push", "--repo-id", "not a repo", "--dataset", str(notext), "--dry-run"]) == 1
+
+
+def test_the_guidelines_version_of_each_unit_is_its_latest_correction(tmp_path):
+    rows = []
+    for path in sorted((DATASET / "data" / "all").glob("*.parquet")):
+        rows.extend(pq.read_table(path, columns=["id", "guidelines"]).to_pylist())
+    documents, units = load_units(SEEDS)
+    tasks = load_annotated_units(ANNOTATIONS, units)
+    corrected = {uid for uid, task in tasks.items() if "\nv1.2: " in "\n" + task.gold.note}
+    assert len(corrected) == 11
+    assert {row["id"] for row in rows if row["guidelines"] == "1.2"} == corrected
+    assert {row["guidelines"] for row in rows if row["id"] not in corrected} == {"1.1"}

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from migbench.citation import AUTHOR, TITLE, bibtex
-from migbench.version import DATASET_VERSION
+from migbench.licensing import CODE_LICENSE, DATA_LICENSE
+from migbench.version import DATASET_RELEASED, DATASET_VERSION
 
 from .conftest import REPO
 
@@ -53,8 +54,12 @@ def test_citation_cff_matches_the_package_and_the_bibtex():
     assert record["title"] == TITLE
     assert str(record["version"]) == DATASET_VERSION
     assert record["authors"] == [{"name": AUTHOR}]
-    assert set(record["license"]) == {"CC-BY-4.0", "Apache-2.0"}
+    assert record["license"] == DATA_LICENSE
+    assert str(record["date-released"]) == DATASET_RELEASED
+    assert CODE_LICENSE in record["message"]
+    assert "not licensed" in record["message"]
     entry = bibtex()
     assert TITLE in entry
     assert AUTHOR in entry
     assert f"version = {{{DATASET_VERSION}}}" in entry
+    assert f"year = {{{DATASET_RELEASED[:4]}}}" in entry

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import migbench
+from migbench import __version__
 from migbench.cli import main
+from migbench.version import DATASET_VERSION
 
 from .conftest import SEEDS
 
@@ -41,3 +47,55 @@ def test_ingest_then_units_picks_up_the_new_document(tmp_path, tiny_seeds, capsy
     assert main([*args, str(tiny_seeds)]) == 0
     assert main(["units", "--seeds", str(tiny_seeds), "--doc", "new"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_version_names_the_scorer_and_the_dataset(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"migbench {__version__} (scorer {__version__}, dataset {DATASET_VERSION})"
+    )
+
+
+def test_a_command_without_its_extra_fails_in_one_line_naming_it(tmp_path):
+    """httpx comes with the annotation extra's Label Studio SDK; hidden as if not installed."""
+    code = (
+        "import sys; sys.modules['httpx'] = None\n"
+        "from migbench.cli import main\n"
+        "sys.exit(main(['ls', 'push', '--url', 'http://127.0.0.1:9']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "LABEL_STUDIO_API_KEY": "x"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "migbench: error: this command needs the 'annotation' extra (httpx is not installed): "
+        "pip install 'migbench[annotation]'"
+    ]
+
+
+def test_template_writes_a_blank_line_for_every_unit_the_gold_scores(capsys, tmp_path):
+    assert main(["template", "--task", "stance", "--protocol", "cv"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == len(migbench.Gold(protocol="cv").units())
+    assert lines[0] == {"id": lines[0]["id"], "stance": None}
+    out = tmp_path / "ner.jsonl"
+    args = [
+        "template",
+        "--task",
+        "ner",
+        "--protocol",
+        "split",
+        "--split",
+        "test",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    ner = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    gold = {unit.id: unit.n_tokens for unit in migbench.Gold(protocol="split").units()}
+    assert {line["id"]: len(line["ner_tags"]) for line in ner} == gold
+    assert main(["validate", "--task", "ner", "--protocol", "split", str(out)]) == 1

@@ -170,22 +170,23 @@ def annotations_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
     out = annotations_copy / "labelstudio"
-    before = snapshot(annotations_copy)
-    (out / "tasks.json").write_text("previous tasks\n", encoding="utf-8")
-    before = snapshot(annotations_copy)
 
     def command() -> int:
         return main(["ls-tasks", "--seeds", str(SEEDS), "--out", str(out)])
 
     steps = steps_of(monkeypatch, command)
-    (out / "tasks.json").write_text("previous tasks\n", encoding="utf-8")
     for step in range(1, steps + 1):
+        for name in ("tasks.json", "config.xml"):  # both differ from what the command writes
+            (out / name).write_text(f"previous {name}\n", encoding="utf-8")
+        before = snapshot(annotations_copy)
         fails_cleanly(monkeypatch, capsys, command, step)
         assert snapshot(annotations_copy) == before
 
 
+@pytest.mark.integration
 def test_ingest_keeps_the_seeds_at_every_step(monkeypatch, capsys, tmp_path, seeds_copy):
     source = _previous(tmp_path / "in" / "new.txt", "A new sentence about migration.\n")
     before = snapshot(seeds_copy)
@@ -203,7 +204,7 @@ def test_ingest_keeps_the_seeds_at_every_step(monkeypatch, capsys, tmp_path, see
 
 
 def _docs_root(root: Path) -> Path:
-    for relative in ("README.md", "DATASHEET.md", "dataset/stats.json",
+    for relative in ("README.md", "DATASHEET.md", "NOTICE", "dataset/stats.json",
                      "annotations/agreement.json", "annotations/annotators.json",
                      "baselines/RESULTS.md", "baselines/timings.json",
                      "benchmarks/bench_scorer.txt", "benchmarks/bench_compare.txt"):  # fmt: skip
@@ -222,6 +223,7 @@ def _stale(root: Path) -> None:
         path.write_text(text[:start] + "\nhand-edited\n" + text[start:], encoding="utf-8")
 
 
+@pytest.mark.integration
 def test_docs_replaces_both_documents_or_neither_at_every_step(monkeypatch, capsys, tmp_path):
     root = _docs_root(tmp_path / "root")
 
@@ -265,6 +267,7 @@ def test_a_folder_output_survives_a_failure_at_every_step(monkeypatch, tmp_path)
     assert f"out/{MARKER_NAME}" in before
 
 
+@pytest.mark.slow
 def test_build_keeps_the_previous_dataset_when_its_last_steps_fail(monkeypatch, capsys, tmp_path):
     """The build's own steps are the folder's (above); here the swap of a real build fails."""
     out = tmp_path / "dataset"
@@ -282,6 +285,7 @@ def test_build_keeps_the_previous_dataset_when_its_last_steps_fail(monkeypatch, 
         assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_agreement_keeps_both_files_at_every_step(monkeypatch, capsys, annotations_copy):
     before = snapshot(annotations_copy)
 

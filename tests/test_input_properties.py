@@ -259,6 +259,7 @@ markers = st.one_of(
     marker=markers,
     honest=st.booleans(),
 )
+@pytest.mark.slow
 def test_a_folder_passes_the_check_only_when_its_marker_lists_every_file(files, marker, honest):
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary) / "out"
@@ -284,6 +285,7 @@ def test_a_folder_passes_the_check_only_when_its_marker_lists_every_file(files, 
     export=st.lists(values, max_size=4),
     accounts=st.dictionaries(st.integers(0, 3), st.integers(1, 3)),
 )
+@pytest.mark.slow
 def test_any_server_export_ends_in_tasks_or_a_clean_error(export, accounts):
     try:
         restored = restore_annotators(copy.deepcopy(export), accounts)

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "migbench.markdown",
             "migbench.protocols",
             "migbench.citation",
+            "migbench.licensing",
         ),
     ),
     ("scoring", ("migbench.scoring",)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,23 @@ def run_without_extras(code: str) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def test_rehydrate_needs_no_extra(tmp_path):
+    notext = tmp_path / "notext"
+    subprocess.run(
+        [sys.executable, "-m", "migbench", "build", "--no-text", "--out", str(notext)],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    out = tmp_path / "full"
+    argv = ["rehydrate", "--sources", "seeds", "--dataset", str(notext), "--out", str(out)]
+    result = run_without_extras(f"from migbench.cli import main\nsys.exit(main({argv!r}))")
+    assert result.returncode == 0, result.stderr
+    name = Path("data") / "all" / "train.parquet"
+    assert (out / name).read_bytes() == (REPO / "dataset" / name).read_bytes()
 
 
 def test_the_api_scores_without_any_extra():

@@ -55,6 +55,7 @@ def fill(path: Path, line: bytes, limit: int) -> None:
     path.write_bytes(line * (limit // len(line)))
 
 
+@pytest.mark.slow
 def test_the_largest_submission_of_bad_lines(tmp_path):
     submission = tmp_path / "sub.jsonl"
     fill(submission, b'{"id": "nobody-000001", "stance": "maybe"}\n', MAX_SUBMISSION_BYTES)
@@ -68,6 +69,7 @@ def test_the_largest_submission_of_bad_lines(tmp_path):
     assert "more" in process.stderr.splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_the_largest_json_file_of_the_costliest_shape(tmp_path):
     path = tmp_path / "export.json"
     count = (jsonio.MAX_BYTES - 2) // 3
@@ -79,6 +81,7 @@ def test_the_largest_json_file_of_the_costliest_shape(tmp_path):
     assert process.stdout.strip() == str(count)
 
 
+@pytest.mark.slow
 def test_the_largest_gold_file(tmp_path):
     sys.path.insert(0, str(REPO / "benchmarks"))
     from bench_scorer import synthetic_unit

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from migbench import docs
+from migbench import docs, licensing
 from migbench.annotation.store import read_agreement, read_annotators
 from migbench.dataset.build import DOCUMENT_FEATURES, features_of
 from migbench.dataset.croissant import CROISSANT_NAME
@@ -49,11 +49,16 @@ def test_card_metadata_says_machine_generated_and_points_to_the_licence_file(car
     assert meta["license_name"].islower()
     assert " " not in meta["license_name"]
     licence = (DATASET / meta["license_link"]).read_text(encoding="utf-8")
-    assert "CC BY 4.0" in licence
-    assert "Apache License 2.0" in licence
-    assert "Source texts: NOT licensed by the project" in licence
+    assert licensing.plain() in licence
     for claim in ("expert-generated", "crowdsourced", "human-annotated", "gold standard"):
         assert claim not in card
+
+
+def test_card_metadata_gives_the_size_of_every_split(card):
+    for info in front_matter(card)["dataset_info"]:
+        for split in info["splits"]:
+            path = DATASET / "data" / info["config_name"] / f"{split['name']}.parquet"
+            assert split["num_examples"] == pq.read_metadata(path).num_rows, path
 
 
 def test_card_follows_the_hub_template(card):

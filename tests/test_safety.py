@@ -199,6 +199,7 @@ def test_score_out_never_replaces_a_special_file(capsys, tmp_path, kind):
         assert (tmp_path / "target.json").read_text() == "target"
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_ls_tasks_out_onto_a_file_is_a_clean_error(capsys, tmp_path):
     blocker = tmp_path / "file"
@@ -388,6 +389,7 @@ def test_cleaning_rules_are_type_checked(tmp_path, rules, message):
 # --- 6. Errors instead of tracebacks ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_deep_nesting_is_a_clean_error_in_exports_and_submissions(capsys, tmp_path):
     deep = "[" * 5000 + "]" * 5000
@@ -419,7 +421,10 @@ def _annotation(annotator: int, **choices: str) -> Annotation:
 
 def test_agreement_without_pairs_or_with_a_missing_layer_is_a_clean_error():
     agent = ("language-model annotation agent", "unknown", "unknown", "GUIDELINES.md v1.0")
-    annotators = {1: Annotator(1, 1, *agent, "first"), 2: Annotator(2, 2, *agent, "second")}
+    annotators = {
+        1: Annotator(1, 1, *agent, "first", "1.0"),
+        2: Annotator(2, 2, *agent, "second", "1.0"),
+    }
     full = {"stance": "neutral", "frame": "neither", "mfc": "other"}
     alone = {"u": AnnotatedUnit(1, "u", "Text.", (_annotation(1, **full),))}
     with pytest.raises(MigbenchError, match="no unit has an annotation from both passes"):
@@ -593,19 +598,24 @@ def test_score_out_never_writes_into_a_guarded_folder(capsys, seeds_copy, tmp_pa
     assert snapshot(seeds_copy) == before
 
 
-@pytest.mark.parametrize("spelling", ["link", "link/../target"])
+@pytest.mark.parametrize("spelling", ["dataset through a link", "output as link/.."])
 def test_rehydrate_compares_the_dataset_and_the_output_by_identity(capsys, tmp_path, spelling):
-    target = tmp_path / "target"
-    (target / "sub").mkdir(parents=True)
-    (tmp_path / "link").symlink_to(target / "sub")
-    dataset = tmp_path / spelling if spelling == "link" else tmp_path / "link" / ".." / "sub"
-    out = target / "sub" if spelling == "link" else tmp_path / "link" / ".." / "sub"
+    real = tmp_path / "real" / "dataset"
+    (real / "inner").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    if spelling == "dataset through a link":
+        (tmp_path / "link").symlink_to(real)
+        dataset, out = tmp_path / "link", real
+    else:  # spelled tmp/elsewhere/link/.., which is tmp/elsewhere to the letter
+        (tmp_path / "elsewhere" / "link").symlink_to(real / "inner")
+        dataset, out = real, tmp_path / "elsewhere" / "link" / ".."
     code, err = run(capsys, "rehydrate", "--sources", SEEDS, "--dataset", dataset, "--out", out)
     assert code == 1
     assert "is, holds or lies inside the input" in err
-    assert sorted(p.name for p in (target / "sub").iterdir()) == []
+    assert sorted(p.name for p in real.iterdir()) == ["inner"]
 
 
+@pytest.mark.slow
 def test_ls_tasks_replaces_no_file_outside_the_annotations_folder(capsys, tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
@@ -721,7 +731,7 @@ def _text_free(tmp_path: Path, units: list[dict]) -> Path:
 
 
 def _unit(**changes) -> dict:
-    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_sha256": "0" * 64,
+    row = {"id": "doc-0000", "doc_id": "doc", "paragraph": 0, "text_hmac": "0" * 64,
            "token_offsets": [[0, 3]]}  # fmt: skip
     return {**row, **changes}
 
@@ -760,6 +770,7 @@ def _cli(*argv: object, **options) -> subprocess.Popen:
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, **options)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, code):
     out = tmp_path / "dataset"
@@ -778,6 +789,8 @@ def test_a_signal_during_build_leaves_no_staging_and_one_line(tmp_path, signum, 
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("stdout", ["closed", "/dev/full"])
 def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
     if stdout == "closed":
@@ -799,6 +812,7 @@ def test_a_result_that_cannot_reach_stdout_is_an_error(stdout):
 # --- 12. Memory bounded by design ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_structure_checks_never_re_encode_the_value(monkeypatch):
     monkeypatch.setattr(jsonio.orjson, "dumps", _never)
     value = [{"a": "b:c", "d": [1, {"e": "x"}]}] * 50_000  # larger than a JSON Lines line
@@ -985,6 +999,7 @@ def trickling_server():
     listener.close()
 
 
+@pytest.mark.slow
 def test_a_trickling_label_studio_server_meets_the_overall_deadline(monkeypatch, trickling_server):
     from migbench.labelstudio import client
 
@@ -1010,6 +1025,7 @@ def test_annotators_json_fields_are_type_checked(tmp_path, field, value):
         read_annotators(tmp_path)
 
 
+@pytest.mark.slow
 def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
     import pyarrow.parquet as pq
 
@@ -1023,3 +1039,46 @@ def test_cross_validation_refuses_a_dataset_without_folds(capsys, tmp_path):
                     "--protocol", "cv", "--dataset", dataset)  # fmt: skip
     assert code == 1
     assert "has no fold" in err
+
+
+@pytest.mark.parametrize("power", ["[]", '{"reference": "x"}', '{"protocol": 1}'])
+def test_a_damaged_power_analysis_is_a_clean_error_naming_it(tmp_path, power):
+    from migbench.docs import power_block
+
+    (tmp_path / "power.x.json").write_text(power, encoding="utf-8")
+    with pytest.raises(MigbenchError, match=r"power\.x\.json: not a power analysis"):
+        power_block(tmp_path)
+
+
+def test_docs_with_an_empty_confusion_matrix_row_is_a_clean_error(capsys, tmp_path):
+    from migbench.cli.docs import blocks
+
+    agreement = json.loads((ANNOTATIONS / "agreement.json").read_text(encoding="utf-8"))
+    (tmp_path / "annotations").mkdir()
+    text = json.dumps(agreement).replace('"matrix": [[', '"matrix": [[], [', 1)
+    (tmp_path / "annotations" / "agreement.json").write_text(text, encoding="utf-8")
+    with pytest.raises(MigbenchError, match="block 'agreement' cannot be generated"):
+        render("<!-- generated:agreement -->\n<!-- /generated:agreement -->\n",
+               blocks(tmp_path), source="README.md")  # fmt: skip
+
+
+def test_a_label_studio_export_over_the_cap_is_refused_while_downloading(monkeypatch):
+    from types import SimpleNamespace
+
+    from migbench.labelstudio import client
+
+    sent = []
+
+    def chunks(*args, **kwargs):
+        for _ in range(1000):
+            sent.append(1)
+            yield b"[" * 1024
+
+    server = client.Server.__new__(client.Server)
+    server.url = "http://127.0.0.1:9"
+    exports = SimpleNamespace(download_sync=chunks)
+    server._client = SimpleNamespace(projects=SimpleNamespace(exports=exports))
+    monkeypatch.setattr(client, "MAX_EXPORT_BYTES", 10 * 1024)
+    with pytest.raises(MigbenchError, match="larger than the 10240-byte limit"):
+        server.export(1)
+    assert len(sent) == 11  # it stopped at the chunk that passed the cap

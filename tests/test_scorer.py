@@ -20,6 +20,7 @@ from sklearn.metrics import accuracy_score, f1_score
 import migbench
 import migbench.scoring.evaluation
 import migbench.scoring.scorer
+import migbench.version
 from migbench.scoring import gold as gold_module
 from migbench.scoring.iob2 import repair_iob2
 from migbench.scoring.submission import SubmissionError
@@ -77,7 +78,7 @@ def test_every_result_carries_a_signature_that_names_what_made_it():
     for part in (
         "task:ner",
         "gold:split/test",
-        "dataset:2.0.0",
+        f"dataset:{migbench.version.DATASET_VERSION}",
         "tagset:iob2",
         "resample:bootstrap=50@section",
         "seed:7",

@@ -27,6 +27,10 @@ _OPEN = re.compile(r"<!-- generated:([\w-]+) -->")
 _CLOSE = re.compile(r"<!-- /generated:([\w-]+) -->")
 
 
+#: What a generator raises when a committed input lacks or mistypes a field.
+_DAMAGED = (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError)
+
+
 def corpus_block(stats: Mapping) -> str:
     """Units, entity mentions and splits per document and overall."""
     fixed = stats["splits"]["split"]
@@ -142,7 +146,7 @@ def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -
             )
         try:
             body = blocks[name]()
-        except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
+        except _DAMAGED as exc:
             raise MigbenchError(
                 f"{source}: block {name!r} cannot be generated: its input lacks or mistypes "
                 f"{clip(str(exc))}; regenerate that input"
@@ -182,11 +186,22 @@ def first_table(markdown: str) -> str:
 
 
 def power_block(significance_dir: Path) -> str:
-    """Return the power analyses of the protocols as Markdown, from the main job's files."""
+    """Return the power analyses of the protocols as Markdown, from the main job's files.
+
+    Raises:
+        MigbenchError: A file is not strict JSON or not a power analysis, naming it.
+    """
     found = []
     for path in sorted(significance_dir.glob("power.*.json")):
         result = jsonio.read_json(path)
-        found.append((result.get("protocol") or "?", result["reference"], result))
+        try:
+            found.append((result.get("protocol") or "?", result["reference"], result))
+            power_markdown([(result["reference"], result)])
+        except _DAMAGED as exc:
+            raise MigbenchError(
+                f"{path}: not a power analysis the main job wrote (it lacks or mistypes "
+                f"{clip(str(exc))}); rerun `python -m baselines.run_all`"
+            ) from None
     if not found:
         return "Not estimated yet: the main job (`python -m baselines.run_all`) estimates it."
     blocks = []

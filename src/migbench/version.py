@@ -12,7 +12,9 @@ from pathlib import Path
 __version__ = "1.0.0"
 
 #: Version of the released gold that this package builds and expects.
-DATASET_VERSION = "2.0.0"
+DATASET_VERSION = "3.0.0"
+#: The date of the commit that made this dataset version (CHANGELOG.md dates each release so).
+DATASET_RELEASED = "2026-12-07"
 
 #: File of a built dataset folder that records, among its statistics, the dataset's version.
 STATS_FILE = "stats.json"

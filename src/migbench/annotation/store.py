@@ -6,11 +6,12 @@ the annotation layer does not know the tool.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from migbench import jsonio
-from migbench.annotation.types import AnnotatedUnit
+from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.errors import MigbenchError
 
 DEFAULT_ANNOTATIONS = Path("annotations")
@@ -36,6 +37,7 @@ class Annotator:
         model_version: The model's version (``"unknown"`` where not recorded), ``None`` for a human.
         instructions: What the annotator was given (schema and guidelines versions, inputs).
         description: Which units it annotated and how.
+        guidelines: The version of the guidelines it annotated under.
     """
 
     id: int
@@ -45,6 +47,7 @@ class Annotator:
     model_version: str | None
     instructions: str
     description: str
+    guidelines: str
 
     @property
     def is_language_model(self) -> bool:
@@ -112,6 +115,24 @@ def read_annotators(annotations_dir: Path) -> dict[int, Annotator]:
             raise MigbenchError(f"{path}, entry {number}: annotator id {annotator.id} repeated")
         annotators[annotator.id] = annotator
     return annotators
+
+
+#: A correction of a gold label under a later guidelines version: a line of its note.
+_CORRECTION = re.compile(r"^v(\d+\.\d+): ", re.M)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def guidelines_of(annotation: Annotation, annotators: dict[int, Annotator]) -> str:
+    """Return the guidelines version under which an annotation was last decided.
+
+    That is its annotator's version, or a later one under which a line of its note
+    (``v1.2: <layer> <old> → <new>: <reason>``) corrected it.
+    """
+    versions = [annotators[annotation.annotator].guidelines, *_CORRECTION.findall(annotation.note)]
+    return max(versions, key=_version_key)
 
 
 def read_agreement(annotations_dir: Path) -> dict:

@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 
 from migbench.errors import MigbenchError
 from migbench.jsonio import printable
-from migbench.version import __version__
+from migbench.version import DATASET_VERSION, __version__
 
 #: Each module defines ``register(subparsers)``; its parsers set ``func(args) -> int``.
 COMMAND_MODULES = (
@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "migbench.cli.docs",
     "migbench.cli.scoring",
     "migbench.cli.statistics",
+    "migbench.cli.template",
 )
 
 #: The extra that installs each optional top-level module (pyproject.toml's optional-dependencies);
@@ -54,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="migbench",
         description="Stance, framing and entities in writing on India-US irregular migration.",
     )
-    parser.add_argument("--version", action="version", version=f"migbench {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"migbench {__version__} (scorer {__version__}, dataset {DATASET_VERSION})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
     for name in COMMAND_MODULES:
@@ -146,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except ModuleNotFoundError as exc:
         root = (exc.name or "").partition(".")[0]
-        if root not in EXTRAS:
+        extra = getattr(args, "extra", None) or EXTRAS.get(root)
+        if extra is None:
             raise
-        extra = getattr(args, "extra", None) or EXTRAS[root]
         _error(
             f"this command needs the '{extra}' extra ({root} is not installed): "
             f"pip install 'migbench[{extra}]'"

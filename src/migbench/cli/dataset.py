@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset", type=Path, default=Path("dataset-notext"), help="text-free dataset"
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_DATASET, help="output folder")
-    parser.set_defaults(func=_rehydrate, extra="dataset")
+    parser.set_defaults(func=_rehydrate)  # the core is enough
 
     parser = subparsers.add_parser(
         "push", help="upload the text-free dataset (dataset-notext/) to the Hugging Face Hub"

@@ -1,4 +1,4 @@
-"""``migbench docs``: regenerate the generated blocks of README.md and DATASHEET.md."""
+"""``migbench docs``: regenerate the generated blocks of README.md and DATASHEET.md, and NOTICE."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from migbench import docs, jsonio
+from migbench import docs, jsonio, licensing
 from migbench.annotation.store import read_annotators
 from migbench.citation import bibtex
 from migbench.fileio import write_files
@@ -16,6 +16,8 @@ from migbench.protocols import HEADLINE_HEADING
 log = logging.getLogger("migbench")
 
 DOCUMENTS = (Path("README.md"), Path("DATASHEET.md"))
+#: Files written whole from the package.
+WHOLE_FILES = {Path("NOTICE"): licensing.notice}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +49,7 @@ def blocks(root: Path) -> dict:
         "sample": lambda: docs.sample_block(agreement()),
         "annotators": lambda: docs.annotators_block(read_annotators(root / "annotations")),
         "citation": lambda: f"```bibtex\n{bibtex()}\n```",
+        "licensing": licensing.markdown,
         "results": lambda: docs.first_table(
             docs.section(
                 _read(root / "baselines" / "RESULTS.md"),
@@ -74,6 +77,11 @@ def _docs(args: argparse.Namespace) -> int:
         rendered = docs.render(text, generators, source=str(path))
         if rendered != text:
             changed[path] = rendered
+    for name, write in WHOLE_FILES.items():
+        path = args.root / name
+        text = write()
+        if not path.is_file() or _read(path) != text:
+            changed[path] = text
     stale = [str(path) for path in changed]
     if not args.check:
         write_files(changed)  # every document rendered before any is replaced

@@ -45,6 +45,8 @@ class SeedEntry:
         location: The place the text says it was written or filed from (a dateline).
         url: The address the text gives for itself.
         evidence: Provenance field → the words of the text that state it, verbatim.
+        search: Where the record is incomplete, what to search for to find the text: the
+            project's own words, from what the text says of itself.
     """
 
     doc_id: str
@@ -59,6 +61,7 @@ class SeedEntry:
     url: str = UNKNOWN
     words: int = 0
     evidence: Mapping[str, str] = field(default_factory=dict)
+    search: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from migbench.scoring.metrics import metric_for
 from migbench.scoring.tasks import TASKS
 
 #: Columns that identify a unit's document or position: never features (see the card).
-IDENTITY_COLUMNS = ("id", "doc_id", "paragraph", "ranges", "text_sha256", "fold")
+IDENTITY_COLUMNS = ("id", "doc_id", "paragraph", "ranges", "text_hmac", "fold", "guidelines")
 
 Row = Mapping[str, Any]
 

@@ -5,7 +5,6 @@ The build is deterministic: the same inputs give byte-identical files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -13,14 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datasets import ClassLabel, Dataset, Features, Value, disable_progress_bars
+from datasets import ClassLabel, Features, Value
 from datasets import Sequence as SequenceFeature
 from tqdm import tqdm
 
 from migbench import jsonio
-from migbench.annotation.store import read_agreement, read_annotators
+from migbench.annotation.store import (
+    Annotator,
+    guidelines_of,
+    read_agreement,
+    read_annotators,
+)
 from migbench.annotation.types import AnnotatedUnit
-from migbench.corpus.seeds import Document
+from migbench.corpus.seeds import Document, sha256_of
 from migbench.corpus.segment import Unit
 from migbench.corpus.tokenize import SpanAlignmentError, spans_to_iob2, tokenize
 from migbench.corpus.units import context_of, load_units
@@ -35,6 +39,7 @@ from migbench.dataset.card import (
 )
 from migbench.dataset.croissant import CROISSANT_NAME, croissant, rai_fields
 from migbench.dataset.descriptions import GENRE_SUFFIX
+from migbench.dataset.files import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
 from migbench.dataset.plots import write_plots
 from migbench.dataset.splits import (
     SPLITS_NAME,
@@ -45,7 +50,7 @@ from migbench.dataset.splits import (
     sections,
 )
 from migbench.dataset.stats import dataset_stats
-from migbench.dataset.textfree import strip_document, strip_unit_row
+from migbench.dataset.textfree import document_keys, strip_document, strip_unit_row, text_hmac
 from migbench.docs import power_block
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir, write_atomic
@@ -66,12 +71,9 @@ log = logging.getLogger("migbench")
 #: Largest datasheet copied into the dataset, in bytes.
 MAX_DATASHEET_BYTES = 1024 * 1024
 
-DATA_DIR = "data"
 PLOTS_DIR = "plots"
 CARD_NAME = "README.md"
 DATASHEET_NAME = "DATASHEET.md"
-#: The documents config is not divided; the Hub names the one split of such data ``train``.
-DOCUMENTS_SPLIT = "train"
 
 _SPAN = {"start": Value("int32"), "end": Value("int32")}
 BASE_FEATURES = {
@@ -82,7 +84,7 @@ BASE_FEATURES = {
     "text": Value("string"),
     "prev_text": Value("string"),
     "next_text": Value("string"),
-    "text_sha256": Value("string"),
+    "text_hmac": Value("string"),
     "ranges": [_SPAN],
     "fold": Value("int8"),
 }
@@ -102,6 +104,9 @@ LAYER_FEATURES = {
         ],
     },
 }
+#: The annotation record, in the ``all`` config only: it says how a label was made, so it is no
+#: input for a model of one task.
+RECORD_FEATURES = {"guidelines": Value("string")}
 UNIT_CONFIGS: dict[str, tuple[str, ...]] = {
     "stance": ("stance",),
     "framing": ("framing",),
@@ -120,6 +125,7 @@ DOCUMENT_FEATURES = Features(
         "title": Value("string"),
         "location": Value("string"),
         "url": Value("string"),
+        "search": Value("string"),
         "words": Value("int32"),
         "n_units": Value("int32"),
         "text": Value("string"),
@@ -138,18 +144,24 @@ class BuiltConfig:
 
 def features_of(config: str) -> Features:
     """Return the features of a unit config (``stance``, ``framing``, ``ner``, ``all``)."""
-    layers = UNIT_CONFIGS[config.removesuffix(GENRE_SUFFIX)]
+    base = config.removesuffix(GENRE_SUFFIX)
     merged = dict(BASE_FEATURES)
-    for layer in layers:
+    for layer in UNIT_CONFIGS[base]:
         merged.update(LAYER_FEATURES[layer])
+    if base == DEFAULT_CONFIG:
+        merged.update(RECORD_FEATURES)
     return Features(merged)
 
 
 def unit_rows(
-    documents: Sequence[Document], units: Sequence[Unit], tasks: Mapping[str, AnnotatedUnit]
+    documents: Sequence[Document],
+    units: Sequence[Unit],
+    tasks: Mapping[str, AnnotatedUnit],
+    annotators: dict[int, Annotator],
 ) -> list[dict]:
     """Return one row per unit with every layer's gold label (label names, not ids)."""
     context = context_of(list(units))
+    keys = document_keys([(unit.doc_id, unit.text) for unit in units])
     rows = []
     for unit in units:
         gold = tasks[unit.id].gold
@@ -170,11 +182,12 @@ def unit_rows(
                 "text": unit.text,
                 "prev_text": context[unit.id][0],
                 "next_text": context[unit.id][1],
-                "text_sha256": hashlib.sha256(unit.text.encode("utf-8")).hexdigest(),
+                "text_hmac": text_hmac(keys[unit.doc_id], unit.text),
                 "ranges": [{"start": start, "end": end} for start, end in unit.ranges],
                 "stance": gold.choices["stance"],
                 "frame": gold.choices["frame"],
                 "mfc": gold.choices["mfc"],
+                "guidelines": guidelines_of(gold, annotators),
                 "tokens": [unit.text[start:end] for start, end in offsets],
                 "token_offsets": [[start, end] for start, end in offsets],
                 "ner_tags": tags,
@@ -205,6 +218,7 @@ def document_rows(documents: Sequence[Document], units: Sequence[Unit]) -> list[
                 "title": entry.title,
                 "location": entry.location,
                 "url": entry.url,
+                "search": entry.search,
                 "words": entry.words,
                 "n_units": len(own),
                 "text": join_document([(u.paragraph, u.text) for u in own]),
@@ -221,14 +235,6 @@ class Assembled:
     official: dict[str, str]
     genre: dict[str, str]
     folds: dict[str, int]
-
-
-def join_document(units: Sequence[tuple[int, str]]) -> str:
-    """Return a cleaned document's text from its (paragraph, unit text) pairs in reading order."""
-    paragraphs: dict[int, list[str]] = {}
-    for paragraph, text in units:
-        paragraphs.setdefault(paragraph, []).append(text)
-    return "\n\n".join(" ".join(texts) for texts in paragraphs.values())
 
 
 def split_assignment(
@@ -272,16 +278,6 @@ def assemble(rows: list[dict], assignment: Assignment) -> Assembled:
                 splits[scheme[row["id"]]].append(unit | {"fold": folds[row["id"]]})
             configs.append(BuiltConfig(name, features, splits))
     return Assembled(configs, official, genre, folds)
-
-
-def write_parquet(path: Path, rows: list[dict], features: Features) -> None:
-    """Write rows as parquet with the features in its metadata, atomically."""
-    disable_progress_bars()  # one bar for the whole build, not one per file
-    dataset = Dataset.from_list(rows, features=features)
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_parquet(str(tmp))
-    tmp.replace(path)
 
 
 def write_configs(out: Path, configs: Sequence[BuiltConfig], documents: list[dict]) -> None:
@@ -331,8 +327,8 @@ def build_dataset(
     except jsonio.InputError as exc:
         raise MigbenchError(f"cannot read the datasheet: {exc}") from None
     documents, units = load_units(seeds_dir)
-    rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units))
     annotators = read_annotators(annotations_dir)
+    rows = unit_rows(documents, units, load_annotated_units(annotations_dir, units), annotators)
     agreement = read_agreement(annotations_dir)
     assembled = assemble(rows, split_assignment(seeds_dir, documents, rows))
     stats = dataset_stats(rows, assembled.official, assembled.genre, assembled.folds)
@@ -353,8 +349,9 @@ def build_dataset(
         write_configs(staging, configs, document_table)
         write_json(staging / STATS_FILE, stats)
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
-        # The card, licence and Croissant file describe both variants, so they are written from the
-        # full rows: a rehydrated text-free folder equals a full build byte for byte.
+        # The licence and Croissant file describe both variants; the card shows its own variant's
+        # example row, so the text-free card quotes no source text.
+        example_split, example = example_row(assembled.configs)
         features = {c.name: c.features for c in assembled.configs} | {
             "documents": DOCUMENT_FEATURES
         }
@@ -363,13 +360,16 @@ def build_dataset(
             full_documents,
             plots,
             features=features,
-            example=example_row(assembled.configs),
+            example=(example_split, example if with_text else strip_unit_row(example)),
+            with_text=with_text,
             agreement=agreement,
             annotators=annotators,
             audit=audit_markdown(audit(dataset_schemes(*_full_splits(assembled.configs)))),
             power=power_block(significance_dir),
         )
-        split_files = {c.name: list(c.splits) for c in configs} | {"documents": [DOCUMENTS_SPLIT]}
+        split_files = {
+            c.name: {split: len(rows) for split, rows in c.splits.items()} for c in configs
+        } | {"documents": {DOCUMENTS_SPLIT: len(document_table)}}
         write_atomic(
             staging / CARD_NAME, card(front_matter(split_files, features, len(rows)), card_body)
         )
@@ -380,6 +380,10 @@ def build_dataset(
             croissant(
                 features,
                 data_dir=DATA_DIR,
+                checksums={
+                    path.relative_to(staging).as_posix(): sha256_of(path)
+                    for path in sorted((staging / DATA_DIR).glob("*/*.parquet"))
+                },
                 description=section_of(card_body, "### Dataset summary"),
                 rai=rai_fields(stats, agreement, annotators),
             ),

@@ -13,9 +13,10 @@ from importlib import resources
 import yaml
 from datasets import ClassLabel, DatasetInfo, Features, List
 
-from migbench import docs, markdown
+from migbench import docs, licensing, markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
+from migbench.dataset.croissant import CIRCULARITY
 from migbench.dataset.descriptions import (
     config_description,
     field_description,
@@ -30,6 +31,14 @@ LICENSE_NAME = "LICENSE"
 #: The Hub's id for a licence outside its list: annotations CC BY 4.0, texts not licensed.
 LICENSE_ID = "migbench-annotations-cc-by-4.0-texts-not-licensed"
 DEFAULT_CONFIG = "all"
+#: What the card says of the folder it describes, by whether the folder holds the texts.
+VARIANTS = {
+    True: "This folder is the **full** variant: it holds the source texts.",
+    False: (
+        "This folder is the **text-free** variant: it holds no source text, and this card quotes "
+        "none."
+    ),
+}
 
 
 def _size_category(n: int) -> str:
@@ -40,12 +49,13 @@ def _size_category(n: int) -> str:
 
 
 def front_matter(
-    split_files: Mapping[str, Sequence[str]], features: Mapping[str, Features], n_units: int
+    split_files: Mapping[str, Mapping[str, int]], features: Mapping[str, Features], n_units: int
 ) -> dict:
     """Return the card's YAML metadata.
 
     Args:
-        split_files: Config → its split names (files are ``data/<config>/<split>.parquet``).
+        split_files: Config → its split names (files are ``data/<config>/<split>.parquet``) and
+            the number of rows of each.
         features: Config → its features.
         n_units: Units in the dataset, for the size category.
     """
@@ -74,7 +84,14 @@ def front_matter(
             for config, splits in split_files.items()
         ],
         "dataset_info": [
-            {**DatasetInfo(features=features[config])._to_yaml_dict(), "config_name": config}
+            {
+                **DatasetInfo(features=features[config])._to_yaml_dict(),
+                "config_name": config,
+                "splits": [
+                    {"name": split, "num_examples": rows}
+                    for split, rows in split_files[config].items()
+                ],
+            }
             for config in split_files
         ],
     }
@@ -140,6 +157,7 @@ def body(
     annotators: Mapping[int, Annotator],
     audit: str,
     power: str,
+    with_text: bool = True,
 ) -> str:
     """Return the card's Markdown body.
 
@@ -153,6 +171,7 @@ def body(
         annotators: The annotator list (``annotations/annotators.json``).
         audit: The leakage and shortcut audit, Markdown.
         power: The power analysis of the protocols, Markdown.
+        with_text: False for the text-free variant's card, which quotes no source text.
     """
     splits = stats["splits"]
     template = (
@@ -161,6 +180,13 @@ def body(
     example_split, example_row = example
     return template.format(
         pretty_name=TITLE,
+        variant=VARIANTS[with_text],
+        licensing=licensing.markdown(),
+        corrected_units=stats["guidelines"].get("1.2", 0),
+        guidelines_counts=", ".join(
+            f"v{version}: {count} units" for version, count in stats["guidelines"].items()
+        ),
+        circularity=CIRCULARITY,
         audit=audit,
         power=power,
         dataset_version=DATASET_VERSION,
@@ -202,6 +228,9 @@ def body(
                 for d in documents
             ],
         ),
+        search_table=markdown.table(
+            ["doc_id", "search for"], [[d["doc_id"], d["search"]] for d in documents]
+        ),
         plots="\n\n".join(f"![{name}](plots/{name})" for name in plots),
         annotators=docs.annotators_block(annotators),
         agreement=docs.agreement_block(agreement),
@@ -215,11 +244,15 @@ def license_text(documents: Sequence[Mapping]) -> str:
         resources.files("migbench.dataset").joinpath("templates/LICENSE.txt").read_text("utf-8")
     )
     listed = "\n".join(
-        f"   - {d['doc_id']} ({d['file']}): outlet {d['outlet']}, author {d['author']}, "
+        f"  - {d['doc_id']} ({d['file']}): outlet {d['outlet']}, author {d['author']}, "
         f"date {d['date']}, title {d['title']}"
         for d in documents
     )
-    return template.format(dataset_version=DATASET_VERSION, documents="   Sources:\n" + listed)
+    return template.format(
+        dataset_version=DATASET_VERSION,
+        licensing=licensing.plain(),
+        documents="Sources:\n" + listed,
+    )
 
 
 def card(metadata: dict, markdown: str) -> str:

@@ -1,8 +1,8 @@
 """Croissant metadata (MLCommons, JSON-LD) of the dataset folder, Responsible-AI fields included.
 
 One record set per config reads that config's parquet files; a ``split`` field comes from each
-file's name. Files are described as file sets (no checksums), so the text-free variant and the
-full dataset share one Croissant file.
+file's name. Each parquet file is a file object with its sha256, and each config's file set is
+contained in its files, so every variant has its own Croissant file.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
-from migbench import markdown
+from migbench import licensing, markdown
 from migbench.annotation.store import Annotator
 from migbench.citation import TITLE, bibtex
 from migbench.dataset.descriptions import config_description, field_description
 from migbench.errors import MigbenchError
-from migbench.version import DATASET_VERSION
+from migbench.version import DATASET_RELEASED, DATASET_VERSION
 
 CROISSANT_NAME = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
@@ -60,10 +60,14 @@ CONTEXT = {
     "subField": "cr:subField",
     "transform": "cr:transform",
 }
-LICENSES = [
-    "https://creativecommons.org/licenses/by/4.0/",
-    "https://www.apache.org/licenses/LICENSE-2.0",
-]
+#: Why scores of language models against these labels need care (also in the card).
+CIRCULARITY = (
+    "Scoring language models against labels made by a language model is circular: a score "
+    "measures agreement with the annotating model's reading of the guidelines, not with the "
+    "truth, so a system that shares that model's tendencies (the same or a related model, a "
+    "model trained on its outputs, or one given the same guidelines) can score high for "
+    "imitating it. The annotating model is unknown, so this cannot be ruled out for any system."
+)
 _DATA_TYPES = {
     "string": "sc:Text",
     "bool": "sc:Boolean",
@@ -90,11 +94,12 @@ def _field(record_set: str, name: str, feature, source: dict, path: str = "") ->
         "name": name,
         "description": field_description(key),
     }
-    depth = 0
+    shape = []
     while isinstance(feature, List):
-        feature, depth = feature.feature, depth + 1
-    if depth:
-        field |= {"isArray": True, "arrayShape": ",".join(["-1"] * depth)}
+        shape.append(str(feature.length) if feature.length > 0 else "-1")
+        feature = feature.feature
+    if shape:
+        field |= {"isArray": True, "arrayShape": ",".join(shape)}
     if isinstance(feature, ClassLabel):
         field["description"] += f" ({_label_text(feature)})"
     if isinstance(feature, dict):
@@ -116,17 +121,44 @@ def _label_text(feature: ClassLabel) -> str:
     return "class label: " + ", ".join(f"{i} = {name}" for i, name in enumerate(feature.names))
 
 
-def record_set(config: str, features: Features, data_dir: str) -> tuple[dict, dict]:
-    """Return the file set and the record set of one config."""
+def record_set(
+    config: str, features: Features, data_dir: str, checksums: Mapping[str, str]
+) -> tuple[list[dict], dict]:
+    """Return the file objects and file set of one config, and its record set.
+
+    Args:
+        config: The config's name.
+        features: Its features.
+        data_dir: The folder of the parquet files, relative to the Croissant file.
+        checksums: Path relative to the Croissant file → sha256, for every file of the config.
+    """
     file_set = f"{config}-parquet"
-    files = {
-        "@type": "cr:FileSet",
-        "@id": file_set,
-        "name": file_set,
-        "description": f"the parquet files of config `{config}`, one per split",
-        "encodingFormat": "application/x-parquet",
-        "includes": f"{data_dir}/{config}/*.parquet",
-    }
+    prefix = f"{data_dir}/{config}/"
+    objects = [
+        {
+            "@type": "cr:FileObject",
+            "@id": path,
+            "name": path,
+            "contentUrl": path,
+            "encodingFormat": "application/x-parquet",
+            "sha256": digest,
+        }
+        for path, digest in sorted(checksums.items())
+        if path.startswith(prefix)
+    ]
+    if not objects:
+        raise MigbenchError(f"config {config!r}: no checksum of a file under {prefix}")
+    files = objects + [
+        {
+            "@type": "cr:FileSet",
+            "@id": file_set,
+            "name": file_set,
+            "description": f"the parquet files of config `{config}`, one per split",
+            "containedIn": [{"@id": item["@id"]} for item in objects],
+            "encodingFormat": "application/x-parquet",
+            "includes": f"{prefix}*.parquet",
+        }
+    ]
     fields = [
         {
             "@type": "cr:Field",
@@ -159,6 +191,7 @@ def croissant(
     configs: Mapping[str, Features],
     *,
     data_dir: str,
+    checksums: Mapping[str, str],
     description: str,
     rai: Mapping[str, str | Sequence[str]],
 ) -> dict:
@@ -167,13 +200,14 @@ def croissant(
     Args:
         configs: Config name → its features, in card order.
         data_dir: The folder of the parquet files, relative to the Croissant file.
+        checksums: Path relative to the Croissant file → sha256, for every parquet file.
         description: What the dataset is.
         rai: Responsible-AI properties without the ``rai:`` prefix (see ``rai_fields``).
     """
     distribution, record_sets = [], []
     for config, features in configs.items():
-        files, records = record_set(config, features, data_dir)
-        distribution.append(files)
+        files, records = record_set(config, features, data_dir, checksums)
+        distribution.extend(files)
         record_sets.append(records)
     return {
         "@context": CONTEXT,
@@ -183,7 +217,9 @@ def croissant(
         "alternateName": TITLE,
         "description": description,
         "version": DATASET_VERSION,
-        "license": LICENSES,
+        "datePublished": DATASET_RELEASED,
+        "license": licensing.DATA_LICENSE_URL,
+        "usageInfo": "\n\n".join(f"{heading}: {text}" for heading, text in licensing.parts()),
         "citeAs": bibtex(),
         "creator": {"@type": "sc:Organization", "name": "migbench contributors"},
         "inLanguage": ["en"],
@@ -226,6 +262,11 @@ def rai_fields(
             f"independent re-annotation of a seeded, document-stratified sample of "
             f"{agreement['n_units']} units. Adjudication: every disagreement resolved under "
             "guidelines v1.1 with a one-line reason; singly annotated units reviewed.",
+            "Re-reading under guidelines v1.2, after the adjudication: the units the v1.2 rules "
+            f"touch re-checked in context; the gold labels of {stats['guidelines'].get('1.2', 0)} "
+            "units corrected, each correction a line `v1.2: <layer> <old> → <new>: <reason>` in "
+            "the note of the unit's gold annotation. The `guidelines` field of config `all` gives "
+            "the version under which each unit's gold was last decided.",
         ],
         "dataAnnotationPlatform": ["Label Studio (the exports are the source of the gold)"],
         "dataAnnotationAnalysis": [
@@ -240,6 +281,7 @@ def rai_fields(
             "Both passes are instances of the same language model reading the same guidelines: "
             "the agreement measures the consistency of the procedure and likely overstates what "
             "independent human annotators would reach.",
+            CIRCULARITY,
         ],
         "annotationsPerItem": (
             f"2 independent annotations and an adjudication for {agreement['n_units']} of "

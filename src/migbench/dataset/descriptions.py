@@ -18,16 +18,30 @@ CONFIG_DESCRIPTIONS = {
 }
 GENRE_SUFFIX = "_genre"
 
+#: Said of every field that holds source text.
+_SOURCE_TEXT = (
+    " (source text: not licensed by the project, which holds it for research use; null in the "
+    "text-free variant)"
+)
 #: Feature name (a nested one as ``parent.child``) → its meaning.
 FIELD_DESCRIPTIONS = {
     "id": "unit id, `<doc_id>-<nnnn>`; the key of a submission",
     "doc_id": "the document the unit belongs to",
     "unit_type": "heading, sentence, list_item, caption or byline",
     "paragraph": "paragraph index within the document (units of one paragraph share a split)",
-    "text": "the unit's text (null in the text-free variant)",
-    "prev_text": "the previous unit of the document, as context (null in the text-free variant)",
-    "next_text": "the next unit of the document, as context (null in the text-free variant)",
-    "text_sha256": "sha256 of the unit's UTF-8 text; rehydration checks each restored unit with it",
+    "text": "the unit's text" + _SOURCE_TEXT,
+    "prev_text": "the previous unit of the document, as context" + _SOURCE_TEXT,
+    "next_text": "the next unit of the document, as context" + _SOURCE_TEXT,
+    "text_hmac": (
+        "HMAC-SHA256 of the unit's UTF-8 text, keyed by a key derived from the text of its "
+        "document's longest unit; rehydration checks each restored unit with it, and it cannot be "
+        "tested against guesses without the source"
+    ),
+    "guidelines": (
+        "the guidelines version under which the unit's gold labels were last decided: 1.1 "
+        "(the adjudication) or 1.2 (a correction by the v1.2 re-reading, recorded in the gold "
+        "annotation's note)"
+    ),
     "ranges": "the unit's character ranges in the raw source file (end-exclusive)",
     "ranges.start": "first character of the range",
     "ranges.end": "one past the last character of the range",
@@ -35,14 +49,14 @@ FIELD_DESCRIPTIONS = {
     "stance": "stance toward enforcement against irregular migration",
     "frame": "security-versus-rights frame",
     "mfc": "Media Frames Corpus primary dimension (Card et al. 2015)",
-    "tokens": "the unit's tokens (null in the text-free variant)",
+    "tokens": "the unit's tokens" + _SOURCE_TEXT,
     "token_offsets": "each token's [start, end) character offsets in `text` (kept when text-free)",
     "ner_tags": "one IOB2 tag per token",
     "entities": "entity mentions as character spans of `text`",
     "entities.start": "first character of the mention in `text`",
     "entities.end": "one past the last character of the mention in `text`",
     "entities.label": "entity type (OntoNotes-style)",
-    "entities.text": "the mention's text (null in the text-free variant)",
+    "entities.text": "the mention's text" + _SOURCE_TEXT,
     "file": "the source file's name in the project's `seeds/` folder",
     "sha256": "sha256 of the source file the project holds",
     "genre": "news or report",
@@ -52,6 +66,9 @@ FIELD_DESCRIPTIONS = {
     "title": "title as the text states it; `unknown` where it does not",
     "location": "place the text says it was filed from; `unknown` where it does not",
     "url": "address the text gives for itself; `unknown` where it gives none",
+    "search": (
+        "where the record is incomplete, what to search for to find the text (the project's words)"
+    ),
     "words": "words in the raw file",
     "n_units": "units of the document in the dataset",
 }

@@ -10,7 +10,7 @@ from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from migbench.dataset.textfree import holds_text
+from migbench.dataset.textfree import source_text_problems
 from migbench.errors import MigbenchError
 from migbench.jsonio import quote
 
@@ -79,18 +79,22 @@ def push_dataset(
 ) -> Iterator[str]:
     """Upload the dataset folder as a Hub dataset repository; yield one line per step.
 
-    A folder that holds source texts is refused unless ``with_text``: the texts belong to their
-    publishers, so the text-free variant is what goes out by default. Exactly the files
+    A folder that holds source text anywhere (any string column of any parquet file, or any
+    other file: :func:`~migbench.dataset.textfree.source_text_problems`) is refused unless
+    ``with_text``: the texts belong to their publishers, so the text-free variant is what goes
+    out by default. Exactly the files
     :func:`dataset_files` lists are uploaded. The token is read from the ``HF_TOKEN``
     environment variable only, and never printed.
     """
     check_repo_id(repo_id)
     files = dataset_files(folder)
-    if holds_text(folder) and not with_text:
+    problems = [] if with_text else source_text_problems(folder)
+    if problems:
+        shown = problems[:20] + ([f"and {len(problems) - 20} more"] if len(problems) > 20 else [])
         raise MigbenchError(
             f"{folder} holds the source texts, which the project does not license; push the "
             "text-free variant (`migbench build --no-text`, then `migbench push`), or pass "
-            "--with-text if you may redistribute the texts"
+            "--with-text if you may redistribute the texts:\n  " + "\n  ".join(shown)
         )
     total = sum((folder / f).stat().st_size for f in files)
     variant = "the full dataset, source texts included" if with_text else "the text-free variant"

@@ -3,22 +3,24 @@
 A copy is any UTF-8 text file under the sources folder, whatever its name. Each unit is looked up
 in every copy by its text with whitespace runs collapsed, as the build collapses them, so line
 ends, line wrapping and page furniture (banners, date lines, running heads) between units do not
-matter. A unit's ``token_offsets`` give the length and the number of tokens to look for; a
-candidate is taken only when its sha256 equals the unit's ``text_sha256``, so every restored text
-is byte-identical to the full dataset's. A unit that furniture interrupts in the copy (a figure or
-a running head inside a sentence, up to :data:`MAX_GAP` characters) is found as two runs around
-it, split where the unit has a space, between the units found before and after it.
+matter. A unit's ``token_offsets`` give the length and the number of tokens to look for. Each
+document's key unit (its longest, :func:`migbench.dataset.textfree.key_unit`) is found first: a
+candidate is taken when it verifies its own keyed hash. The key it gives then verifies every other
+unit of the document: a candidate is taken only when its HMAC equals the unit's ``text_hmac``, so
+every restored text is byte-identical to the full dataset's. A unit that furniture interrupts in
+the copy (a figure or a running head inside a sentence, up to :data:`MAX_GAP` characters) is found
+as two runs around it, split where the unit has a space, between the units found before and after
+it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
 import stat
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -29,8 +31,14 @@ from datasets import Features
 
 from migbench.corpus.tokenize import token_texts, tokenize
 from migbench.corpus.units import context_of
-from migbench.dataset.build import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
-from migbench.dataset.textfree import MAX_PARQUET_BYTES
+from migbench.dataset.files import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
+from migbench.dataset.textfree import (
+    MAX_PARQUET_BYTES,
+    derive_key,
+    is_key_text,
+    key_unit,
+    text_hmac,
+)
 from migbench.errors import MigbenchError
 from migbench.fileio import check_output_dir, output_dir
 from migbench.jsonio import InputError, clip, file_kind, quote, read_bytes
@@ -41,7 +49,7 @@ log = logging.getLogger("migbench")
 MAX_GAP = 2000
 #: A document with more units missing than this is reported in one line.
 MAX_UNIT_LINES = 10
-_UNIT_COLUMNS = ("id", "doc_id", "text_sha256", "token_offsets")
+_UNIT_COLUMNS = ("id", "doc_id", "text_hmac", "token_offsets")
 #: Largest copy of a source read, and largest total of the copies, in bytes (docs/SECURITY.md).
 MAX_COPY_BYTES = 4 * 1024 * 1024
 MAX_SOURCES_BYTES = 8 * 1024 * 1024
@@ -49,11 +57,11 @@ MAX_SOURCES_BYTES = 8 * 1024 * 1024
 
 @dataclass(frozen=True)
 class UnitKey:
-    """What a text-free row tells of its unit's text: its hash and its token layout."""
+    """What a text-free row tells of its unit's text: its keyed hash and its token layout."""
 
     id: str
     doc_id: str
-    sha256: str
+    hmac: str
     token_offsets: tuple[tuple[int, int], ...]
 
     @property
@@ -123,9 +131,32 @@ class _Copy:
         return self.flat[start : start + length]
 
 
-def _sha256(text: str) -> str:
-    """The hash a text-free row keeps of its unit's text: the one check of a restored text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _keys_from_copies(units: Sequence[UnitKey], copies: Sequence[_Copy]) -> dict[str, bytes]:
+    """Return doc id → its unit key, for each document whose key unit is in a copy."""
+    by_doc: dict[str, list[UnitKey]] = defaultdict(list)
+    for unit in units:
+        by_doc[unit.doc_id].append(unit)
+    keys = {}
+    for doc_id, own in by_doc.items():
+        unit = own[key_unit([key.length for key in own])]
+        for copy in copies:
+            text = _find_key_text(unit, copy)
+            if text is not None:
+                keys[doc_id] = derive_key(text)
+                break
+    return keys
+
+
+def _find_key_text(unit: UnitKey, copy: _Copy) -> str | None:
+    """Return the text of a document's key unit from a copy, in one run or two."""
+    for token in copy.windows(unit.shape()):
+        text = copy.text_at(token, unit.length)
+        if is_key_text(text, unit.hmac):
+            return text
+    found = _find_interrupted(
+        unit, copy, 0, len(copy.flat), lambda text: is_key_text(text, unit.hmac)
+    )
+    return None if found is None else found.text
 
 
 def unit_order(unit_id: str, doc_id: str) -> tuple[str, int]:
@@ -143,38 +174,52 @@ def unit_order(unit_id: str, doc_id: str) -> tuple[str, int]:
 def find_units(units: Sequence[UnitKey], copies: Mapping[str, str]) -> dict[str, Found]:
     """Find the text of each unit in the copies; return unit id → where it was found.
 
-    A unit is first looked for as one run of a copy. A unit not found so is then looked for in
-    two runs, between the places where the units before and after it were found in the same
-    copy, so that it is never pieced together from other passages.
+    A document's units are looked for once its key unit is found (which gives the key their
+    hashes are checked with). A unit is first looked for as one run of a copy. A unit not found
+    so is then looked for in two runs, between the places where the units before and after it
+    were found in the same copy, so that it is never pieced together from other passages.
 
     Args:
         units: The units to restore, in reading order within each document.
         copies: Copy name → its text.
     """
     prepared = [_Copy(name, text) for name, text in sorted(copies.items())]
+    keys = _keys_from_copies(units, prepared)
     places: dict[str, dict[str, list[Found]]] = defaultdict(dict)  # unit id → copy → hits
-    by_shape: dict[tuple[int, int, int, int], dict[str, list[UnitKey]]] = defaultdict(dict)
+    # shape → doc id → keyed hash → units
+    by_shape: dict[tuple[int, int, int, int], dict[str, dict[str, list[UnitKey]]]]
+    by_shape = defaultdict(lambda: defaultdict(dict))
     for unit in units:
-        by_shape[unit.shape()].setdefault(unit.sha256, []).append(unit)
+        if unit.doc_id in keys:
+            by_shape[unit.shape()][unit.doc_id].setdefault(unit.hmac, []).append(unit)
     for copy in prepared:
-        for shape, hashes in by_shape.items():
+        for shape, docs in by_shape.items():
             length = shape[1]
             for token in copy.windows(shape):
                 text = copy.text_at(token, length)
                 start = int(copy.starts[token])
                 hit = Found(text, copy.name, start, start + length)
-                for unit in hashes.get(_sha256(text), ()):
-                    places[unit.id].setdefault(copy.name, []).append(hit)
+                for doc_id, hashes in docs.items():
+                    for unit in hashes.get(text_hmac(keys[doc_id], text), ()):
+                        places[unit.id].setdefault(copy.name, []).append(hit)
     by_doc: dict[str, list[UnitKey]] = defaultdict(list)
     for unit in units:
         by_doc[unit.doc_id].append(unit)
-    for own in by_doc.values():
+    for doc_id, own in by_doc.items():
+        if doc_id not in keys:
+            continue
         for index, unit in enumerate(own):
             if unit.id in places:
                 continue
+
+            def verify(text: str, key: bytes = keys[doc_id], digest: str = unit.hmac) -> bool:
+                return text_hmac(key, text) == digest
+
             for copy in prepared:
                 region = _region(own, index, copy.name, len(copy.flat), places)
-                if region is not None and (interrupted := _find_interrupted(unit, copy, *region)):
+                if region is not None and (
+                    interrupted := _find_interrupted(unit, copy, *region, verify)
+                ):
                     places[unit.id][copy.name] = [interrupted]
                     break
     found: dict[str, Found] = {}
@@ -207,8 +252,13 @@ def _region(
     return min(pairs, key=lambda pair: pair[1] - pair[0]) if pairs else None
 
 
-def _find_interrupted(unit: UnitKey, copy: _Copy, lo: int, hi: int) -> Found | None:
-    """Return the unit's text from two runs of ``copy[lo:hi]`` with furniture between them."""
+def _find_interrupted(
+    unit: UnitKey, copy: _Copy, lo: int, hi: int, verify: Callable[[str], bool]
+) -> Found | None:
+    """Return the unit's text from two runs of ``copy[lo:hi]`` with furniture between them.
+
+    A candidate is taken when ``verify`` accepts its text.
+    """
     for n_before, before in unit.splits():
         after = unit.length - before - 1
         heads = copy.windows(unit.shape(0, n_before), lo, hi)
@@ -222,7 +272,7 @@ def _find_interrupted(unit: UnitKey, copy: _Copy, lo: int, hi: int) -> Found | N
         for head, first, last in zip(heads, firsts, lasts, strict=True):
             for tail in tails[first:last]:
                 text = copy.text_at(head, before) + " " + copy.text_at(tail, after)
-                if _sha256(text) == unit.sha256:
+                if verify(text):
                     start = int(copy.starts[head])
                     return Found(text, copy.name, start, int(copy.starts[tail]) + after)
     return None
@@ -364,13 +414,13 @@ def read_unit_keys(dataset: Path) -> list[UnitKey]:
                 raise MigbenchError(f"{path}: unit {quote(unit_id)} is on more than one row")
             seen.add(unit_id)
             offsets = _offsets(row["token_offsets"])
-            if not offsets or not isinstance(row["text_sha256"], str):
+            if not offsets or not isinstance(row["text_hmac"], str):
                 raise MigbenchError(
                     f"{path}: unit {quote(unit_id)} lacks token_offsets (pairs of integers, "
-                    "start before end) or text_sha256"
+                    "start before end) or text_hmac"
                 )
             unit_order(unit_id, row["doc_id"])
-            keys.append(UnitKey(unit_id, row["doc_id"], row["text_sha256"], offsets))
+            keys.append(UnitKey(unit_id, row["doc_id"], row["text_hmac"], offsets))
     if not keys:
         raise MigbenchError(
             f"{dataset / DATA_DIR / 'all'}: no units; is {dataset} a migbench dataset?"

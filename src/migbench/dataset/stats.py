@@ -46,6 +46,7 @@ def dataset_stats(
         "tokens": sum(len(r["tokens"]) for r in rows),
         "entity_mentions": sum(len(r["entities"]) for r in rows),
         "unit_types": _count((r["unit_type"] for r in rows), UNIT_TYPES),
+        "guidelines": dict(sorted(Counter(r["guidelines"] for r in rows).items())),
         "documents": {
             doc: {
                 "units": sum(r["doc_id"] == doc for r in rows),
