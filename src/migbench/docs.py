@@ -196,7 +196,7 @@ def power_block(significance_dir: Path) -> str:
         result = jsonio.read_json(path)
         try:
             found.append((result.get("protocol") or "?", result["reference"], result))
-            power_markdown([(result["reference"], result)])
+            power_markdown([(result["reference"], result["analyses"])])
         except _DAMAGED as exc:
             raise MigbenchError(
                 f"{path}: not a power analysis the main job wrote (it lacks or mistypes "
