@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-fast check-unit
+.PHONY: run test lint check-fast check-unit chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,leaderboard,harness,test]'
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
@@ -23,6 +23,8 @@ run: $(STAMP)
 	$(BIN)/migbench agreement > /dev/null
 	$(BIN)/python -m baselines.run_all
 	$(BIN)/migbench docs
+	$(MAKE) chromium
+	$(BIN)/python -m baselines.leaderboard
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests baselines benchmarks scripts examples
@@ -31,8 +33,16 @@ lint: $(STAMP)
 
 # The whole suite, the integration tests included, runs against a throwaway Label Studio server
 # that the script installs (.ls-venv/, first use only), starts and stops.
-test: lint
+test: lint chromium
 	$(BIN)/python scripts/labelstudio_server.py $(BIN)/pytest
+
+# Headless Chromium and its driver (Debian's packages) for the browser tests and the screenshot:
+# installed when missing and running as root (CI); otherwise the browser tests say what to install.
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	else echo "chromium and chromium-driver are missing: the browser tests will be skipped"; fi
 
 # The test tiers. check-unit: the unit tests alone, one process (under 10 s on two cores).
 # check-fast: also the tests that read the repository's data or run the CLI, on two processes
@@ -40,7 +50,7 @@ test: lint
 # server, the baseline training or the checks of the committed outputs; `make test` runs them
 # all. The baseline tests' module is not even collected: importing torch, transformers and
 # spaCy alone takes seconds.
-FAST := not labelstudio and not release and not baselines and not slow and not memory
+FAST := not labelstudio and not release and not baselines and not slow and not memory and not browser
 # check-unit does not even collect the modules whose every test is an integration test.
 INTEGRATION_MODULES := baselines release light_install quickstart labelstudio_integration
 check-unit: $(STAMP)

@@ -207,7 +207,8 @@ def _docs_root(root: Path) -> Path:
     for relative in ("README.md", "DATASHEET.md", "NOTICE", "dataset/stats.json",
                      "annotations/agreement.json", "annotations/annotators.json",
                      "baselines/RESULTS.md", "baselines/timings.json",
-                     "benchmarks/bench_scorer.txt", "benchmarks/bench_compare.txt"):  # fmt: skip
+                     "benchmarks/bench_scorer.txt", "benchmarks/bench_compare.txt",
+                     "benchmarks/bench_leaderboard.txt"):  # fmt: skip
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / relative, root / relative)
     shutil.copytree(REPO / "baselines/significance", root / "baselines/significance")

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("scoring", ("migbench.scoring",)),
+    ("systems", ("migbench.crossval", "migbench.harness", "migbench.leaderboard")),
     ("corpus", ("migbench.corpus",)),
     ("annotation", ("migbench.annotation",)),
     ("labelstudio", ("migbench.labelstudio",)),

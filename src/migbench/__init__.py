@@ -3,7 +3,8 @@
 The public API: a :class:`Scorer` scores, validates and compares submissions of one task against
 a :class:`Gold` (a protocol of the dataset, a file or rows) and signs every result; :func:`metrics`
 scores aligned labels with no I/O; :func:`score`, :func:`validate`, :func:`compare` and
-:func:`power` do a scorer's work in one call. :data:`TASKS` and :data:`PROTOCOLS` declare the
+:func:`power` do a scorer's work in one call; :func:`folds` runs the cross-validation protocol as a
+loop that writes the out-of-fold submission. :data:`TASKS` and :data:`PROTOCOLS` declare the
 tasks and protocols. Everything is imported on first use, so that ``import migbench`` stays fast.
 """
 
@@ -24,6 +25,7 @@ _EXPORTS = {
     "TASKS": "migbench.scoring.tasks",
     "Task": "migbench.scoring.tasks",
     "compare": "migbench.scoring.api",
+    "folds": "migbench.crossval",
     "get_task": "migbench.scoring.tasks",
     "metrics": "migbench.scoring.evaluation",
     "power": "migbench.scoring.api",
@@ -42,6 +44,7 @@ __all__ = [
     "Task",
     "__version__",
     "compare",
+    "folds",
     "get_task",
     "metrics",
     "power",
@@ -51,6 +54,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from migbench.crossval import folds
     from migbench.protocols import PROTOCOLS, Protocol
     from migbench.scoring.api import compare, power, score, validate
     from migbench.scoring.evaluation import metrics

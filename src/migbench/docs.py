@@ -215,6 +215,12 @@ def power_block(significance_dir: Path) -> str:
     return "\n\n".join(blocks)
 
 
+def leaderboard_benchmark_block(output: str) -> str:
+    """The leaderboard benchmark's printed output: build and submit times against budgets."""
+    command = "python benchmarks/bench_leaderboard.py --out benchmarks/bench_leaderboard.txt"
+    return f"Leaderboard (`{command}`):\n\n```\n{output.strip()}\n```"
+
+
 def performance_block(scorer_output: str, compare_output: str, timings: Mapping) -> str:
     """The scorer and compare benchmarks' printed output and the main job's stage timings."""
     budgets = timings["budgets"]

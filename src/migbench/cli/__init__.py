@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "migbench.cli.docs",
     "migbench.cli.scoring",
     "migbench.cli.statistics",
+    "migbench.cli.leaderboard",
     "migbench.cli.template",
 )
 
@@ -44,6 +45,7 @@ EXTRAS: dict[str, str] = {
     "seqeval": "annotation",
     "sklearn": "dataset",
     "matplotlib": "dataset",
+    "jsonschema": "leaderboard",
 }
 
 log = logging.getLogger("migbench")
