@@ -286,7 +286,7 @@ def holm_decisions(
     factor[order] = len(p_values) - np.arange(len(p_values))
     decisions = []
     for p, n, q, m in zip(p_values, n_trials, adjusted, factor, strict=True):
-        se = min(1.0, m * max(monte_carlo_error(p, n), 1 / n))
+        se = float(min(1.0, m * max(monte_carlo_error(p, n), 1 / n)))
         if q + STABLE_Z * se < alpha:
             decision = "significant"
         elif q - STABLE_Z * se >= alpha:
