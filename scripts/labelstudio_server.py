@@ -11,6 +11,7 @@ standard library.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
@@ -26,8 +27,14 @@ from typing import BinaryIO
 
 LABEL_STUDIO = "label-studio==1.23.2"
 VENV = Path(__file__).resolve().parent.parent / ".ls-venv"
-#: Written after a complete install, so that an interrupted one is redone.
-STAMP = VENV / f".installed-{LABEL_STUDIO}"
+#: The server's whole environment, pinned: a new release of one of its dependencies can break it
+#: (sentry-sdk 3.0 refuses an option that Label Studio 1.23.2 passes at start-up).
+CONSTRAINTS = Path(__file__).resolve().parent / "labelstudio-constraints.txt"
+#: Written after a complete install, so that an interrupted one is redone; it names the pins, so
+#: that a change of them reinstalls.
+STAMP = VENV / (
+    f".installed-{LABEL_STUDIO}-{hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()[:12]}"
+)
 START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 15
 LOG_TAIL_CHARS = 4000
@@ -47,7 +54,7 @@ def install() -> None:
     shutil.rmtree(VENV, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, LABEL_STUDIO], check=True)
+    subprocess.run([*pip, "-c", str(CONSTRAINTS), LABEL_STUDIO], check=True)
     STAMP.touch()
     say(f"installed in {time.monotonic() - began:.0f} s")
 
