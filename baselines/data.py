@@ -17,6 +17,7 @@ from typing import Any
 import migbench
 from baselines.paths import DATASET, EVERY_UNIT
 from migbench.schema import CHOICE_LAYERS, EVALUATION_SPLITS, IOB2_TAGS, SPLITS
+from migbench.scoring.gold import sections_of
 
 TASKS: tuple[str, ...] = tuple(migbench.TASKS)
 #: Tasks with one label per unit.
@@ -111,9 +112,10 @@ def experiments(protocol: str, *, dataset: Path = DATASET) -> list[Experiment]:
 def cv_groups(units: Sequence[Unit]) -> list[str]:
     """Return the group of each unit for grouped inner cross-validation on a training set.
 
-    The unit's paragraph: units that share context never straddle an inner split.
+    The unit's section, as the folds group units: units that share context never straddle an
+    inner split.
     """
-    return [f"{unit['doc_id']}/{unit['paragraph']}" for unit in units]
+    return sections_of(list(units))
 
 
 def inner_split(

@@ -14,44 +14,72 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from baselines.data import CLASSIFICATION, TASKS  # noqa: E402
 from baselines.paths import PLOTS  # noqa: E402
-from baselines.registry import order  # noqa: E402
-from baselines.summary import HEADLINE, Results, best_baseline, runs, scores  # noqa: E402
+from baselines.summary import (  # noqa: E402
+    HEADLINE,
+    Results,
+    Score,
+    best_baseline,
+    runs,
+    scores,
+)
 
 #: No software version or date in the PNG files, so that unchanged plots stay byte-identical.
 _METADATA = {"Software": None}
 
 
-def scores_plot(results: Results, out: Path) -> Path | None:
-    """Plot every baseline's headline main score per task, with its interval or seed spread."""
+def scores_panels(results: Results) -> dict[str, list[tuple[str, Score]]]:
+    """Return, per task with headline results, each baseline's headline score, by name.
+
+    The scores plot draws exactly these records, and the results table reads the same
+    :func:`~baselines.summary.scores`.
+    """
     summary = scores(results)
     scheme, split = HEADLINE
-    tasks = [t for t in TASKS if any(k[0::2] == (scheme, t) and k[3] == split for k in summary)]
-    if not tasks:
-        return None
-    # One row per baseline on every axis (the axes share it), in the registry's order, top down.
-    every = order({b for (s, b, t, x) in summary if (s, x) == (scheme, split) and t in tasks})
-    row = {name: len(every) - 1 - index for index, name in enumerate(every)}
-    fig, axes = plt.subplots(1, len(tasks), figsize=(3.2 * len(tasks), 3.8), sharey=True)
-    for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
-        named = [
+    panels = {
+        task: sorted(
             (baseline, score)
             for (s, baseline, t, x), score in summary.items()
             if (s, t, x) == (scheme, task, split)
-        ]
+        )
+        for task in TASKS
+    }
+    return {task: named for task, named in panels.items() if named}
+
+
+def scores_figure(results: Results) -> Figure | None:
+    """Draw every baseline's headline main score per task, with its interval or seed spread.
+
+    Each task has its own panel with its own baseline names: the panels share no axis, since
+    the tasks have different baselines.
+    """
+    panels = scores_panels(results)
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.8))
+    for ax, (task, named) in zip(np.atleast_1d(axes), panels.items(), strict=True):
+        names = [name for name, _ in named]
         means = np.array([score.mean for _, score in named])
         low = [s.ci[0] if s.ci else s.mean - s.std for _, s in named]
         high = [s.ci[1] if s.ci else s.mean + s.std for _, s in named]
         errors = np.array([means - low, np.array(high) - means])
-        rows = [row[name] for name, _ in named]
-        ax.barh(rows, means, xerr=errors, color="tab:blue", capsize=2)
-        ax.set_yticks(range(len(every)), every[::-1], fontsize=7)
-        metric = results[next(n for n in results if (n.protocol, n.task) == (scheme, task))]
+        ax.barh(range(len(names)), means, xerr=errors, color="tab:blue", capsize=2)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        metric = results[next(n for n in results if (n.protocol, n.task) == (HEADLINE[0], task))]
         ax.set(xlim=(0, 1), title=f"{task} ({metric['main_metric']})")
     fig.suptitle("Full-corpus cross-validation: 95 % interval (one run) or ± sd (seeds)")
     fig.tight_layout()
+    return fig
+
+
+def scores_plot(results: Results, out: Path) -> Path | None:
+    """Save :func:`scores_figure` as ``scores.png`` in ``out``; None without headline results."""
+    fig = scores_figure(results)
+    if fig is None:
+        return None
     path = out / "scores.png"
     fig.savefig(path, dpi=100, metadata=_METADATA)
     plt.close(fig)

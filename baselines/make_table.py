@@ -19,9 +19,10 @@ from typing import Any
 
 from baselines import pairwise
 from baselines.data import CLASSIFICATION, TASKS
-from baselines.paths import RESULTS, RESULTS_MD, TIMINGS
+from baselines.paths import DATASET, RESULTS, RESULTS_MD, TIMINGS
 from baselines.registry import order
 from baselines.summary import HEADLINE, Results, Score, best_baseline, load_results, runs, scores
+from migbench.dataset.audit import audit, folder_schemes, stance_note
 from migbench.protocols import HEADLINE_HEADING, PROTOCOLS
 from migbench.scoring.power import power_markdown
 
@@ -57,7 +58,7 @@ def tied_with_best(comparison: dict[str, Any] | None, best: str) -> set[str]:
     return {
         pair["b"] if pair["a"] == best else pair["a"]
         for pair in comparison["pairs"]
-        if best in (pair["a"], pair["b"]) and pair["p_randomization_holm"] >= ALPHA
+        if best in (pair["a"], pair["b"]) and pair["decision_randomization"] != "significant"
     }
 
 
@@ -96,13 +97,18 @@ def table(
 
 
 def matrix(comparison: dict[str, Any]) -> list[str]:
-    """Return a pairwise significance matrix: ``+`` row better, ``−`` worse, ``·`` no difference."""
+    """Return a pairwise significance matrix of the randomization test's decisions.
+
+    ``+``: the row is better, ``−`` worse, ``·`` no difference, ``?`` undecided (the p-value
+    stays too close to alpha).
+    """
     names = ordered({system["name"] for system in comparison["systems"]})
     verdict = {}
     for pair in comparison["pairs"]:
-        significant = pair["p_randomization_holm"] < ALPHA
-        sign = "·" if not significant else ("+" if pair["difference"] > 0 else "−")
-        flip = {"+": "−", "−": "+", "·": "·"}[sign]
+        decision = pair["decision_randomization"]
+        sign = {"not significant": "·", "undecided": "?"}.get(decision)
+        sign = sign or ("+" if pair["difference"] > 0 else "−")
+        flip = {"+": "−", "−": "+", "·": "·", "?": "?"}[sign]
         verdict[pair["a"], pair["b"]], verdict[pair["b"], pair["a"]] = sign, flip
     lines = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for row in names:
@@ -127,17 +133,56 @@ def per_document(results: Results, summary: Summary, task: str) -> list[str]:
     )
     lines = ["| baseline | " + " | ".join(documents) + " |", "|---" * (len(documents) + 1) + "|"]
     for baseline in present:
-        seeds = runs(results, scheme, baseline, task, split)
-        values = [
-            sum(r["per_document"][doc]["main_score"] for r in seeds) / len(seeds)
-            for doc in documents
-        ]
-        lines.append(f"| {baseline} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+        seeds = [r["per_document"] for r in runs(results, scheme, baseline, task, split)]
+        cells = []
+        for doc in documents:
+            cell = _mean([row[doc]["main_score"] for row in seeds])
+            components = seeds[0][doc].get("components")
+            if components:
+                parts = [
+                    _mean([row[doc]["components"][label]["f1"] for row in seeds])
+                    for label in components
+                ]
+                cell += " (" + " / ".join(parts) + ")"
+            cells.append(cell)
+        lines.append(f"| {baseline} | " + " | ".join(cells) + " |")
     units = runs(results, scheme, present[0], task, split)[0]["per_document"]
     lines += [
         "",
         "Units per document: " + ", ".join(f"{d} {units[d]['n_units']}" for d in documents) + ".",
     ]
+    return lines
+
+
+def _mean(values: Sequence[float | None]) -> str:
+    """Format the mean of the defined values to 3 decimals; ``n/a`` when none is defined."""
+    defined = [value for value in values if value is not None]
+    return f"{sum(defined) / len(defined):.3f}" if defined else "n/a"
+
+
+def stance_components(results: Results, summary: Summary) -> list[str]:
+    """Return every stance baseline's headline F_avg beside F1 favor and F1 against."""
+    scheme, split = HEADLINE
+    present = ordered(
+        {key[1] for key in summary if (key[0], key[2], key[3]) == (scheme, "stance", split)}
+    )
+    if not present:
+        return []
+    first = runs(results, scheme, present[0], "stance", split)[0]["metrics"]["per_label"]
+    labels = ("favor", "against")
+    header = [
+        "baseline",
+        "f_avg",
+        *(f"F1 {label} ({first[label]['support']} gold)" for label in labels),
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for baseline in present:
+        seeds = runs(results, scheme, baseline, "stance", split)
+        cells = [_mean([r["metrics"]["f_avg"] for r in seeds])]
+        cells += [
+            _mean([r["metrics"]["per_label"][label]["f1"] for r in seeds]) for label in labels
+        ]
+        lines.append(f"| {baseline} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -196,7 +241,7 @@ def power_lines(power: Comparisons) -> list[str]:
     lines = []
     for scheme, split in pairwise.POWER_RUNS:
         found = [
-            (power[scheme, task, split]["reference"], power[scheme, task, split])
+            (power[scheme, task, split]["reference"], power[scheme, task, split]["analyses"])
             for task in TASKS
             if (scheme, task, split) in power
         ]
@@ -237,11 +282,13 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "`baselines/results/`, the tests in `baselines/significance/` and",
         "`baselines/timings.json`; do not edit. `python -m baselines.run_all` reruns everything.",
         "",
-        "Main score per task. One run: score [95 % bootstrap interval over units]. Several runs: "
+        "Main score per task. One run: score [95 % bootstrap interval, resampling whole "
+        "sections, the units between two headings that the folds keep together]. Several runs: "
         "mean ± sample standard deviation over seeds 0-2 (`stratified`). "
         "**Bold**: the best baseline of the task; ≈: not significantly different from it "
-        f"(paired approximate randomization, 10,000 trials, Holm-adjusted over all pairs, "
-        f"α = {ALPHA}; seed 0 of seeded baselines). `–`: the baseline does not do the task.",
+        f"(paired approximate randomization swapping whole sections, from 10,000 trials and more "
+        f"until each decision is stable, Holm-adjusted over all pairs, α = {ALPHA}; seed 0 of "
+        "seeded baselines). `–`: the baseline does not do the task.",
         "",
         f"## {HEADLINE_HEADING}",
         "",
@@ -251,6 +298,15 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "Model choices are made on training folds only.",
         "",
         *table(summary, metrics, scheme, split, comparisons),
+        "",
+        "### What the stance score rests on",
+        "",
+        "F_avg (the stance main score) is the mean of F1 favor and F1 against; mean over seeds "
+        "for `stratified`.",
+        "",
+        *stance_components(results, summary),
+        "",
+        *stance_note(audit(folder_schemes(DATASET / "data"))),
         "",
         "### Against the targets",
         "",
@@ -276,7 +332,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         "`+`: the row's baseline is significantly better than the column's, `−`: worse, `·`: "
         f"no significant difference (α = {ALPHA}, Holm-adjusted randomization p-values from "
-        "`migbench compare`).",
+        "`migbench compare`, swapping whole sections), `?`: undecided, the p-value stays within "
+        "three Monte Carlo standard errors of α after the most trials. Every p-value with its "
+        "Monte Carlo error and trials is in `baselines/significance/`.",
         "",
     ]
     for task in TASKS:
@@ -299,8 +357,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "",
         "### Per document",
         "",
-        "Pooled out-of-fold predictions scored on each document's units (mean over seeds). "
-        "All `against` units come from mp-letter.",
+        "Pooled out-of-fold predictions scored on each document's units (mean over seeds); for "
+        "stance, F_avg (F1 favor / F1 against). A class with neither gold nor predicted units in "
+        "a document has no F1 there (n/a) and stays out of F_avg.",
         "",
     ]
     for task in TASKS:

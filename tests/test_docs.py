@@ -23,7 +23,7 @@ def test_readme_and_datasheet_numbers_are_current(capsys):
 def test_every_generated_block_is_present():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
-    for name in ("corpus", "results", "performance", "citation"):
+    for name in ("corpus", "results", "stance", "power", "performance", "citation"):
         assert f"<!-- generated:{name} -->" in readme
     for name in ("corpus", "labels", "sample", "agreement", "annotators"):
         assert f"<!-- generated:{name} -->" in datasheet
@@ -68,6 +68,13 @@ def test_section_extracts_one_markdown_section():
     assert docs.section(text, "B") == "two"
     with pytest.raises(MigbenchError, match="no section"):
         docs.section(text, "C")
+
+
+def test_a_subsection_runs_to_the_next_heading_of_its_level_or_higher():
+    text = "## A\n\n### X\n\none\n\n### Y\n\ntwo\n\n## B\n\nthree\n"
+    assert docs.section(text, "X", level=3) == "one"
+    assert docs.section(text, "Y", level=3) == "two"
+    assert docs.section(text, "A") == "### X\n\none\n\n### Y\n\ntwo"
 
 
 def test_markdown_tables_render_as_their_docstring_shows():

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 
+import numpy as np
 import pytest
 
+import migbench
+from baselines.pairwise import load
 from migbench.cli import main
 from migbench.scoring.power import minimum_detectable_difference, power_markdown
 from migbench.scoring.tasks import TASKS
 
-from .conftest import EXAMPLES, GOLD
+from .conftest import EXAMPLES, GOLD, REPO
+
+# The module, not the function that migbench.scoring exports under the same name.
+power_module = importlib.import_module("migbench.scoring.power")
 
 
 def reference(n: int, right: float, seed: int) -> tuple[list[str], list[str]]:
@@ -60,6 +67,7 @@ def test_a_perfect_reference_leaves_nothing_to_detect():
     result = mdd(gold, gold)
     assert result["n_wrong"] == 0
     assert result["curve"] == []
+    assert result["largest_units"] is None
     assert result["minimum_detectable_units"] is None
     assert result["minimum_detectable_difference"] is None
 
@@ -94,12 +102,101 @@ def test_cli_power_on_an_example_submission(capsys):
 
 
 @pytest.mark.slow
-def test_power_markdown_reports_found_and_unreachable_differences():
+def test_power_markdown_reports_found_and_unreachable_differences_per_churn():
     gold, predicted = reference(200, 0.6, seed=1)
-    found = mdd(gold, predicted)
-    perfect = mdd(gold, gold)
+    found = [mdd(gold, predicted, churn=churn) for churn in (0.0, 0.1)]
+    perfect = [mdd(gold, gold)]
     text = power_markdown([("noisy", found), ("perfect", perfect)])
-    assert f"{found['minimum_detectable_difference']:.3f}" in text
-    assert "none: not even fixing all 0 wrong units" in text
+    for result in found:
+        cell = f"{result['n_churn']}: {result['minimum_detectable_difference']:.3f}"
+        assert cell in text
+    assert "none (no wrong unit to fix)" in text
     assert "alpha = 0.05 with power 0.8" in text
-    assert f"| {found['n_churn']} |" in text
+
+
+def test_a_curve_that_never_reaches_the_power_reports_the_largest_improvement_simulated():
+    gold, predicted = reference(12, 0.6, seed=6)
+    result = mdd(gold, predicted, churn=0.0, n_simulations=20)
+    assert result["minimum_detectable_units"] is None
+    largest = result["curve"][-1]
+    assert result["largest_units"] == largest["units"] == result["n_wrong"]
+    assert result["largest_difference"] == largest["mean_difference"] > 0
+    assert result["largest_power"] == largest["power"] < 0.8
+
+
+def _cv_reference(task: str) -> tuple[migbench.Scorer, list]:
+    """The cross-validation scorer and the best committed baseline's predictions."""
+    reference_name = load("power")["cv", task, "all"]["reference"]
+    path = REPO / "baselines/predictions/cv" / f"{reference_name}.{task}.all.jsonl"
+    scorer = migbench.Scorer(task, migbench.Gold(protocol="cv"))
+    return scorer, list(scorer.check(path).predictions.values)
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_fixing_every_error_is_detected_by_power_whenever_compare_detects_it(task):
+    scorer, predicted = _cv_reference(task)
+    gold = scorer.gold_labels
+    field = TASKS[task].gold_field
+
+    def rows(labels: list) -> list[dict]:
+        return [
+            {"id": unit.id, field: list(label) if TASKS[task].is_sequence else label}
+            for unit, label in zip(scorer.units, labels, strict=True)
+        ]
+
+    submissions = {"fixed": rows(gold), "reference": rows(predicted)}
+    (pair,) = migbench.compare(task, submissions, protocol="cv")["pairs"]
+    result = minimum_detectable_difference(
+        TASKS[task],
+        gold,
+        predicted,
+        clusters=scorer.clusters,
+        churn=0.0,
+        n_simulations=10,
+        n_trials=2000,
+    )
+    every = result["curve"][-1]
+    assert every["units"] == result["n_wrong"]
+    assert every["mean_difference"] == pytest.approx(pair["difference"])
+    assert pair["decision_randomization"] != "undecided"
+    assert (every["power"] == 1.0) == (pair["decision_randomization"] == "significant")
+
+
+def test_power_never_counts_a_significant_deterioration(monkeypatch):
+    # Every test "significant": the power is then the share of simulated systems that are better.
+    monkeypatch.setattr(power_module, "paired_randomization", lambda *args, **kwargs: 0.0)
+    scorer, predicted = _cv_reference("stance")
+    result = minimum_detectable_difference(
+        TASKS["stance"],
+        scorer.gold_labels,
+        predicted,
+        churn=0.05,
+        n_simulations=100,
+        n_trials=10,
+    )
+    first = result["curve"][0]
+    assert first["units"] == 1
+    assert first["share_better"] < 0.9, "the case should hold deteriorations"
+    for row in result["curve"]:
+        assert row["power"] == row["share_better"]
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_the_simulated_mean_difference_grows_with_the_units_fixed(task):
+    scorer, predicted = _cv_reference(task)
+    result = minimum_detectable_difference(
+        TASKS[task],
+        scorer.gold_labels,
+        predicted,
+        clusters=scorer.clusters,
+        churn=0.05,
+        n_simulations=40,
+        n_trials=200,
+    )
+    curve = result["curve"]
+    assert len(curve) >= 5
+    assert curve[-1]["mean_difference"] > curve[0]["mean_difference"] + 0.05
+    # Between neighbouring sizes, no fall beyond the Monte Carlo error of the two means.
+    for low, high in zip(curve, curve[1:], strict=False):
+        error = np.hypot(low["sd_difference"], high["sd_difference"]) / np.sqrt(40)
+        assert high["mean_difference"] > low["mean_difference"] - 3 * error

@@ -48,10 +48,21 @@ def reference(task: str, gold: list, predicted: list) -> float:
     if declared.is_sequence:
         gold, predicted = [list(tags) for tags in gold], [list(tags) for tags in predicted]
         return seqeval_f1(gold, predicted, mode="strict", scheme=IOB2, zero_division=0)
-    labels = list(declared.f_avg_labels) or (
-        sorted(set(gold)) if declared.macro_over_gold else list(declared.labels)
-    )
+    if declared.f_avg_labels:
+        # A class in neither the gold nor the predictions has no F1 and stays out of F_avg.
+        labels = [label for label in declared.f_avg_labels if label in {*gold, *predicted}]
+        if not labels:
+            return None
+    else:
+        labels = sorted(set(gold)) if declared.macro_over_gold else list(declared.labels)
     return f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
+
+
+def reference_f1(label: str, gold: list, predicted: list) -> float | None:
+    """One class's F1 with scikit-learn; None where neither side has the class."""
+    if label not in {*gold, *predicted}:
+        return None
+    return f1_score(gold, predicted, labels=[label], average="macro", zero_division=0)
 
 
 @pytest.mark.integration
@@ -74,8 +85,16 @@ def test_cv_scores_pooled_per_fold_and_per_document_as_sklearn_and_seqeval(every
                 expected = reference(
                     task, [gold[i] for i in members], [predicted[i] for i in members]
                 )
-                assert row == {"n_units": len(members), "main_score": pytest.approx(expected)}
-    scores = [row["main_score"] for row in per_fold.values()]
+                assert row["n_units"] == len(members)
+                assert row["main_score"] == pytest.approx(expected)
+                for label, part in row.get("components", {}).items():
+                    part_gold = [gold[i] for i in members]
+                    part_predicted = [predicted[i] for i in members]
+                    assert part["support"] == part_gold.count(label)
+                    assert part["f1"] == pytest.approx(
+                        reference_f1(label, part_gold, part_predicted)
+                    )
+    scores = [row["main_score"] for row in per_fold.values() if row["main_score"] is not None]
     assert result["folds"]["mean"] == pytest.approx(sum(scores) / len(scores))
 
 

@@ -80,7 +80,7 @@ def test_every_result_carries_a_signature_that_names_what_made_it():
         "gold:split/test",
         f"dataset:{migbench.version.DATASET_VERSION}",
         "tagset:iob2",
-        "resample:bootstrap=50",
+        "resample:bootstrap=50@section",
         "seed:7",
     ):
         assert part in signature.split("|")

@@ -54,7 +54,10 @@ def sklearn_main(task: str, gold: list[str], predicted: list[str | None]) -> flo
     y_pred = [MISSING if p is None else p for p in predicted]
     declared = TASKS[task]
     if declared.f_avg_labels:
-        labels = list(declared.f_avg_labels)
+        # A label in neither the gold nor the predictions has no F1 and stays out of the mean.
+        labels = [label for label in declared.f_avg_labels if label in {*gold, *y_pred}]
+        if not labels:
+            return float("nan")
     elif declared.macro_over_gold:
         labels = sorted(set(gold))
     else:

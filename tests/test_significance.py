@@ -16,6 +16,7 @@ import migbench
 from migbench.cli import main
 from migbench.scoring.gold import load_gold_file
 from migbench.scoring.metrics import metric_for
+from migbench.scoring.resampling import bootstrap_interval
 from migbench.scoring.significance import (
     MAX_TRIALS,
     TIE_TOLERANCE,
@@ -79,12 +80,13 @@ def naive_tests(task: str, gold: list, a: list, b: list, trials: int, seed: int)
         shuffled_b = [a[i] if swap[i] else b[i] for i in range(n)]
         swaps.append(naive_main(task, gold, shuffled_a) - naive_main(task, gold, shuffled_b))
     boot, swaps = np.array(boot), np.array(swaps)
-    far = np.abs(boot - observed) >= abs(observed) - TIE_TOLERANCE
+    # The percentile interval's own test of 0: twice the smaller tail beyond 0.
+    tail = min((boot <= TIE_TOLERANCE).sum(), (boot >= -TIE_TOLERANCE).sum())
     return {
         "difference": observed,
         "low": np.quantile(boot, 0.025),
         "high": np.quantile(boot, 0.975),
-        "p_bootstrap": (far.sum() + 1) / (trials + 1),
+        "p_bootstrap": min(1.0, 2 * (tail + 1) / (trials + 1)),
         "p_randomization": ((np.abs(swaps) >= abs(observed) - TIE_TOLERANCE).sum() + 1)
         / (trials + 1),
     }
@@ -102,11 +104,16 @@ def paired(task: str, gold: list, a: list, b: list) -> tuple:
 def test_p_values_agree_with_a_naive_implementation_within_monte_carlo_error(task):
     gold, a, b = two_systems(task, 60, seed=3)
     metric, stats = paired(task, gold, a, b)
-    fast_trials, naive_trials = 20_000, 400
+    naive = naive_tests(task, gold, a, b, 400, seed=2)
+    boot = assert_agree_with_naive(metric, stats, naive, 400)
+    assert boot["difference"] == pytest.approx(naive["difference"], abs=1e-12)
+
+
+def assert_agree_with_naive(metric, stats, naive: dict, naive_trials: int) -> dict:
+    """Check both fast tests against a naive run within Monte Carlo error; return the bootstrap."""
+    fast_trials = 20_000
     boot = paired_bootstrap(metric, stats, n_trials=fast_trials, seed=1)
     p_rand = paired_randomization(metric, stats, n_trials=fast_trials, seed=1)
-    naive = naive_tests(task, gold, a, b, naive_trials, seed=2)
-    assert boot["difference"] == pytest.approx(naive["difference"], abs=1e-12)
     for ours, theirs in (
         (boot["p_value"], naive["p_bootstrap"]),
         (p_rand, naive["p_randomization"]),
@@ -114,11 +121,12 @@ def test_p_values_agree_with_a_naive_implementation_within_monte_carlo_error(tas
         assert 0.005 < theirs < 0.995, "the case should have a moderate p-value"
         p = (ours + theirs) / 2
         error = np.sqrt(p * (1 - p) * (1 / fast_trials + 1 / naive_trials))
-        assert abs(ours - theirs) <= 4 * error + 1 / naive_trials
+        assert abs(ours - theirs) <= 4 * error + 2 / naive_trials
     # Interval ends: quantiles of the same distribution, up to the naive one's sampling error.
     spread = naive["high"] - naive["low"]
     assert boot["ci"]["low"] == pytest.approx(naive["low"], abs=0.15 * spread)
     assert boot["ci"]["high"] == pytest.approx(naive["high"], abs=0.15 * spread)
+    return boot
 
 
 @pytest.mark.parametrize("task", list(TASKS))
@@ -324,3 +332,142 @@ def test_randomization_is_symmetric_in_the_two_systems(task):
     boot = paired_bootstrap(metric, forward, n_trials=3000, seed=5)
     back = paired_bootstrap(metric, backward, n_trials=3000, seed=5)
     assert back["difference"] == -boot["difference"]
+
+
+def clustered_systems(task: str, n_clusters: int, seed: int) -> tuple[list, list, list, list]:
+    """Clusters of 1 to 6 units that share their gold label and how well each system does."""
+    rng = random.Random(seed)
+    gold, a, b, clusters = [], [], [], []
+    labels = TASKS[task].labels
+    for cluster in range(n_clusters):
+        size, label = rng.randint(1, 6), rng.choice(labels)
+        right_a, right_b = rng.random(), rng.random()
+        for _ in range(size):
+            gold.append(label)
+            a.append(label if rng.random() < right_a else rng.choice(labels))
+            b.append(label if rng.random() < right_b else rng.choice(labels))
+            clusters.append(f"c{cluster}")
+    return gold, a, b, clusters
+
+
+def naive_clustered_tests(task, gold, a, b, clusters, trials: int, seed: int) -> dict:
+    """Both tests cluster by cluster: draw clusters with replacement, swap whole clusters."""
+    rng = np.random.default_rng(seed)
+    members: dict[str, list[int]] = {}
+    for index, cluster in enumerate(clusters):
+        members.setdefault(cluster, []).append(index)
+    groups = list(members.values())
+    observed = naive_main(task, gold, a) - naive_main(task, gold, b)
+    boot = []
+    for _ in range(trials):
+        index = [i for g in rng.integers(len(groups), size=len(groups)) for i in groups[g]]
+        sample = [gold[i] for i in index]
+        boot.append(
+            naive_main(task, sample, [a[i] for i in index])
+            - naive_main(task, sample, [b[i] for i in index])
+        )
+    swaps = []
+    for _ in range(trials):
+        swapped = {
+            i
+            for g, swap in zip(groups, rng.random(len(groups)) < 0.5, strict=True)
+            if swap
+            for i in g
+        }
+        shuffled_a = [b[i] if i in swapped else a[i] for i in range(len(gold))]
+        shuffled_b = [a[i] if i in swapped else b[i] for i in range(len(gold))]
+        swaps.append(naive_main(task, gold, shuffled_a) - naive_main(task, gold, shuffled_b))
+    boot, swaps = np.array(boot), np.array(swaps)
+    tail = min((boot <= TIE_TOLERANCE).sum(), (boot >= -TIE_TOLERANCE).sum())
+    return {
+        "low": np.quantile(boot, 0.025),
+        "high": np.quantile(boot, 0.975),
+        "p_bootstrap": min(1.0, 2 * (tail + 1) / (trials + 1)),
+        "p_randomization": ((np.abs(swaps) >= abs(observed) - TIE_TOLERANCE).sum() + 1)
+        / (trials + 1),
+    }
+
+
+@pytest.mark.parametrize("task", ["stance", "frame"])
+def test_clustered_tests_agree_with_a_naive_cluster_loop_within_monte_carlo_error(task):
+    gold, a, b, clusters = clustered_systems(task, 40, seed=11)
+    metric = metric_for(TASKS[task])
+    stats = PairedStatistics.pair(
+        metric, metric.statistics(gold, a), metric.statistics(gold, b), clusters
+    )
+    assert stats.sizes.sum() == 40, "each resampled row is a cluster"
+    naive = naive_clustered_tests(task, gold, a, b, clusters, 600, seed=2)
+    boot = assert_agree_with_naive(metric, stats, naive, 600)
+    # Units of a cluster move together: the clustered interval is wider than the unit one.
+    units = PairedStatistics.pair(metric, metric.statistics(gold, a), metric.statistics(gold, b))
+    unit_boot = paired_bootstrap(metric, units, n_trials=20_000, seed=1)
+    assert boot["ci"]["high"] - boot["ci"]["low"] > unit_boot["ci"]["high"] - unit_boot["ci"]["low"]
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_clusters_of_one_unit_each_give_the_unit_level_results(task):
+    gold, a, b = two_systems(task, 120, seed=13)
+    metric = metric_for(TASKS[task])
+    stats_a, stats_b = metric.statistics(gold, a), metric.statistics(gold, b)
+    singletons = [f"s{i}" for i in range(len(gold))]
+    trials = 20_000
+    (by_unit,) = compare_statistics(metric, {"a": stats_a, "b": stats_b}, n_trials=trials)
+    (by_cluster,) = compare_statistics(
+        metric, {"a": stats_a, "b": stats_b}, n_trials=trials, clusters=singletons
+    )
+    assert by_unit["resampling_unit"] == "unit"
+    assert by_cluster["resampling_unit"] == "section"
+    assert by_cluster["difference"] == by_unit["difference"]
+    # Same distribution, drawn in another order of the groups: equal within Monte Carlo error.
+    for test in ("bootstrap", "randomization"):
+        ours, theirs = by_cluster[f"p_{test}"], by_unit[f"p_{test}"]
+        p = (ours + theirs) / 2
+        assert abs(ours - theirs) <= 4 * np.sqrt(2 * p * (1 - p) / trials) + 2 / trials
+    spread = by_unit["ci"]["high"] - by_unit["ci"]["low"]
+    for end in ("low", "high"):
+        assert by_cluster["ci"][end] == pytest.approx(by_unit["ci"][end], abs=0.05 * spread)
+    unit_ci = bootstrap_interval(metric, stats_a, n_resamples=2000, seed=3)
+    cluster_ci = bootstrap_interval(metric, stats_a, n_resamples=2000, seed=3, clusters=singletons)
+    assert (cluster_ci["low"], cluster_ci["high"]) == pytest.approx(
+        (unit_ci["low"], unit_ci["high"]), abs=0.02
+    )
+
+
+def test_p_values_carry_their_monte_carlo_error_and_decisions_do_not_flip_with_the_seed():
+    task = "frame"
+    decisions: dict[tuple[str, str], set[str]] = {}
+    for seed in range(5):
+        rng = random.Random(21)
+        gold = rng.choices(TASKS[task].labels, k=200)
+        systems = {
+            name: metric_for(TASKS[task]).statistics(gold, noisy_labels(rng, task, gold, right))
+            for name, right in (("a", 0.55), ("b", 0.5), ("c", 0.45), ("d", 0.52))
+        }
+        pairs = compare_statistics(
+            metric_for(TASKS[task]), systems, n_trials=500, seed=seed, max_trials=32_000
+        )
+        for pair in pairs:
+            for test in ("bootstrap", "randomization"):
+                p, n = pair[f"p_{test}"], pair[f"n_trials_{test}"]
+                assert pair[f"p_{test}_se"] == pytest.approx(np.sqrt(p * (1 - p) / n))
+                assert n >= 500
+                decisions.setdefault((pair["a"] + pair["b"], test), set()).add(
+                    pair[f"decision_{test}"]
+                )
+    assert any(len(found) == 1 for found in decisions.values())
+    for found in decisions.values():
+        assert not {"significant", "not significant"} <= found, found
+
+
+def test_the_bootstrap_interval_excludes_zero_exactly_when_the_bootstrap_p_is_below_005():
+    metric = metric_for(TASKS["stance"])
+    disagreements = 0
+    for seed in range(40):
+        gold, a, b = two_systems("stance", 50, seed=100 + seed)
+        stats = PairedStatistics.pair(
+            metric, metric.statistics(gold, a), metric.statistics(gold, b)
+        )
+        boot = paired_bootstrap(metric, stats, n_trials=4000, seed=seed)
+        excludes = boot["ci"]["low"] > 0 or boot["ci"]["high"] < 0
+        disagreements += excludes != (boot["p_value"] < 0.05)
+    assert disagreements == 0

@@ -156,15 +156,20 @@ def render(text: str, blocks: Mapping[str, Callable[[], str]], *, source: str) -
     return _BLOCK.sub(replace, text)
 
 
-def section(markdown: str, heading: str) -> str:
-    """Return the body of the ``## heading`` section of a Markdown text.
+def section(markdown: str, heading: str, *, level: int = 2) -> str:
+    """Return the body of the ``## heading`` section (``level`` hashes) of a Markdown text.
+
+    The body runs to the next heading of the same or a higher level.
 
     Raises:
         MigbenchError: The heading is missing.
     """
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
+    hashes = "#" * level
+    match = re.search(
+        rf"^{hashes} {re.escape(heading)}\n(.*?)(?=^#{{1,{level}}} |\Z)", markdown, re.S | re.M
+    )
     if match is None:
-        raise MigbenchError(f"no section '## {heading}'")
+        raise MigbenchError(f"no section '{hashes} {heading}'")
     return match.group(1).strip()
 
 
@@ -191,7 +196,7 @@ def power_block(significance_dir: Path) -> str:
         result = jsonio.read_json(path)
         try:
             found.append((result.get("protocol") or "?", result["reference"], result))
-            power_markdown([(result["reference"], result)])
+            power_markdown([(result["reference"], result["analyses"])])
         except _DAMAGED as exc:
             raise MigbenchError(
                 f"{path}: not a power analysis the main job wrote (it lacks or mistypes "
@@ -205,7 +210,8 @@ def power_block(significance_dir: Path) -> str:
         rows = [(name, result) for p, name, result in found if p == protocol.name]
         if rows:
             title = protocol.describe(rows[0][1].get("split"))
-            blocks.append(f"**{title}**\n\n{power_markdown(rows)}")
+            analyses = [(name, result["analyses"]) for name, result in rows]
+            blocks.append(f"**{title}**\n\n{power_markdown(analyses)}")
     return "\n\n".join(blocks)
 
 

@@ -56,6 +56,9 @@ def blocks(root: Path) -> dict:
                 HEADLINE_HEADING,
             )
         ),
+        "stance": lambda: docs.section(
+            _read(root / "baselines" / "RESULTS.md"), "What the stance score rests on", level=3
+        ),
         "power": lambda: docs.power_block(root / "baselines" / "significance"),
         "leaderboard-benchmark": lambda: docs.leaderboard_benchmark_block(
             _read(root / "benchmarks" / "bench_leaderboard.txt")

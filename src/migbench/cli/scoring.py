@@ -25,6 +25,7 @@ from migbench.fileio import check_output_file, write_atomic
 from migbench.jsonio import printable
 from migbench.scoring.api import score, validate
 from migbench.scoring.evaluation import MAX_RESAMPLES, MAX_SEED
+from migbench.scoring.resampling import RESAMPLING_UNITS
 from migbench.scoring.scorer import DEFAULT_RESAMPLES, DEFAULT_SEED
 
 log = logging.getLogger("migbench")
@@ -53,6 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             parser.add_argument(
                 "--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED, help="bootstrap seed"
             )
+            parser.add_argument(
+                "--resampling",
+                choices=RESAMPLING_UNITS,
+                default=RESAMPLING_UNITS[0],
+                help="the bootstrap draws whole sections (default, where the gold names them) "
+                "or units",
+            )
         parser.set_defaults(func=_score if name == "score" else _validate)
 
 
@@ -70,7 +78,12 @@ def _score(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_file(args.out, inputs=inputs)  # before scoring, not after
     result = score(
-        args.task, args.submission, n_resamples=args.bootstrap, seed=args.seed, **gold_options(args)
+        args.task,
+        args.submission,
+        n_resamples=args.bootstrap,
+        seed=args.seed,
+        resampling=args.resampling,
+        **gold_options(args),
     )
     output = format_text(result) if args.format == "text" else json.dumps(result, indent=2)
     if args.out is not None:
@@ -107,21 +120,35 @@ def format_text(result: dict[str, Any]) -> str:
         lines.append(f"{name:<22}{value:.4f}")
         if ci and name == result["main_metric"]:
             lines[-1] += (
-                f"  95% CI [{ci['low']:.4f}, {ci['high']:.4f}], {ci['n_resamples']} resamples"
+                f"  95% CI [{ci['low']:.4f}, {ci['high']:.4f}], {ci['n_resamples']} resamples "
+                f"of {ci['n_resampled']} {ci['resampling_unit']}s"
             )
     if "folds" in result:
         folds = result["folds"]
-        each = ", ".join(f"{row['main_score']:.4f}" for row in folds["per_fold"].values())
+        each = ", ".join(_number(row["main_score"]) for row in folds["per_fold"].values())
         lines.append(f"{'per fold':<22}{folds['mean']:.4f} ± {folds['sd']:.4f} ({each})")
     for document, row in result.get("per_document", {}).items():
-        lines.append(f"{printable(document):<22}{row['main_score']:.4f} ({row['n_units']} units)")
+        parts = [
+            f"{label} {_number(part['f1'])} ({part['support']} gold)"
+            for label, part in row.get("components", {}).items()
+        ]
+        detail = f"; F1 {', '.join(parts)}" if parts else ""
+        lines.append(
+            f"{printable(document):<22}{_number(row['main_score'])} "
+            f"({row['n_units']} units{detail})"
+        )
     width = max(map(len, metrics["per_label"])) + 2
     lines += ["", f"{'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for label, row in metrics["per_label"].items():
-        scores = "".join(f"{row[key]:>10.4f}" for key in ("precision", "recall", "f1"))
+        scores = "".join(f"{_number(row[key]):>10}" for key in ("precision", "recall", "f1"))
         lines.append(f"{label:<{width}}{scores}{row['support']:>10}")
     if "confusion_matrix" in metrics:
         matrix = metrics["confusion_matrix"]
         lines += ["", "confusion matrix (rows gold, columns predicted, in label order)"]
         lines += [" ".join(f"{count:>6}" for count in row) for row in matrix["matrix"]]
     return printable("\n".join(lines), keep="\n")  # a doc id or file name may hold escapes
+
+
+def _number(value: float | None) -> str:
+    """Format a score to 4 decimals, or ``n/a`` where it is undefined."""
+    return "n/a" if value is None else f"{value:.4f}"

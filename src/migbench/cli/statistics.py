@@ -35,8 +35,9 @@ from migbench.scoring.power import (
     N_TRIALS,
     POWER,
 )
+from migbench.scoring.resampling import RESAMPLING_UNITS
 from migbench.scoring.scorer import DEFAULT_SEED
-from migbench.scoring.significance import DEFAULT_TRIALS, MAX_TRIALS
+from migbench.scoring.significance import DEFAULT_TRIALS, MAX_ADAPTIVE_TRIALS, MAX_TRIALS
 
 log = logging.getLogger("migbench")
 
@@ -58,9 +59,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=bounded(MAX_TRIALS, 1),
         default=DEFAULT_TRIALS,
         metavar="N",
-        help=f"trials of each test (default {DEFAULT_TRIALS:,}, at most {MAX_TRIALS:,})",
+        help=f"trials each test starts with (default {DEFAULT_TRIALS:,}, at most {MAX_TRIALS:,})",
     )
+    parser.add_argument(
+        "--max-trials",
+        type=bounded(MAX_TRIALS, 1),
+        default=MAX_ADAPTIVE_TRIALS,
+        metavar="N",
+        help="most trials a test grows to while its decision at --alpha is not stable "
+        f"(default {MAX_ADAPTIVE_TRIALS:,}); a decision still unstable is 'undecided'",
+    )
+    parser.add_argument("--alpha", type=_fraction, default=ALPHA, help=f"default {ALPHA}")
     parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
+    _resampling_argument(parser)
     _output_arguments(parser)
     parser.set_defaults(func=_compare)
 
@@ -89,8 +100,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=bounded(MAX_SEED), default=DEFAULT_SEED)
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    _resampling_argument(parser)
     _output_arguments(parser)
     parser.set_defaults(func=_power)
+
+
+def _resampling_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resampling",
+        choices=RESAMPLING_UNITS,
+        default=RESAMPLING_UNITS[0],
+        help="resample or swap whole sections (default, where the gold names them) or units",
+    )
 
 
 def _output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -119,7 +140,14 @@ def _compare(args: argparse.Namespace) -> int:
         submissions = dict(zip(args.names, args.submissions, strict=True))
     try:
         result = compare(
-            args.task, submissions, n_trials=args.trials, seed=args.seed, **gold_options(args)
+            args.task,
+            submissions,
+            n_trials=args.trials,
+            seed=args.seed,
+            resampling=args.resampling,
+            alpha=args.alpha,
+            max_trials=args.max_trials,
+            **gold_options(args),
         )
     except ValueError as exc:
         return _usage(str(exc))
@@ -142,6 +170,7 @@ def _power(args: argparse.Namespace) -> int:
             n_trials=args.trials,
             seed=args.seed,
             progress=args.progress,
+            resampling=args.resampling,
         )
     except ValueError as exc:
         return _usage(str(exc))
@@ -183,8 +212,10 @@ def format_comparison(result: dict[str, Any]) -> str:
     lines = [
         f"task    {result['task']} (main metric {result['main_metric']}), {gold}, "
         f"{result['n_units']} units",
-        f"tests   paired bootstrap and approximate randomization, {result['n_trials']:,} trials "
-        f"each, seed {result['seed']}; Holm-adjusted p-values over {len(result['pairs'])} pairs",
+        f"tests   paired bootstrap and approximate randomization over "
+        f"{result['n_resampled']} {result['resampling_unit']}s, from {result['n_trials']:,} "
+        f"trials each, seed {result['seed']}; Holm-adjusted p-values over "
+        f"{len(result['pairs'])} pairs, decisions at alpha {result['alpha']}",
         "",
     ]
     width = max(len(system["name"]) for system in result["systems"]) + 2
@@ -193,29 +224,27 @@ def format_comparison(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"{'a':<{width}}{'b':<{width}}{'a - b':>8}{'95% CI':>20}"
-        f"{'p boot':>9}{'p rand':>9}{'holm b':>9}{'holm r':>9}",
+        f"{'p boot (se)':>19}{'p rand (se)':>19}{'holm r':>9}  {'decision (trials)'}",
     ]
     for pair in result["pairs"]:
         ci = f"[{pair['ci']['low']:.4f}, {pair['ci']['high']:.4f}]"
+        tests = "".join(
+            f"{pair[f'p_{test}']:>10.4f} ({pair[f'p_{test}_se']:.4f})"
+            for test in ("bootstrap", "randomization")
+        )
         lines.append(
             f"{pair['a']:<{width}}{pair['b']:<{width}}{pair['difference']:>8.4f}{ci:>20}"
-            + "".join(
-                f"{pair[key]:>9.4f}"
-                for key in (
-                    "p_bootstrap",
-                    "p_randomization",
-                    "p_bootstrap_holm",
-                    "p_randomization_holm",
-                )
-            )
+            f"{tests}{pair['p_randomization_holm']:>9.4f}  {pair['decision_randomization']} "
+            f"({pair['n_trials_randomization']:,})"
         )
     for pair in result["pairs"]:
         lines += ["", f"per-label F1, {pair['a']} - {pair['b']}"]
         label_width = max(map(len, pair["per_label"])) + 2
         for label, row in pair["per_label"].items():
+            values = (row["f1_a"], row["f1_b"], row["difference"])
             lines.append(
-                f"  {label:<{label_width}}{row['f1_a']:>8.4f}{row['f1_b']:>8.4f}"
-                f"{row['difference']:>9.4f}"
+                f"  {label:<{label_width}}"
+                + "".join(f"{'n/a' if v is None else f'{v:.4f}':>9}" for v in values)
             )
     return "\n".join(lines)
 
@@ -226,7 +255,8 @@ def format_power(result: dict[str, Any]) -> str:
         f"task       {result['task']} (main metric {result['main_metric']}), "
         f"{result['n_units']} units; reference {result['reference_score']:.4f}, "
         f"wrong on {result['n_wrong']}",
-        f"design     {result['test']}, alpha {result['alpha']}, power {result['power']}, "
+        f"design     {result['test']} over {result['resampling_unit']}s, alpha "
+        f"{result['alpha']}, power {result['power']}, "
         f"churn {result['n_churn']} units, {result['n_simulations']} simulations of "
         f"{result['n_trials']} trials",
         "",
@@ -238,8 +268,14 @@ def format_power(result: dict[str, Any]) -> str:
     ]
     found = result["minimum_detectable_difference"]
     lines.append("")
-    if found is None:
-        lines.append("no improvement within reach of the reference reaches the power sought")
+    if result["largest_units"] is None:
+        lines.append("the reference has no wrong unit to fix")
+    elif found is None:
+        lines.append(
+            "no improvement within reach of the reference reaches the power sought; the largest "
+            f"simulated, {result['largest_units']} units net ({result['largest_difference']:+.4f}),"
+            f" has power {result['largest_power']:.3f}"
+        )
     else:
         lines.append(
             f"minimum detectable difference {found:.4f} "

@@ -70,7 +70,9 @@ def document_rule_scores(partitions: Sequence[Partition], task: str) -> dict[str
     """Score the document-majority rule and the training majority on a classification task.
 
     Returns:
-        ``document_majority`` and ``majority``: main scores pooled over the partitions.
+        ``document_majority`` and ``majority``: main scores pooled over the partitions; for a
+        task scored by ``f_avg``, also ``components``: per averaged label, the document rule's
+        F1 (None where undefined), its gold units and the documents they come from.
     """
     declared = TASKS[task]
     if declared.is_sequence:
@@ -88,10 +90,24 @@ def document_rule_scores(partitions: Sequence[Partition], task: str) -> dict[str
             by_document.append(_most_common(seen.elements()) if seen else majority)
             overall.append(majority)
     metric = metric_for(declared)
-    return {
+    scores: dict[str, Any] = {
         name: float(metric.main_score(metric.statistics(gold, predicted).total()))
         for name, predicted in (("document_majority", by_document), ("majority", overall))
     }
+    if declared.f_avg_labels:
+        per_label = metric.scores(metric.statistics(gold, by_document).total())["per_label"]
+        documents = [row["doc_id"] for partition in partitions for row in partition.evaluation]
+        scores["components"] = {
+            label: {
+                "f1": per_label[label]["f1"],
+                "support": per_label[label]["support"],
+                "documents": sorted(
+                    {d for d, g in zip(documents, gold, strict=True) if g == label}
+                ),
+            }
+            for label in declared.f_avg_labels
+        }
+    return scores
 
 
 def audit(schemes: Mapping[str, Sequence[Partition]]) -> dict[str, Any]:
@@ -164,6 +180,8 @@ def audit_markdown(result: Mapping[str, Any]) -> str:
         rows.append(cells)
     lines = [markdown.table(header, rows)]
     columns = ", ".join(f"`{column}`" for column in IDENTITY_COLUMNS)
+    if note := stance_note(result):
+        lines += ["", *note]
     lines += [
         "",
         "Scores are each task's main score, pooled over a scheme's evaluation units. The document "
@@ -179,6 +197,33 @@ def audit_markdown(result: Mapping[str, Any]) -> str:
         "its label) as often as the table says. Say whether a system reads context.",
     ]
     return "\n".join(lines)
+
+
+def stance_note(result: Mapping[str, Any], scheme: str = "cross-validation") -> list[str]:
+    """Say what the stance score rests on under ``scheme``; empty without a stance audit.
+
+    The gold units and documents of each class F_avg averages, and what the document rule
+    scores on each.
+    """
+    rule = result.get(scheme, {}).get("document_rule", {}).get("stance", {})
+    if "components" not in rule:
+        return []
+    parts = []
+    for label, part in rule["components"].items():
+        documents = part["documents"]
+        where = (
+            f"all in one document, {documents[0]}"
+            if len(documents) == 1
+            else f"from {len(documents)} documents"
+        )
+        f1 = "n/a" if part["f1"] is None else f"{part['f1']:.3f}"
+        parts.append(f"F1 {label} on {part['support']} gold `{label}` units ({where}): {f1}")
+    return [
+        f"**Stance rests on few units.** F_avg is the mean of F1 favor and F1 against. Under "
+        f"{scheme} the rule that knows only the document scores F_avg "
+        f"{rule['document_majority']:.3f}; " + "; ".join(parts) + ". A system's F1 against, "
+        "half of its F_avg, is decided by those few units of one document."
+    ]
 
 
 def _most_common(labels: Any) -> str:

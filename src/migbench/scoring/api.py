@@ -14,7 +14,7 @@ from typing import Any
 
 from migbench.scoring.gold import Gold, GoldRecord
 from migbench.scoring.scorer import DEFAULT_RESAMPLES, DEFAULT_SEED, PathLike, Scorer, Submission
-from migbench.scoring.significance import DEFAULT_TRIALS
+from migbench.scoring.significance import ALPHA, DEFAULT_TRIALS, MAX_ADAPTIVE_TRIALS
 
 #: What ``gold=`` accepts: a Gold, the path of a gold JSONL file, or gold rows (or units).
 GoldLike = Gold | PathLike | Iterable[Mapping[str, Any]] | Iterable[GoldRecord]
@@ -70,6 +70,7 @@ def score(
     allow_missing: bool = False,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    resampling: str = "section",
 ) -> dict[str, Any]:
     """Validate a submission and score it against the gold.
 
@@ -86,6 +87,8 @@ def score(
         allow_missing: Score gold units without a prediction as wrong instead of failing.
         n_resamples: Bootstrap resamples for the interval of the main score; 0 for none.
         seed: Seed of the bootstrap.
+        resampling: ``section`` (the bootstrap draws whole sections, where the gold names
+            them; else units) or ``unit``.
 
     Returns:
         As :meth:`Scorer.score <migbench.scoring.scorer.Scorer.score>`.
@@ -96,7 +99,7 @@ def score(
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed)
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
     return scorer.score(predictions, n_resamples=n_resamples)
 
 
@@ -132,14 +135,20 @@ def compare(
     allow_missing: bool = False,
     n_trials: int = DEFAULT_TRIALS,
     seed: int = DEFAULT_SEED,
+    resampling: str = "section",
+    alpha: float = ALPHA,
+    max_trials: int = MAX_ADAPTIVE_TRIALS,
 ) -> dict[str, Any]:
-    """Compare submissions pairwise; gold options as for :func:`score`.
+    """Compare submissions pairwise; gold options and ``resampling`` as for :func:`score`.
+
+    ``n_trials``, ``alpha`` and ``max_trials`` as for :meth:`Scorer.compare
+    <migbench.scoring.scorer.Scorer.compare>`.
 
     Returns:
         As :meth:`Scorer.compare <migbench.scoring.scorer.Scorer.compare>`.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed)
-    return scorer.compare(submissions, n_trials=n_trials)
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
+    return scorer.compare(submissions, n_trials=n_trials, alpha=alpha, max_trials=max_trials)
 
 
 def power(
@@ -153,6 +162,7 @@ def power(
     tagset: str = "iob2",
     allow_missing: bool = False,
     seed: int = DEFAULT_SEED,
+    resampling: str = "section",
     **simulation: Any,
 ) -> dict[str, Any]:
     """Estimate the smallest detectable improvement over a reference submission.
@@ -167,13 +177,14 @@ def power(
         tagset: As for :func:`score`.
         allow_missing: As for :func:`score`.
         seed: Seed of the simulation and of its tests.
+        resampling: As for :func:`score`: what the simulation's tests swap.
         simulation: Options of :func:`~migbench.scoring.power.minimum_detectable_difference`
             (``alpha``, ``power``, ``churn``, ``n_simulations``, ``n_trials``, ``progress``).
 
     Returns:
         As :meth:`Scorer.power <migbench.scoring.scorer.Scorer.power>`.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed)
+    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
     return scorer.power(reference, **simulation)
 
 
@@ -186,7 +197,15 @@ def _scorer(
     tagset: str,
     allow_missing: bool,
     seed: int,
+    resampling: str = "section",
 ) -> Scorer:
     """Return the scorer the functions' keywords describe."""
     chosen = as_gold(gold, protocol=protocol, split=split, dataset=dataset)
-    return Scorer(task, chosen, tagset=tagset, allow_missing=allow_missing, seed=seed)
+    return Scorer(
+        task,
+        chosen,
+        tagset=tagset,
+        allow_missing=allow_missing,
+        seed=seed,
+        resampling=resampling,
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from migbench.scoring.metrics import metric_for
+from migbench.scoring.metrics import Metric, metric_for
 from migbench.scoring.resampling import bootstrap_interval
 from migbench.scoring.tasks import Task, get_task
 
@@ -64,6 +64,7 @@ def evaluate(
     n_resamples: int,
     seed: int,
     groups: Mapping[str, Sequence[Any]] | None = None,
+    clusters: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Score predictions against the gold, with a bootstrap interval of the main score.
 
@@ -78,6 +79,8 @@ def evaluate(
         seed: Seed of the bootstrap.
         groups: Breakdowns to report: name → the group of each unit (its document, its fold),
             groups hashable and sortable.
+        clusters: The section of each unit, for the bootstrap to resample whole sections; None
+            to resample units.
 
     Returns:
         ``main_metric``, ``main_score``, ``metrics`` (every metric of the task), ``ci`` (None
@@ -94,7 +97,9 @@ def evaluate(
     scores = metric.scores(statistics.total())
     ci = None
     if n_resamples:
-        ci = bootstrap_interval(metric, statistics, n_resamples=n_resamples, seed=seed)
+        ci = bootstrap_interval(
+            metric, statistics, n_resamples=n_resamples, seed=seed, clusters=clusters
+        )
     main = task.main_metric
     result = {"main_metric": main, "main_score": scores[main], "metrics": scores, "ci": ci}
     for name, keys in (groups or {}).items():
@@ -104,11 +109,25 @@ def evaluate(
         result[name] = {}
         for key in sorted(set(keys)):
             subset = statistics.subset(labels == key)
-            result[name][key] = {
-                "n_units": len(subset.keys),
-                "main_score": float(metric.main_score(subset.total())),
-            }
+            result[name][key] = {"n_units": len(subset.keys), **components(metric, subset.total())}
     return result
+
+
+def components(metric: Metric, total: np.ndarray) -> dict[str, Any]:
+    """Return the main score of summed statistics (None where undefined) and its components.
+
+    The components, for ``f_avg`` only: the F1 (None where undefined) and gold units of each
+    label it averages.
+    """
+    main = float(metric.main_score(total))
+    found: dict[str, Any] = {"main_score": None if np.isnan(main) else main}
+    if metric.task.f_avg_labels:
+        per_label = metric.scores(total)["per_label"]
+        found["components"] = {
+            label: {"f1": per_label[label]["f1"], "support": per_label[label]["support"]}
+            for label in metric.task.f_avg_labels
+        }
+    return found
 
 
 def check_resampling(n_resamples: int, seed: int) -> None:

@@ -8,8 +8,10 @@ first use and keeps them, so one ``Gold`` serves many submissions.
 A gold row carries ``id`` and the layers scored: ``stance``, ``frame`` and ``mfc`` (one label
 each) and ``ner_tags`` (IOB2 tags, one per token); ``doc_id`` and ``fold`` are read where
 present, and ``text``, ``tokens`` and ``token_offsets`` (which entity spans are aligned with)
-with ``ner_tags``. Scoring a single-label task needs only ids and that layer, and entity spans
-need only the token offsets, so the text-free dataset (``migbench build --no-text``) scores as the
+with ``ner_tags``. Every unit also gets its ``section`` (a ``section`` column, or one derived
+from ``doc_id``, ``unit_type`` and ``paragraph``), which the clustered bootstrap and the paired
+tests resample. Scoring a single-label task needs only ids and that layer, and entity spans need only
+the token offsets, so the text-free dataset (``migbench build --no-text``) scores as the
 full one. The parquet files store ClassLabel ids, decoded here with the names kept in their schema
 metadata; every row is checked against the label schema.
 """
@@ -31,7 +33,7 @@ from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.gcpause import without_cyclic_gc
 from migbench.protocols import DEFAULT_PROTOCOL, DEFAULT_SPLIT, get_protocol
-from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, IOB2_TAGS
+from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, IOB2_TAGS, UNIT_TYPES
 from migbench.scoring.iob2 import iob2_problems
 from migbench.version import dataset_version
 
@@ -43,7 +45,7 @@ MAX_GOLD_BYTES = 128 * 1024 * 1024
 LAYERS: tuple[str, ...] = (*CHOICE_LAYERS, "ner_tags")
 
 _TAGS = frozenset(IOB2_TAGS)
-_OPTIONAL_COLUMNS = ("doc_id", "fold")
+_OPTIONAL_COLUMNS = ("doc_id", "fold", "unit_type", "paragraph", "section")
 #: Columns read with the NER layer where present: entity spans are aligned with the tokens.
 _TOKEN_COLUMNS = ("text", "tokens", "token_offsets")
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
@@ -69,6 +71,7 @@ class GoldRecord(NamedTuple):
     token_offsets: tuple[tuple[int, int], ...] | None = None
     doc_id: str | None = None
     fold: int | None = None
+    section: str | None = None
 
     @property
     def n_tokens(self) -> int:
@@ -344,6 +347,8 @@ def gold_from_rows(
     # One object per distinct label, tag, token and doc id: a large gold repeats them millions
     # of times, and each parsed copy would otherwise be kept.
     shared: dict[str, str] = {}
+    rows = list(rows)
+    section = sections_of(rows)
     for number, row in enumerate(rows, 1):
         if (problem := _row_problem(row, layers, seen)) is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
@@ -368,6 +373,7 @@ def gold_from_rows(
                 ),
                 doc_id=shared.setdefault(doc_id, doc_id) if isinstance(doc_id, str) else doc_id,
                 fold=row.get("fold"),
+                section=section[number - 1],
             )
         )
     if not units:
@@ -383,6 +389,36 @@ def gold_from_rows(
 def _shared(values: Sequence[Any], shared: dict[str, str]) -> tuple[Any, ...]:
     """Return ``values`` as a tuple, each string replaced by the equal one already in ``shared``."""
     return tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in values)
+
+
+def sections_of(rows: list[Any]) -> list[str | None]:
+    """Return each row's section: its ``section``, or one derived from its place in its document.
+
+    As the folds group units (:func:`migbench.dataset.splits.sections`): in a document with
+    headings a section runs from one heading's paragraph to the next; without headings each
+    paragraph is its own. None for every row when a row lacks what it takes.
+    """
+    if all(isinstance(row, Mapping) and row.get("section") is not None for row in rows):
+        return [str(row["section"]) for row in rows]
+    columns = ("doc_id", "unit_type", "paragraph")
+    if not all(
+        isinstance(row, Mapping) and all(row.get(c) is not None for c in columns) for row in rows
+    ):
+        return [None] * len(rows)
+    headings: dict[str, set[int]] = {}
+    for row in rows:
+        unit_type = row["unit_type"]
+        if unit_type == "heading" or unit_type == UNIT_TYPES.index("heading"):
+            headings.setdefault(row["doc_id"], set()).add(row["paragraph"])
+    sections: list[str | None] = []
+    for row in rows:
+        doc, paragraph = row["doc_id"], row["paragraph"]
+        if doc in headings:
+            number = sum(h <= paragraph for h in headings[doc])
+            sections.append(f"{doc}:{number}")
+        else:
+            sections.append(f"{doc}:p{paragraph}")
+    return sections
 
 
 def _row_problem(row: Any, layers: Sequence[str], seen: set[str]) -> str | None:

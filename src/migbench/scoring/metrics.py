@@ -108,11 +108,14 @@ class Metric(ABC):
 class ClassificationMetric(Metric):
     """F1-based metrics of a single-label task.
 
-    ``f_avg`` (stance) is the mean F1 of its ``f_avg_labels``; ``macro_f1`` averages all labels,
-    or for ``mfc`` those present in the gold; ``micro_f1`` and ``accuracy`` differ only when
-    units lack a prediction. Undefined precision, recall or F1 count as 0 (scikit-learn's
-    ``zero_division=0``). The confusion matrix has gold labels as rows and predictions as
-    columns, in label order, and leaves out units without a prediction.
+    ``f_avg`` (stance) is the mean F1 of those of its ``f_avg_labels`` that are defined (in the
+    gold or the predictions): a label with neither has no F1 (``per_label`` reports None) and
+    stays out of the mean, and ``f_avg`` is NaN (None in results) when none is defined.
+    ``macro_f1`` averages all labels, or for ``mfc`` those present in the gold; ``micro_f1`` and
+    ``accuracy`` differ only when units lack a prediction. Otherwise undefined precision, recall
+    or F1 count as 0 (scikit-learn's ``zero_division=0``). The confusion matrix has gold labels
+    as rows and predictions as columns, in label order, and leaves out units without a
+    prediction.
     """
 
     def __init__(self, task: Task):
@@ -139,9 +142,12 @@ class ClassificationMetric(Metric):
 
     def main_score(self, totals: np.ndarray) -> np.ndarray:
         """Return the main score from confusion cells summed over units (last axis)."""
-        f1, support, _ = self._per_label(totals)
+        f1, support, predicted = self._per_label(totals)
         if self.task.f_avg_labels:
-            return f1[..., [self._index[label] for label in self.task.f_avg_labels]].mean(axis=-1)
+            columns = [self._index[label] for label in self.task.f_avg_labels]
+            defined = (support + predicted)[..., columns] > 0
+            with np.errstate(invalid="ignore"):
+                return (f1[..., columns] * defined).sum(axis=-1) / defined.sum(axis=-1)
         if self.task.macro_over_gold:
             present = support > 0
             return (f1 * present).sum(axis=-1) / present.sum(axis=-1)
@@ -157,7 +163,8 @@ class ClassificationMetric(Metric):
         macro = present if self.task.macro_over_gold else np.arange(size)
         metrics: dict[str, Any] = {}
         if self.task.f_avg_labels:
-            metrics["f_avg"] = float(self.main_score(total))
+            f_avg = float(self.main_score(total))
+            metrics["f_avg"] = None if np.isnan(f_avg) else f_avg
         metrics["macro_f1"] = float(f1[macro].mean())
         metrics["macro_f1_labels"] = [self.labels[i] for i in macro]
         metrics["micro_f1"] = float(
@@ -168,7 +175,7 @@ class ClassificationMetric(Metric):
             self.labels,
             _safe_divide(true_positives, predicted),
             _safe_divide(true_positives, support),
-            f1,
+            np.where(support + predicted > 0, f1, np.nan),
             support,
         )
         metrics["confusion_matrix"] = {
@@ -284,12 +291,12 @@ def _check_aligned(gold: Sequence[Any], predicted: Sequence[Any]) -> None:
 
 def _per_label(
     labels: Sequence[str], precision: Any, recall: Any, f1: Any, support: Any
-) -> dict[str, dict[str, float | int]]:
+) -> dict[str, dict[str, float | int | None]]:
     return {
         label: {
             "precision": float(precision[i]),
             "recall": float(recall[i]),
-            "f1": float(f1[i]),
+            "f1": None if np.isnan(f1[i]) else float(f1[i]),
             "support": int(support[i]),
         }
         for i, label in enumerate(labels)

@@ -1,16 +1,23 @@
 """Power analysis by simulation: the smallest difference between systems a test set can detect.
 
 After Card et al. (2020), "With Little Power Comes Great Responsibility": from a reference
-system's predictions, simulate a second system that is right on ``k`` more units, with churn
-(it also fixes and breaks ``churn`` × units other units, so the two systems disagree on more
-units than their net difference, as real systems do), and run the paired approximate
-randomization test of :mod:`~migbench.scoring.significance` on each simulated pair. The power at
-``k`` is the share of simulations with p < ``alpha``; the minimum detectable difference is the
-mean difference in the main score at the smallest ``k`` whose power reaches ``power``.
+system's predictions, simulate a second system that is right on ``k`` more units net, with churn
+(it also breaks ``churn`` × units right units and fixes as many more wrong ones, so the two
+systems disagree on more units than their net difference, as real systems do), and run the
+paired approximate randomization test of :mod:`~migbench.scoring.significance` on each simulated
+pair, resampling the same unit as ``compare`` (whole sections by default). The power at ``k`` is
+the share of simulations that the test finds significantly *better* (p < ``alpha`` and a positive
+difference: a significant deterioration is no detection). The minimum detectable difference is
+the mean difference in the main score at the smallest ``k`` from which on every simulated size
+reaches ``power``.
 
 A unit is *right* when its prediction equals the gold (for NER, every tag). *Fixing* a unit
-predicts its gold; *breaking* one predicts a uniformly drawn other label or, for NER, no entity
-(so only right units with a gold entity can break). Pure functions, no I/O.
+predicts its gold. *Breaking* follows the reference's own errors (its confusion matrix): a right
+unit of gold class ``g`` is chosen with weight the reference's error rate on ``g`` and becomes
+label ``l`` with probability the share of the reference's errors on ``g`` that predict ``l``; a
+class the reference never gets wrong is never broken. For NER a broken unit misses one of its gold
+entities, drawn uniformly (missed entities are the commonest NER error), and only units with a
+gold entity break. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from migbench.scoring.metrics import metric_for
+from migbench.scoring.metrics import Statistics, metric_for
+from migbench.scoring.resampling import cluster_codes, resampling_unit
 from migbench.scoring.significance import PairedStatistics, check_trials, paired_randomization
 from migbench.scoring.tasks import Task
 
@@ -35,6 +43,8 @@ N_TRIALS = 1000
 #: Most simulations per effect size and trials per test.
 MAX_SIMULATIONS = 10_000
 MAX_POWER_TRIALS = 100_000
+#: Effect sizes of the first pass: this many, spread geometrically from 1 to the largest.
+N_GRID = 8
 
 
 def minimum_detectable_difference(
@@ -43,6 +53,7 @@ def minimum_detectable_difference(
     reference: Sequence[Any],
     *,
     tagset: str = "iob2",
+    clusters: Sequence[Any] | None = None,
     alpha: float = ALPHA,
     power: float = POWER,
     churn: float = CHURN,
@@ -53,14 +64,18 @@ def minimum_detectable_difference(
 ) -> dict[str, Any]:
     """Estimate the smallest improvement over ``reference`` that the paired test detects.
 
-    Effect sizes ``k`` (units fixed net) grow geometrically until the power reaches ``power``;
-    the step between the last two is then bisected, so about ``2 log2(k)`` sizes are simulated.
+    A first pass simulates :data:`N_GRID` effect sizes ``k`` (units fixed net) spread
+    geometrically from 1 to the largest possible; the step below the smallest size from which on
+    the power stays at ``power`` is then bisected. A curve that falls again above a size does
+    not count that size as detectable.
 
     Args:
         task: The task.
         gold: Gold labels (NER: IOB2 tags), one per unit.
         reference: The reference system's predictions aligned with ``gold`` (None: none).
         tagset: NER only, as for scoring.
+        clusters: The section of each unit, for the test to swap whole sections; None for
+            single units.
         alpha: Significance level of the test.
         power: Power sought.
         churn: Share of units the simulated system breaks (and fixes as many more), 0 to 0.5;
@@ -72,11 +87,16 @@ def minimum_detectable_difference(
         progress: Show a progress bar (tqdm, on stderr).
 
     Returns:
-        The settings, ``reference_score``, ``n_units``, ``n_wrong`` (units the reference gets
-        wrong), ``n_churn`` (units broken per simulation), ``curve`` (``units``,
-        ``mean_difference`` and ``power`` of every effect size simulated, by size), and
-        ``minimum_detectable_units`` and ``minimum_detectable_difference`` (None when even
-        fixing every wrong unit is not detected often enough).
+        The settings, ``resampling_unit``, ``reference_score``, ``n_units``, ``n_wrong`` (units
+        the reference gets wrong), ``n_churn`` (units broken per simulation), ``break_model``
+        (for classification: the reference's errors, gold → predicted label → count),
+        ``curve`` (``units``, ``mean_difference`` and ``sd_difference`` over the simulated
+        systems, ``share_better`` (simulated systems that
+        score higher), ``power`` and ``power_se``, its Monte Carlo error, of every effect size
+        simulated, by size), ``minimum_detectable_units`` and
+        ``minimum_detectable_difference`` (None when no simulated size reaches the power
+        sought), and ``largest_units``, ``largest_difference`` and ``largest_power``: the
+        largest improvement simulated.
 
     Raises:
         ValueError: Inputs of different lengths, an unknown label, or a bad option.
@@ -86,34 +106,48 @@ def minimum_detectable_difference(
     reference_stats = metric.statistics(gold, reference)
     reference_score = float(metric.main_score(reference_stats.total()))
     right = np.array([_equal(task, p, g) for p, g in zip(reference, gold, strict=True)])
-    breakable = right & np.array([_can_break(task, g) for g in gold])
+    errors = _errors(task, gold, reference, right)
+    weights = _break_weights(task, gold, right, errors)
     n_wrong = int((~right).sum())
     # Churn takes wrong units to fix besides the k; leave at least one for k.
-    n_churn = min(round(churn * len(gold)), int(breakable.sum()), max(n_wrong - 1, 0))
+    n_churn = min(round(churn * len(gold)), int((weights > 0).sum()), max(n_wrong - 1, 0))
     max_k = n_wrong - n_churn
     rng = np.random.default_rng(seed)
+    codes = None if clusters is None else cluster_codes(clusters)
+    # Per-unit rows of the reference; a simulated system rescores only the units it changes.
+    reference_rows = reference_stats.table[reference_stats.keys]
 
     def simulate(k: int) -> dict[str, Any]:
         differences, detected = [], 0
         for _ in range(n_simulations):
             fixed = rng.choice(np.flatnonzero(~right), size=k + n_churn, replace=False)
-            broken = rng.choice(np.flatnonzero(breakable), size=n_churn, replace=False)
-            simulated = list(reference)
-            for unit in fixed:
-                simulated[unit] = gold[unit]
-            for unit in broken:
-                simulated[unit] = _broken(task, gold[unit], rng)
-            stats = metric.statistics(gold, simulated)
-            differences.append(float(metric.main_score(stats.total())) - reference_score)
-            paired = PairedStatistics.pair(metric, stats, reference_stats)
+            broken = (
+                rng.choice(len(gold), size=n_churn, replace=False, p=weights)
+                if n_churn
+                else np.array([], dtype=int)
+            )
+            changed = np.concatenate([fixed, broken])
+            predicted = [gold[unit] for unit in fixed]
+            predicted += [_broken(task, gold[unit], errors, rng) for unit in broken]
+            rows = reference_rows.copy()
+            update = metric.statistics([gold[unit] for unit in changed], predicted)
+            rows[changed] = update.table[update.keys]
+            stats = Statistics.from_rows(rows)
+            difference = float(metric.main_score(rows.sum(axis=0))) - reference_score
+            differences.append(difference)
+            paired = PairedStatistics.pair(metric, stats, reference_stats, codes)
             p = paired_randomization(
                 metric, paired, n_trials=n_trials, seed=int(rng.integers(2**63))
             )
-            detected += p < alpha
+            detected += p < alpha and difference > 0
+        share = detected / n_simulations
         return {
             "units": k,
             "mean_difference": float(np.mean(differences)),
-            "power": detected / n_simulations,
+            "sd_difference": float(np.std(differences, ddof=1)) if n_simulations > 1 else 0.0,
+            "share_better": float(np.mean(np.array(differences) > 0)),
+            "power": share,
+            "power_se": float(np.sqrt(share * (1 - share) / n_simulations)),
         }
 
     curve: dict[int, dict[str, Any]] = {}
@@ -125,24 +159,24 @@ def minimum_detectable_difference(
                 bar.update()
             return curve[k]
 
-        low, high = 0, None
-        k = 1
-        while max_k >= 1 and high is None:
-            k = min(k, max_k)
-            if point(k)["power"] >= power:
-                high = k
-            elif k == max_k:
-                break
-            else:
-                low, k = k, max(k + 1, int(k * 1.5))
-        while high is not None and high - low > 1:
-            middle = (low + high) // 2
-            low, high = (low, middle) if point(middle)["power"] >= power else (middle, high)
-    found = curve.get(high) if high is not None else None
+        if max_k >= 1:
+            grid = np.unique(np.geomspace(1, max_k, min(N_GRID, max_k)).round().astype(int))
+            for k in grid:
+                point(int(k))
+            high = _smallest_reached(curve, power)
+            while high is not None:
+                low = max((k for k in curve if k < high), default=0)
+                if high - low <= 1:
+                    break
+                point((low + high) // 2)
+                high = _smallest_reached(curve, power)
+    found = curve.get(high) if max_k >= 1 and high is not None else None
+    largest = curve[max(curve)] if curve else None
     return {
         "task": task.name,
         "main_metric": task.main_metric,
         "test": "paired approximate randomization",
+        "resampling_unit": resampling_unit(clusters),
         "alpha": alpha,
         "power": power,
         "churn": churn,
@@ -153,10 +187,40 @@ def minimum_detectable_difference(
         "reference_score": reference_score,
         "n_wrong": n_wrong,
         "n_churn": n_churn,
+        "break_model": None if task.is_sequence else errors,
         "curve": [curve[k] for k in sorted(curve)],
-        "minimum_detectable_units": high,
+        "minimum_detectable_units": found["units"] if found else None,
         "minimum_detectable_difference": found["mean_difference"] if found else None,
+        "largest_units": largest["units"] if largest else None,
+        "largest_difference": largest["mean_difference"] if largest else None,
+        "largest_power": largest["power"] if largest else None,
     }
+
+
+def churn_between(
+    task: Task, gold: Sequence[Any], a: Sequence[Any], b: Sequence[Any]
+) -> dict[str, int]:
+    """Count how two systems' right units differ.
+
+    Returns:
+        ``fixes`` (units b gets right and a wrong), ``breaks`` (a right, b wrong) and
+        ``churn``, the smaller of the two: the disagreement beyond the net difference, which a
+        simulated system of :func:`minimum_detectable_difference` reproduces.
+    """
+    right_a = np.array([_equal(task, p, g) for p, g in zip(a, gold, strict=True)])
+    right_b = np.array([_equal(task, p, g) for p, g in zip(b, gold, strict=True)])
+    fixes, breaks = int((right_b & ~right_a).sum()), int((right_a & ~right_b).sum())
+    return {"fixes": fixes, "breaks": breaks, "churn": min(fixes, breaks)}
+
+
+def _smallest_reached(curve: dict[int, dict[str, Any]], power: float) -> int | None:
+    """Return the smallest simulated size from which on every simulated size has ``power``."""
+    found = None
+    for k in sorted(curve, reverse=True):
+        if curve[k]["power"] < power:
+            break
+        found = k
+    return found
 
 
 def _check_options(
@@ -182,50 +246,99 @@ def _equal(task: Task, predicted: Any, gold: Any) -> bool:
     return tuple(predicted) == tuple(gold) if task.is_sequence else predicted == gold
 
 
-def _can_break(task: Task, gold: Any) -> bool:
-    return not task.is_sequence or any(tag != "O" for tag in gold)
-
-
-def _broken(task: Task, gold: Any, rng: np.random.Generator) -> Any:
+def _errors(
+    task: Task, gold: Sequence[Any], reference: Sequence[Any], right: np.ndarray
+) -> dict[str, dict[str, int]]:
+    """Return the reference's errors: gold label → predicted label → units (classification)."""
     if task.is_sequence:
-        return ("O",) * len(gold)
-    others = [label for label in task.labels if label != gold]
-    return others[rng.integers(len(others))]
+        return {}
+    errors: dict[str, dict[str, int]] = {label: {} for label in task.labels}
+    for g, p, ok in zip(gold, reference, right, strict=True):
+        if not ok and p is not None:
+            errors[g][p] = errors[g].get(p, 0) + 1
+    return {g: dict(sorted(row.items())) for g, row in errors.items()}
 
 
-def power_markdown(results: Sequence[tuple[str, dict[str, Any]]]) -> str:
-    """Render power analyses, each with its reference system's name, as a Markdown table.
+def _break_weights(
+    task: Task, gold: Sequence[Any], right: np.ndarray, errors: dict[str, dict[str, int]]
+) -> np.ndarray:
+    """Return the probability of each unit to be the next one broken (0 for wrong units)."""
+    if task.is_sequence:
+        weights = right & np.array([any(tag != "O" for tag in g) for g in gold])
+    else:
+        n_gold = {label: 0 for label in task.labels}
+        for g in gold:
+            n_gold[g] += 1
+        rate = {g: sum(row.values()) / n_gold[g] if n_gold[g] else 0.0 for g, row in errors.items()}
+        weights = right * np.array([rate[g] for g in gold])
+    weights = weights.astype(float)
+    total = weights.sum()
+    return weights / total if total else weights
+
+
+def _broken(
+    task: Task, gold: Any, errors: dict[str, dict[str, int]], rng: np.random.Generator
+) -> Any:
+    if task.is_sequence:
+        # Miss one of the unit's gold entities, the error NER systems make most.
+        starts = [i for i, tag in enumerate(gold) if tag.startswith("B-")]
+        start = starts[rng.integers(len(starts))]
+        end = start + 1
+        while end < len(gold) and gold[end].startswith("I-"):
+            end += 1
+        return (*gold[:start], *("O",) * (end - start), *gold[end:])
+    labels, counts = zip(*errors[gold].items(), strict=True)
+    return labels[rng.choice(len(labels), p=np.array(counts) / sum(counts))]
+
+
+def power_markdown(results: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> str:
+    """Render power analyses as a Markdown table: per task, one cell per churn simulated.
 
     Args:
-        results: ``(reference name, result of minimum_detectable_difference)`` pairs.
+        results: ``(reference name, results of minimum_detectable_difference)`` pairs, the
+            results of one task at ascending churn (the low, median and high churn of real pairs
+            of systems, as the caller calibrated it).
     """
-    if not results:
+    if not results or not all(analyses for _, analyses in results):
         raise ValueError("no power analyses to render")
-    first = results[0][1]
+    first = results[0][1][0]
     lines = [
-        "| task | main metric | reference (score) | units | churn | smallest detectable "
-        "difference |",
+        "| task | main metric | reference (score) | units | wrong | churn (units): smallest "
+        "detectable difference |",
         "|---|---|---|---|---|---|",
     ]
-    for name, result in results:
-        found = result["minimum_detectable_difference"]
-        cell = (
-            f"{found:.3f} ({result['minimum_detectable_units']} units fixed net)"
-            if found is not None
-            else f"none: not even fixing all {result['n_wrong']} wrong units"
-        )
+    for name, analyses in results:
+        result = analyses[0]
+        cells = "; ".join(f"{r['n_churn']}: {_detectable(r)}" for r in analyses)
         lines.append(
             f"| {result['task']} | {result['main_metric']} | {name} "
-            f"({result['reference_score']:.3f}) | {result['n_units']} | {result['n_churn']} | "
-            f"{cell} |"
+            f"({result['reference_score']:.3f}) | {result['n_units']} | {result['n_wrong']} | "
+            f"{cells} |"
         )
     lines += [
         "",
         f"A system must beat the reference by at least this much for the paired approximate "
-        f"randomization test to find the difference at alpha = {first['alpha']} with power "
-        f"{first['power']}: simulated systems fix wrong units of the reference and, as real "
-        f"systems do, also break *churn* right units and fix as many other wrong ones "
+        f"randomization test (swapping whole {first['resampling_unit']}s) to find it "
+        f"significantly better at alpha = {first['alpha']} with power {first['power']}. "
+        f"Simulated systems fix wrong units of the reference and, as real systems do, also break "
+        f"*churn* right units (as the reference errs: its own confusions) and fix as many other "
+        f"wrong ones; churn is the low, median and high churn of the pairs of trained baselines "
+        f"(units one system fixes and the other breaks, the smaller count). `none` gives the "
+        f"largest net improvement that could be simulated and its power "
         f"({first['n_simulations']} simulations of {first['n_trials']} trials per effect size, "
-        f"seed {first['seed']}; method in docs/STATISTICS.md).",
+        f"seed {first['seed']}; whole curves in `baselines/significance/`; method in "
+        f"docs/STATISTICS.md).",
     ]
     return "\n".join(lines)
+
+
+def _detectable(result: dict[str, Any]) -> str:
+    found = result["minimum_detectable_difference"]
+    if found is not None:
+        return f"{found:.3f} ({result['minimum_detectable_units']} units net)"
+    if result["largest_units"] is None:
+        return "none (no wrong unit to fix)"
+    return (
+        f"none (largest simulated {result['largest_difference']:+.3f}, "
+        f"{result['largest_units']} units net, power {result['largest_power']:.2f})"
+    )

@@ -31,7 +31,14 @@ from migbench.scoring.evaluation import check_resampling, evaluate
 from migbench.scoring.gold import Gold, GoldRecord
 from migbench.scoring.metrics import metric_for
 from migbench.scoring.power import minimum_detectable_difference
-from migbench.scoring.significance import DEFAULT_TRIALS, check_trials, compare_statistics
+from migbench.scoring.resampling import check_resampling_unit, clusters_of
+from migbench.scoring.significance import (
+    ALPHA,
+    DEFAULT_TRIALS,
+    MAX_ADAPTIVE_TRIALS,
+    check_trials,
+    compare_statistics,
+)
 from migbench.scoring.submission import (
     Predictions,
     parse_submission,
@@ -64,7 +71,8 @@ class Signature:
         gold_sha256: sha256 of the gold's ids and labels (see :meth:`Gold.sha256`).
         tagset: NER's entity types (``iob2`` or ``conll``); None for the other tasks.
         resampling: What was resampled and how often: ``bootstrap=N``,
-            ``randomization=N+bootstrap=N``, ``simulations=N+randomization=N``, or ``none``.
+            ``randomization=N+bootstrap=N``, ``simulations=N+randomization=N``, each followed by
+            ``@section`` or ``@unit`` (what a resample draws), or ``none``.
         seed: Seed of the random steps.
         scorer_version: The migbench version that scored.
     """
@@ -109,10 +117,13 @@ class Scorer:
         tagset: NER only: ``iob2`` (the schema's nine types) or ``conll`` (CoNLL-2003's four).
         allow_missing: Score gold units without a prediction as wrong instead of failing.
         seed: Seed of every random step (bootstrap, randomization, simulation).
+        resampling: What the bootstrap, the paired tests and the power simulation's tests
+            resample: ``section`` (whole sections, where the gold names them, else units) or
+            ``unit``. Every result states it (``resampling_unit``).
 
     Raises:
-        ValueError: An unknown task or tagset, a tagset other than ``iob2`` for a task other
-            than NER, or a bad seed.
+        ValueError: An unknown task, tagset or resampling unit, a tagset other than ``iob2`` for
+            a task other than NER, or a bad seed.
     """
 
     def __init__(
@@ -123,10 +134,13 @@ class Scorer:
         tagset: str = "iob2",
         allow_missing: bool = False,
         seed: int = DEFAULT_SEED,
+        resampling: str = "section",
     ) -> None:
         self.task: Task = get_task(task)
         check_options(self.task, tagset)
         check_resampling(0, seed)
+        check_resampling_unit(resampling)
+        self.resampling = resampling
         if gold is not None and not isinstance(gold, Gold):
             raise TypeError(f"gold must be a migbench.Gold, not {type(gold).__name__}")
         self.gold = gold if gold is not None else Gold()
@@ -142,6 +156,16 @@ class Scorer:
     def units(self) -> list[GoldRecord]:
         """The gold units, with the task's layer only (loaded on first use)."""
         return self.gold.units((self.task.gold_field,))
+
+    @property
+    def clusters(self) -> list[str] | None:
+        """The section of each unit to resample by; None to resample units."""
+        return clusters_of(self.units, self.resampling)
+
+    @property
+    def resampling_unit(self) -> str:
+        """What a resample draws: ``section`` or ``unit``."""
+        return "unit" if self.clusters is None else "section"
 
     @property
     def gold_labels(self) -> list[Any]:
@@ -255,15 +279,20 @@ class Scorer:
             n_resamples=n_resamples,
             seed=self.seed,
             groups=groups,
+            clusters=self.clusters,
         )
         if "folds" in scored:
-            per_fold = [row["main_score"] for row in scored["folds"].values()]
+            per_fold = [
+                row["main_score"]
+                for row in scored["folds"].values()
+                if row["main_score"] is not None
+            ]
             scored["folds"] = {
                 "mean": statistics.fmean(per_fold),
                 "sd": statistics.stdev(per_fold) if len(per_fold) > 1 else 0.0,
                 "per_fold": scored["folds"],
             }
-        resampling = f"bootstrap={n_resamples}" if n_resamples else "none"
+        resampling = f"bootstrap={n_resamples}@{self.resampling_unit}" if n_resamples else "none"
         return {
             "task": self.task.name,
             **scored,
@@ -279,20 +308,27 @@ class Scorer:
         submissions: Mapping[str, Submission] | Sequence[PathLike],
         *,
         n_trials: int = DEFAULT_TRIALS,
+        alpha: float = ALPHA,
+        max_trials: int = MAX_ADAPTIVE_TRIALS,
     ) -> dict[str, Any]:
         """Compare submissions pairwise with paired bootstrap and approximate randomization tests.
 
         Args:
             submissions: Paths of JSONL submissions (named by their file names without
                 ``.jsonl``), or submissions (paths or lines as dicts) by name; at least two.
-            n_trials: Trials of each test, 1 to
+            n_trials: Trials each test starts with, 1 to
                 :data:`~migbench.scoring.significance.MAX_TRIALS`.
+            alpha: Significance level of the decisions.
+            max_trials: Most trials a test grows to while its decision at ``alpha`` is not
+                stable (a decision still unstable is ``undecided``).
 
         Returns:
             ``task``, ``main_metric``, ``n_units``, ``systems`` (name, ``main_score``,
             ``n_missing`` of each), ``pairs`` (see
             :func:`~migbench.scoring.significance.compare_statistics`: differences are first
-            minus second system, in input order), ``n_trials``, ``seed``, ``correction``
+            minus second system, in input order), ``n_trials``, ``seed``,
+            ``resampling_unit``, ``n_resampled`` (sections or units a resample draws),
+            ``alpha``, ``correction``
             (``holm``), ``tagset`` (NER), the gold's source, ``dataset_version``,
             ``scorer_version`` and ``signature``. Nothing is rounded.
 
@@ -315,7 +351,16 @@ class Scorer:
                     "n_missing": len(checked.predictions.missing),
                 }
             )
-        pairs = compare_statistics(self.metric, per_system, n_trials=n_trials, seed=self.seed)
+        clusters = self.clusters
+        pairs = compare_statistics(
+            self.metric,
+            per_system,
+            n_trials=n_trials,
+            seed=self.seed,
+            clusters=clusters,
+            alpha=alpha,
+            max_trials=max_trials,
+        )
         return {
             "task": self.task.name,
             "main_metric": self.task.main_metric,
@@ -324,9 +369,14 @@ class Scorer:
             "pairs": pairs,
             "n_trials": n_trials,
             "seed": self.seed,
+            "resampling_unit": self.resampling_unit,
+            "n_resampled": len(set(clusters)) if clusters is not None else len(self.units),
+            "alpha": alpha,
             "correction": "holm",
             **self._tagset(),
-            **self._provenance(f"randomization={n_trials}+bootstrap={n_trials}"),
+            **self._provenance(
+                f"randomization={n_trials}+bootstrap={n_trials}@{self.resampling_unit}"
+            ),
         }
 
     def power(self, reference: Submission, **simulation: Any) -> dict[str, Any]:
@@ -351,9 +401,13 @@ class Scorer:
             checked.predictions.values,
             tagset=self.tagset,
             seed=self.seed,
+            clusters=self.clusters,
             **simulation,
         )
-        resampling = f"simulations={result['n_simulations']}+randomization={result['n_trials']}"
+        resampling = (
+            f"simulations={result['n_simulations']}+randomization={result['n_trials']}"
+            f"@{self.resampling_unit}"
+        )
         return {**result, **self._provenance(resampling)}
 
     def _tagset(self) -> dict[str, str]:

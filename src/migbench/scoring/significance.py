@@ -1,23 +1,26 @@
 """Paired significance tests between systems scored on the same units, and Holm's correction.
 
-Two systems' per-unit statistics are paired by unit: units whose statistics agree under both
-systems form one *joint group* (:class:`PairedStatistics`), so a resample is a vector of counts
-per joint group and every trial is scored in one numpy step, as in
-:mod:`~migbench.scoring.resampling`.
+Two systems' per-unit statistics are paired by unit. By default the tests resample or swap whole
+*sections* (clusters of units that share context; Field & Welsh 2007), as the folds do: each
+cluster's statistics are the sums of its units' (:func:`~migbench.scoring.resampling.clustered`);
+without clusters every unit is its own. Rows whose statistics agree under both systems form one
+*joint group* (:class:`PairedStatistics`), so a resample is a vector of counts per joint group and
+every trial is scored in one numpy step, as in :mod:`~migbench.scoring.resampling`.
 
-* Paired bootstrap (Koehn 2004; sacrebleu's ``paired_bs``): resample units with replacement,
+* Paired bootstrap (Koehn 2004; sacrebleu's ``paired_bs``): resample rows with replacement,
   score both systems on each resample. The 95 % percentile interval of the difference is
-  reported, and the two-sided p-value of the null-shifted bootstrap: how often a resampled
-  difference strays from the observed one by at least the observed difference (sacrebleu
-  centres on the bootstrap mean of absolute differences; centring the signed difference keeps
-  the test two-sided without folding).
+  reported, and the p-value of the same construction: twice the smaller share of resampled
+  differences at or below 0 and at or above 0, so the interval excludes 0 exactly when p is
+  below 0.05 (up to the ``+ 1`` of the p-value and the quantiles' interpolation, one trial).
 * Paired approximate randomization (Riezler & Maxwell 2005; sacrebleu's ``paired_ar``): swap
-  each unit's statistics between the systems with probability 1/2; the p-value is how often the
+  each row's statistics between the systems with probability 1/2; the p-value is how often the
   absolute difference of the shuffled systems reaches the observed one.
 
 Both p-values are ``(c + 1) / (n + 1)`` over ``n`` trials, as sacrebleu's, with ``c`` counting
-trials *at least* as extreme as observed (sacrebleu counts strictly more extreme ones, so a
-system compared with itself gets p = 1/(n+1); here it gets 1). Pure functions, no I/O.
+trials *at least* as extreme as observed, and carry their Monte Carlo standard error
+``sqrt(p (1 - p) / n)``. :func:`compare_statistics` adds trials to a test until its decision at
+``alpha`` after Holm's correction lies more than :data:`STABLE_Z` standard errors from ``alpha``,
+up to a bound; a decision still within them is ``undecided``. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -32,13 +35,20 @@ from typing import Any
 import numpy as np
 
 from migbench.scoring.metrics import Metric, Statistics
-from migbench.scoring.resampling import CONFIDENCE
+from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered, resampling_unit
 
 #: Default number of trials of each test.
 DEFAULT_TRIALS = 10_000
 #: Most trials of each test; beyond it a comparison takes minutes and the Monte Carlo error
 #: of a p-value (at most 0.5 / sqrt(trials)) is long below anything that matters.
 MAX_TRIALS = 1_000_000
+#: Significance level of the decisions, after Holm's correction.
+ALPHA = 0.05
+#: A decision is stable when its adjusted p-value lies this many Monte Carlo standard errors
+#: from ``alpha`` (two-sided 0.3 % chance that more trials would flip it).
+STABLE_Z = 3.0
+#: Most trials :func:`compare_statistics` grows a test to (by a factor of 4 each time).
+MAX_ADAPTIVE_TRIALS = 640_000
 #: Differences within this of the observed one count as ties (scores are floats of integer sums).
 TIE_TOLERANCE = 1e-12
 #: Cells (trials × joint groups) drawn at once per thread, about 20 MB, and the most threads.
@@ -61,16 +71,20 @@ class PairedStatistics:
     b: np.ndarray
 
     @classmethod
-    def pair(cls, metric: Metric, a: Statistics, b: Statistics) -> PairedStatistics:
+    def pair(
+        cls, metric: Metric, a: Statistics, b: Statistics, clusters: Any = None
+    ) -> PairedStatistics:
         """Pair two systems' statistics over the same units (in the same order).
 
         Statistics are first reduced to what the metric's main score needs
         (:meth:`~migbench.scoring.metrics.Metric.main_projection`), so that units that differ
-        only in ways the main score ignores share a joint group.
+        only in ways the main score ignores share a joint group; with ``clusters`` (the
+        section of each unit), each cluster's summed statistics then stand for its units.
         """
-        a, b = _project(metric, a), _project(metric, b)
         if a.keys.shape != b.keys.shape:
             raise ValueError(f"cannot pair {len(a.keys)} units with {len(b.keys)}")
+        a, b = _project(metric, a), _project(metric, b)
+        a, b = clustered(a, clusters), clustered(b, clusters)
         joint = a.keys.astype(np.int64) * len(b.table) + b.keys
         _, first, sizes = np.unique(joint, return_index=True, return_counts=True)
         return cls(sizes, a.table[a.keys[first]], b.table[b.keys[first]])
@@ -87,7 +101,7 @@ def paired_bootstrap(
 
     Returns:
         ``difference`` (observed), ``ci`` (95 % percentile interval of the difference, with
-        ``level``) and ``p_value`` (two-sided, null-shifted).
+        ``level``) and ``p_value`` (two-sided, from the same resampled differences).
     """
     check_trials(n_trials, seed)
     total_a, total_b = paired.totals()
@@ -96,17 +110,33 @@ def paired_bootstrap(
     # Floats: BLAS multiplies them many times faster than integers, exactly below 2**53.
     table_a, table_b = paired.a.astype(float), paired.b.astype(float)
 
-    def trials(rng: np.random.Generator, size: int) -> np.ndarray:
-        counts = rng.multinomial(n, paired.sizes / n, size=size).astype(float)
-        return metric.main_score(counts @ table_a) - metric.main_score(counts @ table_b)
+    groups = len(paired.sizes)
+    # numpy draws a multinomial one category after another: with about as many groups as rows
+    # (sections that all differ), drawing the rows themselves and counting them is far faster.
+    by_row = n <= 4 * groups
+    group_of_row = np.repeat(np.arange(groups), paired.sizes)
 
-    differences = _run_trials(trials, n_trials, len(paired.sizes), seed)
+    def trials(rng: np.random.Generator, size: int) -> np.ndarray:
+        counts: np.ndarray
+        if by_row:
+            drawn = group_of_row[rng.integers(n, size=(size, n))]
+            drawn += np.arange(size)[:, None] * groups
+            counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
+        else:
+            counts = rng.multinomial(n, paired.sizes / n, size=size)
+        weights = counts.astype(float)
+        return metric.main_score(weights @ table_a) - metric.main_score(weights @ table_b)
+
+    differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)
     low, high = np.quantile(differences, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
-    extreme = np.abs(differences - observed) >= abs(observed) - TIE_TOLERANCE
+    # Which side of 0 the resamples fall on: the percentile interval's own test of 0.
+    below = differences <= TIE_TOLERANCE
+    above = differences >= -TIE_TOLERANCE
+    p_value = min(1.0, 2 * min(_p_value(below), _p_value(above)))
     return {
         "difference": observed,
         "ci": {"level": CONFIDENCE, "low": float(low), "high": float(high)},
-        "p_value": _p_value(extreme),
+        "p_value": p_value,
     }
 
 
@@ -149,50 +179,122 @@ def compare_statistics(
     *,
     n_trials: int = DEFAULT_TRIALS,
     seed: int = 0,
+    clusters: Any = None,
+    alpha: float = ALPHA,
+    max_trials: int = MAX_ADAPTIVE_TRIALS,
 ) -> list[dict[str, Any]]:
     """Test every pair of systems, in input order, first minus second.
 
     Every pair is tested with the same seed, so a pair's result does not depend on which other
-    systems take part. Holm's correction runs over all pairs, separately for each test.
+    systems take part. Holm's correction runs over all pairs, separately for each test. A test
+    whose decision at ``alpha`` is not stable (see :data:`STABLE_Z`) is run again with four
+    times the trials, up to ``max_trials``.
 
     Args:
         metric: The task's metric.
         systems: Each system's statistics over the same units, by name (at least two).
-        n_trials: Trials of each test, 1 to :data:`MAX_TRIALS`.
+        n_trials: Trials each test starts with, 1 to :data:`MAX_TRIALS`.
         seed: Seed of both tests.
+        clusters: The section of each unit, to resample or swap whole sections; None for
+            single units.
+        alpha: Significance level of the decisions.
+        max_trials: Most trials a test grows to (no growth when at most ``n_trials``).
 
     Returns:
-        One dict per pair: ``a``, ``b``, ``difference``, ``ci``, ``p_bootstrap``,
-        ``p_randomization``, their Holm-adjusted ``p_bootstrap_holm`` and
-        ``p_randomization_holm``, and ``per_label`` (each label's F1 under both and their
-        difference).
+        One dict per pair: ``a``, ``b``, ``difference``, ``ci``, and for each test
+        (``bootstrap``, ``randomization``) ``p_<test>``, its Monte Carlo standard error
+        ``p_<test>_se``, the trials it ran ``n_trials_<test>``, the Holm-adjusted
+        ``p_<test>_holm`` and ``decision_<test>`` (``significant``, ``not significant`` or
+        ``undecided``); and ``per_label`` (each label's F1 under both and their difference).
     """
     check_trials(n_trials, seed)
     if len(systems) < 2:
         raise ValueError(f"need at least two systems to compare, got {len(systems)}")
-    pairs = []
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, not {alpha!r}")
+    max_trials = max(n_trials, min(max_trials, MAX_TRIALS))
+    codes = None if clusters is None else cluster_codes(clusters)
+    pairs: list[dict[str, Any]] = []
+    paired: list[PairedStatistics] = []
     for name_a, name_b in combinations(systems, 2):
-        paired = PairedStatistics.pair(metric, systems[name_a], systems[name_b])
-        boot = paired_bootstrap(metric, paired, n_trials=n_trials, seed=seed)
+        paired.append(PairedStatistics.pair(metric, systems[name_a], systems[name_b], codes))
         pairs.append(
             {
                 "a": name_a,
                 "b": name_b,
-                "difference": boot["difference"],
-                "ci": boot["ci"],
-                "p_bootstrap": boot["p_value"],
-                "p_randomization": paired_randomization(
-                    metric, paired, n_trials=n_trials, seed=seed
-                ),
+                "resampling_unit": resampling_unit(clusters),
                 "per_label": _per_label_f1(
                     metric, systems[name_a].total(), systems[name_b].total()
                 ),
             }
         )
-    for test in ("p_bootstrap", "p_randomization"):
-        for pair, adjusted in zip(pairs, holm([pair[test] for pair in pairs]), strict=True):
-            pair[f"{test}_holm"] = adjusted
-    return pairs
+
+    def bootstrap(index: int, trials: int) -> float:
+        result = paired_bootstrap(metric, paired[index], n_trials=trials, seed=seed)
+        pairs[index].update(difference=result["difference"], ci=result["ci"])
+        return result["p_value"]
+
+    def randomization(index: int, trials: int) -> float:
+        return paired_randomization(metric, paired[index], n_trials=trials, seed=seed)
+
+    for test, run in (("bootstrap", bootstrap), ("randomization", randomization)):
+        trials = [n_trials] * len(pairs)
+        p_values = [run(index, n_trials) for index in range(len(pairs))]
+        while True:
+            decisions = holm_decisions(p_values, trials, alpha)
+            unstable = [i for i, d in enumerate(decisions) if d[2] == "undecided"]
+            if not unstable or all(trials[i] >= max_trials for i in unstable):
+                break
+            for index in unstable:
+                if trials[index] < max_trials:
+                    trials[index] = min(4 * trials[index], max_trials)
+                    p_values[index] = run(index, trials[index])
+        for pair, p, n, (adjusted, se, decision) in zip(
+            pairs, p_values, trials, decisions, strict=True
+        ):
+            pair.update(
+                {
+                    f"p_{test}": p,
+                    f"p_{test}_se": monte_carlo_error(p, n),
+                    f"n_trials_{test}": n,
+                    f"p_{test}_holm": adjusted,
+                    f"p_{test}_holm_se": se,
+                    f"decision_{test}": decision,
+                }
+            )
+    return [{key: pair[key] for key in ("a", "b", "difference", "ci")} | pair for pair in pairs]
+
+
+def monte_carlo_error(p_value: float, n_trials: int) -> float:
+    """Return the Monte Carlo standard error of a p-value estimated from ``n_trials`` trials."""
+    return float(np.sqrt(p_value * (1 - p_value) / n_trials))
+
+
+def holm_decisions(
+    p_values: Sequence[float], n_trials: Sequence[int], alpha: float
+) -> list[tuple[float, float, str]]:
+    """Return each test's Holm-adjusted p-value, its Monte Carlo error and its decision.
+
+    The error of an adjusted p-value is its Holm factor (how many p-values are at least as
+    large) times the raw p-value's error, floored at one trial. The decision is
+    ``significant`` or ``not significant`` when the adjusted p-value lies more than
+    :data:`STABLE_Z` errors below or above ``alpha``, else ``undecided``.
+    """
+    adjusted = holm(p_values)
+    order = np.argsort(np.asarray(p_values, dtype=float), kind="stable")
+    factor = np.empty(len(p_values))
+    factor[order] = len(p_values) - np.arange(len(p_values))
+    decisions = []
+    for p, n, q, m in zip(p_values, n_trials, adjusted, factor, strict=True):
+        se = float(min(1.0, m * max(monte_carlo_error(p, n), 1 / n)))
+        if q + STABLE_Z * se < alpha:
+            decision = "significant"
+        elif q - STABLE_Z * se >= alpha:
+            decision = "not significant"
+        else:
+            decision = "undecided"
+        decisions.append((q, se, decision))
+    return decisions
 
 
 def check_trials(n_trials: int, seed: int) -> None:
@@ -239,14 +341,16 @@ def _p_value(extreme: np.ndarray) -> float:
 
 def _per_label_f1(
     metric: Metric, total_a: np.ndarray, total_b: np.ndarray
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, float | None]]:
     scores_a = metric.scores(total_a)["per_label"]
     scores_b = metric.scores(total_b)["per_label"]
     return {
         label: {
             "f1_a": scores_a[label]["f1"],
             "f1_b": scores_b[label]["f1"],
-            "difference": scores_a[label]["f1"] - scores_b[label]["f1"],
+            "difference": None
+            if scores_a[label]["f1"] is None or scores_b[label]["f1"] is None
+            else scores_a[label]["f1"] - scores_b[label]["f1"],
         }
         for label in metric.labels
     }
