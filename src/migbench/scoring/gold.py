@@ -12,8 +12,8 @@ with ``ner_tags``. Every unit also gets its ``section`` (a ``section`` column, o
 from ``doc_id``, ``unit_type`` and ``paragraph``), which the clustered bootstrap and the paired
 tests resample. Scoring a single-label task needs only ids and that layer, and entity spans
 need only the token offsets, so the text-free dataset (``migbench build --no-text``) scores as
-the full one. The parquet files store ClassLabel ids, decoded here with the names kept in their schema
-metadata; every row is checked against the label schema.
+the full one. The parquet files store ClassLabel ids, decoded here with the names kept in their
+schema metadata; every row is checked against the label schema.
 """
 
 from __future__ import annotations
