@@ -15,6 +15,7 @@ from migbench.cli import main
 from migbench.corpus.seeds import read_cleaning_rules, read_manifest
 from migbench.dataset.rehydrate import find_units, read_unit_keys, rehydrate
 from migbench.errors import MigbenchError
+from migbench.fileio import MARKER_NAME, read_marker, sha256_file
 
 from .conftest import DATASET, SEEDS
 
@@ -123,9 +124,14 @@ def test_rehydrate_from_other_copies_gives_the_full_dataset_byte_for_byte(full, 
     # quote no text. Plots are copied as they are.
     own = {Path("README.md"), Path("croissant.json")}
     for name in files:
-        if name.suffix != ".png":
+        if name.suffix != ".png" and name.name != MARKER_NAME:
             expected = notext if name in own else full
             assert (restored / name).read_bytes() == (expected / name).read_bytes(), name
+    # The marker lists what the rehydration wrote, the text-free card included.
+    listed = {
+        name.as_posix(): sha256_file(restored / name) for name in files if name.name != MARKER_NAME
+    }
+    assert read_marker(restored) == listed
 
 
 @pytest.mark.integration
