@@ -417,3 +417,33 @@ def test_leaderboard_keeps_the_previous_site_at_every_step(monkeypatch, capsys, 
         return main(["leaderboard", "--store", str(store), "--out", str(site)])
 
     _folder_survives_every_step(monkeypatch, capsys, command, site)
+
+
+@pytest.mark.slow
+def test_predict_keeps_the_previous_output_and_resumes_after_a_failure_at_every_step(
+    monkeypatch, capsys, tmp_path
+):
+    pytest.importorskip("skops")
+    pytest.importorskip("sentence_transformers")
+    from .test_predict import make_model, write_jsonl
+
+    model = make_model(tmp_path / "models" / "migbench-stance", context=True)
+    source = write_jsonl(tmp_path / "in.jsonl", 60)
+    out = tmp_path / "out" / "stance.jsonl"
+
+    def command() -> int:
+        return main(["predict", str(source), "--model", str(model), "--batch-size", "20",
+                     "--out", str(out)])  # fmt: skip
+
+    out.parent.mkdir()
+    assert command() == 0
+    expected = {out.name: out.read_bytes()}
+    steps = steps_of(monkeypatch, command)
+    capsys.readouterr()
+    for step in range(1, steps + 1):
+        _previous(out)
+        fails_cleanly(monkeypatch, capsys, command, step)
+        assert out.read_bytes() == b"previous result\n"
+        # The next run resumes from what the failed one left and ends with nothing beside it.
+        assert command() == 0
+        assert snapshot(out.parent) == expected
