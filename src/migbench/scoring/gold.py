@@ -46,6 +46,8 @@ LAYERS: tuple[str, ...] = (*CHOICE_LAYERS, "ner_tags")
 
 _TAGS = frozenset(IOB2_TAGS)
 _OPTIONAL_COLUMNS = ("doc_id", "fold", "unit_type", "paragraph", "section")
+#: The columns a unit's section is derived from (:func:`sections_of`).
+_PLACE_COLUMNS = ("section", "doc_id", "unit_type", "paragraph")
 #: Columns read with the NER layer where present: entity spans are aligned with the tokens.
 _TOKEN_COLUMNS = ("text", "tokens", "token_offsets")
 _HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
@@ -347,8 +349,8 @@ def gold_from_rows(
     # One object per distinct label, tag, token and doc id: a large gold repeats them millions
     # of times, and each parsed copy would otherwise be kept.
     shared: dict[str, str] = {}
-    rows = list(rows)
-    section = sections_of(rows)
+    # What each row's section is derived from, kept instead of the rows (which may be many).
+    places: list[dict[str, Any]] = []
     for number, row in enumerate(rows, 1):
         if (problem := _row_problem(row, layers, seen)) is not None:
             raise GoldError(f"{source}, row {number}: {problem}")
@@ -373,11 +375,15 @@ def gold_from_rows(
                 ),
                 doc_id=shared.setdefault(doc_id, doc_id) if isinstance(doc_id, str) else doc_id,
                 fold=row.get("fold"),
-                section=section[number - 1],
             )
         )
+        places.append({column: row.get(column) for column in _PLACE_COLUMNS})
     if not units:
         raise GoldError(f"{source}: no gold units")
+    units = [
+        unit._replace(section=section)
+        for unit, section in zip(units, sections_of(places), strict=True)
+    ]
     if "ner_tags" in layers:
         problems = iob2_problems([unit.ner_tags or () for unit in units], ENTITY_TYPES)
         if problems:
