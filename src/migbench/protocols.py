@@ -1,8 +1,8 @@
 """The evaluation protocols, each declared once: the gold, the baselines, the docs read these.
 
-``split`` scores the fixed split's validation or test units; ``genre`` the genre-transfer split's
-(train on the report, evaluate on the news articles); ``cv`` every unit, each predicted by a model of the other
-folds of the full-corpus cross-validation, scored pooled.
+``split`` scores the fixed split's validation or test units; ``genre`` the genre-transfer
+split's (train on the report, evaluate on the news articles); ``cv`` every unit, each predicted
+by a model of the other folds of the full-corpus cross-validation, scored pooled.
 """
 
 from __future__ import annotations
