@@ -12,6 +12,7 @@ baselines (:func:`churn_calibration`). The results are JSON files under
 from __future__ import annotations
 
 import json
+import logging
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ from baselines.paths import (
 )
 from baselines.score import gold_of
 from migbench.scoring.power import churn_between
+
+log = logging.getLogger("baselines")
 
 #: Where power is estimated: (protocol, split) of the protocols README and the card report.
 POWER_RUNS: tuple[tuple[str, str], ...] = (("cv", EVERY_UNIT), ("split", "test"))
@@ -120,6 +123,9 @@ def power_all(
     """
     found = submissions(predictions)
     runs = [(p, t, x) for p, x in protocols for t in migbench.TASKS if (p, t, x) in best]
+    for run in [run for run in runs if len(found.get(run, {})) < 2]:
+        log.warning("no power for %s: fewer than two baselines to calibrate the churn", run)
+        runs.remove(run)
     plans = {}
     for protocol, task, split in runs:
         reference = best[protocol, task, split]

@@ -290,8 +290,8 @@ def card(manifest: dict[str, Any]) -> str:
         "",
         "The baseline's committed results under the benchmark's protocols (the same training "
         "procedure on part of the units, scored by the migbench scorer): main score [95 % "
-        "bootstrap interval over units]. The released model itself is trained on every unit, "
-        "so it has no held-out score.",
+        "bootstrap interval, resampling whole sections]. The released model itself is trained "
+        "on every unit, so it has no held-out score.",
         "",
         "| protocol | score | result file |",
         "|---|---|---|",
@@ -309,9 +309,10 @@ def card(manifest: dict[str, Any]) -> str:
         + ", ".join(f"{label} {count}" for label, count in dataset["label_counts"].items())
         + ".",
         "",
-        "**The labels were made by language-model annotation agents** (two passes, then "
-        "adjudication by another agent), not by human annotators; the model learns their "
-        "judgements, errors included (see the dataset's datasheet).",
+        "**The labels were made by language-model annotation agents** (a first pass, a second "
+        "pass on a sample, adjudication and a re-reading under guidelines v1.2), not by human "
+        "annotators; the model learns their judgements, errors included (see the dataset's "
+        "datasheet).",
         "",
         "## Intended use and limits",
         "",
@@ -337,7 +338,9 @@ def card(manifest: dict[str, Any]) -> str:
         "",
         "The model files are released under CC BY 4.0, as the annotations they are trained on "
         "(LICENSE-annotations); the pretrained weights they include or load keep their own "
-        "licences (all-MiniLM-L6-v2: Apache-2.0; en_core_web_sm: MIT).",
+        "licences (all-MiniLM-L6-v2: Apache-2.0; en_core_web_sm: MIT). The licence does not cover "
+        "the source texts the model was trained on, which the project does not license (see "
+        "NOTICE).",
         "",
     ]
     return "\n".join(lines)

@@ -364,3 +364,13 @@ def test_readme_states_the_trials_and_the_error_rate_the_store_uses():
     assert f"`compare` ({N_TRIALS:,} trials of each test)" in readme
     assert f"separated at family-wise α = {ranking.ALPHA}" in readme
     assert f"Holm needs p below {ranking.ALPHA} / pairs" in readme
+
+
+def test_a_missing_store_is_refused_and_the_site_is_kept(tmp_path, capsys):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "keep.html").write_text("mine", encoding="utf-8")
+    code = main(["leaderboard", "--store", str(tmp_path / "typo"), "--out", str(site)])
+    assert code == 1
+    assert "no results store" in capsys.readouterr().err
+    assert (site / "keep.html").read_text(encoding="utf-8") == "mine"

@@ -14,7 +14,7 @@ import pytest
 
 from migbench.cli import main
 from migbench.predict.readers import BadLine, Record, read, with_context
-from migbench.predict.run import batches, side_files
+from migbench.predict.run import BATCH_SIZE, batches, side_files
 
 LABELS = ("against", "favor", "none")
 
@@ -305,3 +305,52 @@ def test_ray_output_equals_local_output(model: Path, tmp_path: Path) -> None:
     finally:
         ray.shutdown()
     assert remote.read_bytes() == local.read_bytes()
+
+
+def test_readme_states_the_default_batch_size() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"(`--batch-size`, default {BATCH_SIZE})" in readme
+
+
+@pytest.mark.slow
+def test_an_output_inside_the_model_folder_is_refused(model: Path, tmp_path: Path, capsys) -> None:
+    card = (model / "README.md").read_bytes()
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    out = model / "README.md"
+    assert main(["predict", str(source), "--model", str(model), "--out", str(out)]) == 1
+    assert "lies inside the input folder" in capsys.readouterr().err
+    assert (model / "README.md").read_bytes() == card
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("field", ["line", "bytes", "units", "bad", "sha256"])
+def test_a_checkpoint_with_a_value_of_the_wrong_type_is_damaged(
+    model: Path, tmp_path: Path, capsys, field: str
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 30)
+    out = tmp_path / "out.jsonl"
+    partial, checkpoint = side_files(out)
+    partial.write_bytes(b"")
+    saved = {"run": {}, "line": 0, "bytes": 0, "sha256": "", "units": 0, "bad": 0}
+    saved[field] = 7 if field == "sha256" else "7"
+    checkpoint.write_text(json.dumps(saved), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", str(source), "--model", str(model), "--out", str(out)]) == 1
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_parquet_conversion_reads_a_staged_jsonl_beside_its_output(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from migbench.fileio import temporary_sibling
+    from migbench.predict.run import jsonl_to_parquet
+
+    out = tmp_path / "out.parquet"
+    staged = temporary_sibling(out)  # as the Ray engine stages its JSONL
+    staged.write_text('{"id": "a", "stance": "favor"}\n{"id": "b", "stance": "none"}\n')
+    jsonl_to_parquet(staged, out, "stance")
+    assert pq.read_table(out).to_pylist() == [
+        {"id": "a", "stance": "favor"},
+        {"id": "b", "stance": "none"},
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.parquet", staged.name])

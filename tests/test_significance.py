@@ -471,3 +471,12 @@ def test_the_bootstrap_interval_excludes_zero_exactly_when_the_bootstrap_p_is_be
         excludes = boot["ci"]["low"] > 0 or boot["ci"]["high"] < 0
         disagreements += excludes != (boot["p_value"] < 0.05)
     assert disagreements == 0
+
+
+@pytest.mark.parametrize("max_trials", ["x", 2500.5, 0, True])
+def test_max_trials_that_is_no_positive_integer_is_refused(max_trials):
+    examples = migbench.examples_dir()
+    scorer = migbench.Scorer("stance", migbench.Gold(file=examples / "gold.jsonl"))
+    stance = examples / "stance.jsonl"
+    with pytest.raises(ValueError, match="max_trials must be an integer"):
+        scorer.compare({"a": stance, "b": stance}, n_trials=100, max_trials=max_trials)

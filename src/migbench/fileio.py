@@ -160,6 +160,11 @@ def _temporary(path: Path, payload: bytes) -> Path:
     return Path(tmp)
 
 
+def temporary_sibling(path: Path) -> Path:
+    """Create an empty file of a unique name beside ``path``, for staging it; return its path."""
+    return _temporary(path, b"")
+
+
 def write_atomic(
     path: Path,
     data: str | bytes,

@@ -11,7 +11,7 @@ from typing import Any
 from migbench.cli.options import bounded
 from migbench.models import artifact
 from migbench.predict.readers import FORMATS, Fields
-from migbench.predict.run import OUTPUT_FORMATS
+from migbench.predict.run import BATCH_SIZE, OUTPUT_FORMATS
 
 ENGINES: tuple[str, ...] = ("local", "ray")
 MAX_BATCH = 1 << 16
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--split", default="train", help="dataset split; a+b reads both (dataset input)"
     )
     parser.add_argument(
-        "--batch-size", type=bounded(MAX_BATCH, 1), default=256, help="units at a time"
+        "--batch-size", type=bounded(MAX_BATCH, 1), default=BATCH_SIZE, help="units at a time"
     )
     parser.add_argument(
         "--on-error",
@@ -125,7 +125,8 @@ def _predict(args: argparse.Namespace) -> int:
         "output_format": output_format,
     }
     source = Path(args.input)
-    inputs = [source] if source.exists() else []
+    # The model folder too: an output inside it would replace the model's own files.
+    inputs = [*([source] if source.exists() else []), released.folder]
     reading = {"fields": fields, "config": args.config, "split": args.split}
     writing = {
         "run": run,

@@ -21,12 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from migbench.fileio import output_dir
 from migbench.leaderboard import ranking
 from migbench.leaderboard.card import card_schema
-from migbench.leaderboard.store import PROTOCOL_SPLITS, SEED, load_store
+from migbench.leaderboard.store import PROTOCOL_SPLITS, SEED, SubmitError, dumps, load_store
 from migbench.scoring.gold import Gold
 from migbench.scoring.scorer import Scorer
 from migbench.scoring.tasks import TASKS
@@ -105,17 +103,14 @@ def build_site(store: Path, out: Path, *, dataset: str | os.PathLike[str] | None
         SubmitError: The store holds a damaged record.
         OutputError: ``out`` may not be written.
     """
+    if not store.is_dir():
+        raise SubmitError(f"{store}: no results store here (a folder that migbench submit wrote)")
     records = load_store(store)
     data = leaderboard_data(records, store, dataset=dataset)
     with output_dir(out, inputs=[store]) as staging:
         for folder in ("tables", "systems", "plots"):
             (staging / folder).mkdir()
-        (staging / "leaderboard.json").write_bytes(
-            orjson.dumps(
-                data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-            )
-            + b"\n"
-        )
+        (staging / "leaderboard.json").write_bytes(dumps(data))
         (staging / "index.html").write_text(index_page(data), encoding="utf-8")
         for table in data["tables"]:
             path = staging / "tables" / f"{table['task']}.{table['protocol']}.html"

@@ -170,10 +170,10 @@ def submit(
     pairs = _pairs(card["name"], entries, results, scorers, store, n_trials=n_trials)
     record = {"name": card["name"], "card": card, "results": results, "pairs": pairs}
     with output_dir(store / card["name"], inputs=[folder]) as staging:
-        (staging / CARD_NAME).write_bytes(_dumps(card))
+        (staging / CARD_NAME).write_bytes(dumps(card))
         for entry in entries:
             (staging / entry.path.name).write_bytes(contents[entry.table])
-        (staging / RECORD_NAME).write_bytes(_dumps(record))
+        (staging / RECORD_NAME).write_bytes(dumps(record))
     return record
 
 
@@ -234,7 +234,8 @@ def _records(store: Path) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def _dumps(value: Any) -> bytes:
+def dumps(value: Any) -> bytes:
+    """Return ``value`` as the store's JSON: indented, keys sorted, a final newline."""
     return (
         orjson.dumps(
             value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS

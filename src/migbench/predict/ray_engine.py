@@ -21,10 +21,11 @@ from typing import Any
 
 import orjson
 
-from migbench.fileio import OutputError, check_output_file
+from migbench.fileio import OutputError, check_output_file, temporary_sibling
 from migbench.models.artifact import Released
 from migbench.predict.readers import Fields, ReadError, Record
 from migbench.predict.run import (
+    BATCH_SIZE,
     SHOWN_BAD_LINES,
     PredictError,
     Progress,
@@ -79,7 +80,7 @@ def predict_ray(
     *,
     run: dict[str, Any],
     output_format: str = "jsonl",
-    batch_size: int = 256,
+    batch_size: int = BATCH_SIZE,
     skip_bad: bool = True,
     inputs: Iterable[Path] = (),
     workers: int = 2,
@@ -140,7 +141,10 @@ def predict_ray(
         concurrency=workers,
     )
     progress = Progress(run)
-    staged = out.with_name(f".{out.name}.staged.tmp")
+    try:
+        staged = temporary_sibling(out)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc}") from None
     try:
         with staged.open("wb") as stream:
             for batch in predicted.iter_batches(batch_size=None, batch_format="numpy"):

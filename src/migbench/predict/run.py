@@ -30,7 +30,7 @@ import orjson
 from tqdm.auto import tqdm
 
 from migbench.errors import MigbenchError
-from migbench.fileio import OutputError, check_output_file, write_atomic
+from migbench.fileio import OutputError, check_output_file, temporary_sibling, write_atomic
 from migbench.jsonio import InputError, read_json
 from migbench.models.predictor import Predictor
 from migbench.predict.readers import BadLine, Item, Record
@@ -38,6 +38,8 @@ from migbench.predict.readers import BadLine, Item, Record
 log = logging.getLogger("migbench")
 
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "parquet")
+#: Units predicted at a time, unless a run says otherwise.
+BATCH_SIZE = 256
 PARTIAL_SUFFIX = ".partial.jsonl"
 PROGRESS_SUFFIX = ".progress.json"
 #: Bad lines reported one by one; the rest are counted.
@@ -105,10 +107,9 @@ def predict(
     *,
     run: dict[str, Any],
     output_format: str = "jsonl",
-    batch_size: int = 256,
+    batch_size: int = BATCH_SIZE,
     skip_bad: bool = True,
     inputs: Iterable[Path] = (),
-    total: int | None = None,
 ) -> Progress:
     """Predict every unit of ``items`` into ``out``, resuming an interrupted run of the same job.
 
@@ -123,7 +124,6 @@ def predict(
         skip_bad: Report bad lines and go on; if False, the first bad line stops the run after
             every unit before it is written.
         inputs: Files the run reads, which no output may replace.
-        total: The number of input lines, if known, for the progress bar.
 
     Returns:
         The final counts.
@@ -141,7 +141,7 @@ def predict(
     if progress.line:
         log.info("resuming after input line %d (%d units done)", progress.line, progress.units)
     field_name = output_field(predictor.task)
-    bar = tqdm(total=total, initial=progress.line, unit="line", desc="predict", delay=1.0)
+    bar = tqdm(initial=progress.line, unit="line", desc="predict", delay=1.0)
     with bar, partial.open("ab") as stream:
         for batch in batches(items, batch_size, after=progress.line):
             bad = next((item for item in batch if isinstance(item, BadLine)), None)
@@ -206,6 +206,11 @@ def _resume(partial: Path, checkpoint: Path, run: dict[str, Any]) -> Progress:
             saved["units"],
             saved["bad"],
         )
+        counts = (progress.line, progress.bytes, progress.units, progress.bad)
+        if not all(type(count) is int and count >= 0 for count in counts) or not isinstance(
+            progress.sha256, str
+        ):
+            raise TypeError
     except (InputError, KeyError, TypeError):
         raise PredictError(f"{checkpoint}: damaged; move it and {partial.name} away") from None
     if progress.run != run:
@@ -254,11 +259,14 @@ def _finish(
     """Write the output from the partial file, then remove the partial file and checkpoint."""
     if output_format == "jsonl":
         # A hard link, then a rename: the partial file stays until the output is in place.
-        staged = out.with_name(f".{out.name}.staged.tmp")
-        staged.unlink(missing_ok=True)
-        os.link(partial, staged)
         check_output_file(out, inputs=inputs)
-        os.replace(staged, out)
+        staged = temporary_sibling(out)
+        try:
+            staged.unlink()  # the unique name, for the link
+            os.link(partial, staged)
+            os.replace(staged, out)
+        finally:
+            staged.unlink(missing_ok=True)
     elif output_format == "parquet":
         jsonl_to_parquet(partial, out, field_name, inputs=inputs)
     else:
@@ -284,14 +292,20 @@ def jsonl_to_parquet(
     import pyarrow.parquet as pq
 
     check_output_file(out, inputs=inputs)
-    staged = out.with_name(f".{out.name}.staged.tmp")
     schema = parquet_schema(field_name)
+    try:
+        staged = temporary_sibling(out)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc}") from None
     try:
         with pq.ParquetWriter(staged, schema) as writer, source.open("rb") as stream:
             while chunk := list(islice(stream, PARQUET_ROWS)):
                 rows = [orjson.loads(line) for line in chunk]
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
         os.replace(staged, out)
+    except orjson.JSONDecodeError as exc:
+        raise PredictError(f"{source}: not a JSONL submission ({exc}); nothing written") from None
     except (OSError, pa.ArrowException) as exc:
-        staged.unlink(missing_ok=True)
         raise OutputError(f"cannot write {out}: {exc}") from None
+    finally:
+        staged.unlink(missing_ok=True)

@@ -212,6 +212,8 @@ def compare_statistics(
         raise ValueError(f"need at least two systems to compare, got {len(systems)}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, not {alpha!r}")
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise ValueError(f"max_trials must be an integer of at least 1, not {max_trials!r}")
     max_trials = max(n_trials, min(max_trials, MAX_TRIALS))
     codes = None if clusters is None else cluster_codes(clusters)
     pairs: list[dict[str, Any]] = []
@@ -276,7 +278,9 @@ def holm_decisions(
     """Return each test's Holm-adjusted p-value, its Monte Carlo error and its decision.
 
     The error of an adjusted p-value is its Holm factor (how many p-values are at least as
-    large) times the raw p-value's error, floored at one trial. The decision is
+    large) times the raw p-value's error, floored at one trial. This is approximate where the
+    step-down maximum takes the adjusted value from a smaller p-value: the error is then that of
+    this test's own p-value, not of the one that set the maximum. The decision is
     ``significant`` or ``not significant`` when the adjusted p-value lies more than
     :data:`STABLE_Z` errors below or above ``alpha``, else ``undecided``.
     """
