@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -208,14 +209,31 @@ def test_a_checkpoint_of_another_job_is_not_resumed(model: Path, tmp_path: Path)
     source = write_jsonl(tmp_path / "in.jsonl", 5)
     out = tmp_path / "out.jsonl"
     partial, checkpoint = side_files(out)
-    checkpoint.write_text(
-        json.dumps(
-            {"run": {"model": "other"}, "line": 0, "bytes": 0, "sha256": "", "units": 0, "bad": 0}
-        )
-    )
-    partial.write_text("")
+    done = b'{"id": "u0", "stance": "none"}\n'
+    saved = {"line": 1, "bytes": len(done), "sha256": hashlib.sha256(done).hexdigest()}
+    checkpoint.write_text(json.dumps({"run": {"model": "other"}, **saved, "units": 1, "bad": 0}))
+    partial.write_bytes(done)
     assert main(["predict", str(source), "--model", str(model), "--out", str(out)]) == 1
     assert not out.exists()
+    assert partial.read_bytes() == done
+
+
+@pytest.mark.slow
+def test_a_run_stopped_before_its_first_batch_does_not_block_another(
+    model: Path, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 5)
+    source.write_text("{broken\n" + source.read_text())
+    out, reference = tmp_path / "out.jsonl", tmp_path / "reference.jsonl"
+    common = ["predict", str(source), "--model", str(model)]
+    assert main([*common, "--out", str(out), "--on-error", "fail"]) == 1
+    partial, checkpoint = side_files(out)
+    assert json.loads(checkpoint.read_text())["line"] == 0
+    assert main([*common, "--out", str(out), "--batch-size", "2"]) == 0
+    assert main([*common, "--out", str(reference)]) == 0
+    assert out.read_bytes() == reference.read_bytes()
+    assert not partial.exists()
+    assert not checkpoint.exists()
 
 
 @pytest.mark.slow
@@ -354,3 +372,20 @@ def test_parquet_conversion_reads_a_staged_jsonl_beside_its_output(tmp_path: Pat
         {"id": "b", "stance": "none"},
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.parquet", staged.name])
+
+
+@pytest.mark.slow
+def test_predictions_on_the_migbench_units_are_accepted_by_the_scorer(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset = Path(__file__).resolve().parent.parent / "dataset"
+    out = tmp_path / "stance.jsonl"
+    every = "+".join(("train", "validation", "test"))
+    args = ["predict", str(dataset), "--model", str(model), "--out", str(out)]
+    assert main([*args, "--config", "all", "--split", every]) == 0
+    capsys.readouterr()
+    scored = ["score", "--task", "stance", "--protocol", "cv", "--dataset", str(dataset), str(out)]
+    assert main([*scored, "--bootstrap", "100"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    units = json.loads((dataset / "stats.json").read_text(encoding="utf-8"))["units"]
+    assert result["n_units"] == len(out.read_text().splitlines()) == units

@@ -184,6 +184,14 @@ def _report(progress: Progress, bad: list[BadLine]) -> None:
             log.warning("more bad lines skipped; counted at the end")
 
 
+def _start(partial: Path, checkpoint: Path, run: dict[str, Any]) -> Progress:
+    """Write the checkpoint of a run that has done nothing yet, and an empty partial output."""
+    progress = Progress(run)
+    write_atomic(checkpoint, progress.as_json())
+    partial.write_bytes(b"")
+    return progress
+
+
 def _resume(partial: Path, checkpoint: Path, run: dict[str, Any]) -> Progress:
     """Return the progress to go on from, the partial output cut back to the checkpoint."""
     if not checkpoint.exists():
@@ -192,10 +200,7 @@ def _resume(partial: Path, checkpoint: Path, run: dict[str, Any]) -> Progress:
                 f"{partial}: exists without its checkpoint {checkpoint.name}, so it is not an "
                 "interrupted run's output; move it away"
             )
-        progress = Progress(run)
-        write_atomic(checkpoint, progress.as_json())
-        partial.touch()
-        return progress
+        return _start(partial, checkpoint, run)
     try:
         saved = read_json(checkpoint)
         progress = Progress(
@@ -213,6 +218,9 @@ def _resume(partial: Path, checkpoint: Path, run: dict[str, Any]) -> Progress:
             raise TypeError
     except (InputError, KeyError, TypeError):
         raise PredictError(f"{checkpoint}: damaged; move it and {partial.name} away") from None
+    if progress.run != run and not progress.line:
+        # Nothing was done (a run that stopped before its first batch): start afresh.
+        return _start(partial, checkpoint, run)
     if progress.run != run:
         changed = sorted(
             k for k in run.keys() | progress.run.keys() if run.get(k) != progress.run.get(k)
