@@ -374,3 +374,12 @@ def test_a_missing_store_is_refused_and_the_site_is_kept(tmp_path, capsys):
     assert code == 1
     assert "no results store" in capsys.readouterr().err
     assert (site / "keep.html").read_text(encoding="utf-8") == "mine"
+
+
+def test_the_site_of_an_empty_store_is_rebuilt_in_place(tmp_path):
+    store, site = tmp_path / "store", tmp_path / "site"
+    store.mkdir()
+    first = build_site(store, site)
+    written = sorted(path.relative_to(site) for path in site.rglob("*"))
+    assert build_site(store, site) == first
+    assert sorted(path.relative_to(site) for path in site.rglob("*")) == written

@@ -108,8 +108,11 @@ def build_site(store: Path, out: Path, *, dataset: str | os.PathLike[str] | None
     records = load_store(store)
     data = leaderboard_data(records, store, dataset=dataset)
     with output_dir(out, inputs=[store]) as staging:
-        for folder in ("tables", "systems", "plots"):
-            (staging / folder).mkdir()
+        # A folder only where it gets files: the marker lists files, so an empty folder would
+        # make the next build refuse the site as holding something migbench did not write.
+        for folder, items in (("tables", "tables"), ("systems", "systems"), ("plots", "tasks")):
+            if data[items]:
+                (staging / folder).mkdir()
         (staging / "leaderboard.json").write_bytes(dumps(data))
         (staging / "index.html").write_text(index_page(data), encoding="utf-8")
         for table in data["tables"]:
