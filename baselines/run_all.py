@@ -82,17 +82,20 @@ class Job:
                 predictions.setdefault(split, []).extend(values)
         return predictions, time.perf_counter() - start
 
-    def path(self, split: str) -> Path:
-        """Return the submission file of a predicted split."""
+    def name(self, split: str) -> PredictionName:
+        """Return what the submission file of a predicted split holds."""
         protocol = self.experiments[0].protocol
-        name = PredictionName(protocol, self.baseline.name, self.task, split, self.seed)
-        return prediction_path(PREDICTIONS, name)
+        return PredictionName(protocol, self.baseline.name, self.task, split, self.seed)
 
-    def write(self, predictions: dict[str, list[Any]]) -> None:
-        """Write one submission file per predicted split."""
+    def path(self, split: str, root: Path = PREDICTIONS) -> Path:
+        """Return the submission file of a predicted split under ``root``."""
+        return prediction_path(root, self.name(split))
+
+    def write(self, predictions: dict[str, list[Any]], root: Path = PREDICTIONS) -> None:
+        """Write one submission file per predicted split under ``root``."""
         for split, values in predictions.items():
             units = [unit for experiment in self.experiments for unit in experiment.targets[split]]
-            write_submission(self.path(split), self.task, units, values)
+            write_submission(self.path(split, root), self.task, units, values)
 
 
 def plan(
@@ -150,8 +153,8 @@ def migbench_cli(*args: str) -> None:
     subprocess.run(command, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark end to end; return the exit code."""
+def arguments() -> argparse.ArgumentParser:
+    """Return the parser of the main job's command line."""
     parser = argparse.ArgumentParser(prog="python -m baselines.run_all", description=__doc__)
     parser.add_argument(
         "--model", help="encoder of the transformer and embed-lr baselines: local path or hub id"
@@ -165,6 +168,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--protocols", nargs="+", choices=PROTOCOL_NAMES, default=list(PROTOCOL_NAMES)
     )
     parser.add_argument("--skip-build", action="store_true", help="use the dataset as it is")
+    return parser
+
+
+def loader(args: argparse.Namespace) -> Callable[[Baseline], FitPredict]:
+    """Return what imports a baseline's fit-predict with the models the command line names."""
+
+    def load(baseline: Baseline) -> FitPredict:
+        settings = None
+        if baseline.model_option == "settings":
+            from baselines.transformer import Settings
+
+            settings = Settings(model=args.model)
+        return baseline.load(model=args.model, spacy_model=args.spacy_model, settings=settings)
+
+    return load
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark end to end; return the exit code."""
+    parser = arguments()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     known = list(BASELINES)
@@ -201,15 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pinned -= {m for b in chosen if b.model_option == "spacy_model" for m in b.models}
     stage("verify models", lambda: provenance.verify_all(sorted(pinned)))
 
-    def load(baseline: Baseline) -> FitPredict:
-        settings = None
-        if baseline.model_option == "settings":
-            from baselines.transformer import Settings
-
-            settings = Settings(model=args.model)
-        return baseline.load(model=args.model, spacy_model=args.spacy_model, settings=settings)
-
-    jobs = plan(chosen, args.tasks, args.protocols, load=load)
+    jobs = plan(chosen, args.tasks, args.protocols, load=loader(args))
     light = [job for job in jobs if job.baseline.parallel]
     heavy = [job for job in jobs if not job.baseline.parallel]
     stage(

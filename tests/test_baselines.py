@@ -23,6 +23,7 @@ from baselines import crf, dummy, make_table, provenance, spacy_ner, transformer
 from baselines.data import Experiment, experiments, gold_labels, write_submission
 from baselines.paths import PREDICTIONS, RESULTS, PredictionName, parse_name, prediction_path
 from baselines.registry import BASELINES
+from baselines.reproduce import cv_options
 from baselines.run_all import Job
 from baselines.score import gold_of
 
@@ -182,3 +183,22 @@ def test_cv_runs_predict_every_unit_once_from_a_model_of_the_other_folds():
     units = [unit for experiment in folds for unit in experiment.targets["all"]]
     rows = [{"id": u["id"], "stance": p} for u, p in zip(units, predictions["all"], strict=True)]
     assert migbench.validate("stance", rows, protocol="cv")["n_missing"] == 0
+
+
+def test_a_recorded_cv_command_is_read_with_the_main_jobs_parser():
+    command = (
+        "python -m baselines.run_all --skip-build --baselines embed-lr --tasks frame --protocols cv"
+    )
+    options = cv_options(command)
+    assert (options.baselines, options.tasks, options.protocols) == (
+        ["embed-lr"],
+        ["frame"],
+        ["cv"],
+    )
+    for other in (
+        "python -m baselines.run_all --baselines embed-lr --tasks frame",
+        "python -m baselines.run_all --baselines embed-lr --protocols cv",
+        "python -m baselines.release --tasks frame --protocols cv",
+    ):
+        with pytest.raises(ValueError, match="command|does not name"):
+            cv_options(other)

@@ -1,0 +1,107 @@
+"""Check that every released model's cross-validation score comes back from its recorded command.
+
+Usage::
+
+    python -m baselines.reproduce [--models models] [--tasks TASK ...]
+
+Each released model's manifest records the command that retrains its baseline's cv folds
+(``training.cv_command``, a ``python -m baselines.run_all`` command line). Its options are read
+with the main job's own parser, the cv runs they name are planned and trained as the main job
+trains them (:func:`baselines.run_all.plan`), and their out-of-fold submission is written to a
+temporary folder and scored by the migbench scorer. A model reproduces when that submission
+equals the committed one byte for byte and its score equals the score its manifest records.
+One line per model is printed; the exit code is 1 when any does not reproduce. The committed
+predictions and results are not touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import migbench
+from baselines.data import TASKS
+from baselines.paths import EVERY_UNIT, PREDICTIONS
+from baselines.registry import BASELINES
+from baselines.release import MODELS
+from baselines.run_all import arguments, loader, plan
+from baselines.score import gold_of
+from migbench.models import artifact
+
+log = logging.getLogger("baselines")
+
+PROTOCOL = "cv"
+COMMAND = ("python", "-m", "baselines.run_all")
+
+
+def cv_options(command: str) -> argparse.Namespace:
+    """Return the main job's options of a recorded cv command.
+
+    Raises:
+        ValueError: The command is not a main-job run of the cv protocol.
+    """
+    words = shlex.split(command)
+    if tuple(words[: len(COMMAND)]) != COMMAND:
+        raise ValueError(f"{command!r} is not a `{' '.join(COMMAND)}` command")
+    options = arguments().parse_args(words[len(COMMAND) :])
+    if options.protocols != [PROTOCOL] or not options.baselines or len(options.tasks) != 1:
+        raise ValueError(f"{command!r} does not name one task's {PROTOCOL} runs of a baseline")
+    return options
+
+
+def reproduce(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
+    """Retrain the cv folds a manifest's command names; return what matched."""
+    options = cv_options(manifest["training"]["cv_command"])
+    chosen = [BASELINES[name] for name in options.baselines]
+    jobs = plan(chosen, options.tasks, [PROTOCOL], load=loader(options))
+    [job] = [job for job in jobs if job.baseline.name == manifest["baseline"]]
+    predictions, seconds = job.run()
+    job.write(predictions, scratch)
+    retrained, committed = job.path(EVERY_UNIT, scratch), job.path(EVERY_UNIT, PREDICTIONS)
+    result = migbench.Scorer(job.task, gold_of(job.name(EVERY_UNIT))).score(retrained)
+    recorded = manifest["scores"][PROTOCOL]["score"]["value"]
+    return {
+        "model": manifest["name"],
+        "baseline": job.baseline.name,
+        "recorded": recorded,
+        "retrained": result["main_score"],
+        "same_predictions": committed.is_file()
+        and retrained.read_bytes() == committed.read_bytes(),
+        "seconds": seconds,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Retrain and compare every released model's cv runs; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m baselines.reproduce", description=__doc__)
+    parser.add_argument("--models", type=Path, default=MODELS, help="folder of the models")
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=TASKS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
+        for task in args.tasks:
+            folder = args.models / f"migbench-{task}"
+            manifest = json.loads((folder / artifact.MANIFEST).read_text(encoding="utf-8"))
+            found = reproduce(manifest, Path(scratch))
+            same = found["same_predictions"] and found["retrained"] == found["recorded"]
+            failed += not same
+            print(
+                f"{found['model']:<16} {found['baseline']:<13} cv recorded "
+                f"{found['recorded']:.6f} retrained {found['retrained']:.6f}, predictions "
+                f"{'identical' if found['same_predictions'] else 'DIFFERENT'} "
+                f"({found['seconds']:.0f} s): {'reproduced' if same else 'NOT REPRODUCED'}",
+                flush=True,
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
