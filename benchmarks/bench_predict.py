@@ -1,21 +1,30 @@
-"""Throughput and memory of ``migbench predict`` with each released model, on a large input.
+"""Throughput and peak memory of ``migbench predict`` with each released model.
 
-Usage: ``python benchmarks/bench_predict.py [--units 1000000] [--seconds 120] [--tasks ...]
-[--ray-units 4000]``.
+Usage: ``python benchmarks/bench_predict.py [--units 5000] [--memory-units 1000000]
+[--memory-seconds 120] [--tasks ...] [--ray-units 0] [--out benchmarks/bench_predict.txt]``.
 
-Writes an input of ``--units`` units (the dataset's unit texts in turn, documents of 30 units,
-so the stance model has neighbours) to a temporary folder, then for each task runs
-``migbench predict`` on it for ``--seconds``, sampling the resident memory of the process every
-0.2 s; the throughput is the units its checkpoint records between the first checkpoint (the
-model loaded) and the last, over the time between them. Then, with ``--ray-units``, the ray
-engine on that many units with one and with two workers (wall time, model loading included).
-The report goes to stdout; the temporary folder is removed.
+Inputs are JSONL units cycling through the dataset's unit texts, in documents of 30 units (so
+the stance model has neighbours), written to a temporary folder that is removed at the end.
+
+- Throughput: each task's model predicts all ``--units`` units, run to completion; the rate is
+  the units its checkpoint records between the first checkpoint after a batch (the model
+  loaded, the first batch done) and the end, over the time between them. The whole run's wall
+  time, start-up included, is printed too.
+- Memory: each task's model runs on the ``--memory-units`` input for at most
+  ``--memory-seconds``; the peak resident memory of the process and its children is sampled
+  every 0.2 s, and the units done by then are printed, with the peak over the first and the
+  second half of that time (equal halves mean the memory does not grow with the input).
+- With ``--ray-units``, the ray engine on that many units with one and two workers.
+
+The load averages of the machine (1, 5, 15 minutes) are printed before and after the runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +37,10 @@ import pyarrow.parquet as pq
 
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENT_UNITS = 30
+#: Seconds between two samples of memory and progress.
+SAMPLE_S = 0.2
+TARGETS = {"stance": 300, "frame": 300, "mfc": 300, "ner": 500}
+MEMORY_TARGET_MB = 1.5 * 1000
 
 
 def write_input(path: Path, units: int, *, neighbours: bool = False) -> None:
@@ -54,82 +67,139 @@ def predict_command(source: Path, task: str, out: Path, *options: str) -> list[s
     return [sys.executable, "-m", "migbench", "predict", str(source), *model, *options]
 
 
-def measure(task: str, source: Path, out: Path, seconds: float) -> dict:
-    """Run predict for ``seconds``; return its steady throughput and peak memory."""
-    command = predict_command(source, task, out, "--batch-size", "256")
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+def _rss(process: psutil.Process) -> int:
+    """Return the resident memory of a process and its children, in bytes."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += member.memory_info().rss
+    return total
+
+
+def watch(task: str, source: Path, out: Path, seconds: float | None) -> dict:
+    """Run predict until it ends or ``seconds`` pass; return its samples of progress and memory.
+
+    Returns:
+        ``samples`` of (seconds since start, units checkpointed, resident bytes), the wall time,
+        and whether the run finished.
+    """
+    command = predict_command(source, task, out)
+    started = time.monotonic()
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     watched = psutil.Process(process.pid)
     checkpoint = out.with_name(out.name + ".progress.json")
-    peak, samples = 0, []
-    started = time.monotonic()
-    while process.poll() is None and time.monotonic() - started < seconds:
+    samples: list[tuple[float, int, int]] = []
+    units = 0
+    while process.poll() is None:
+        elapsed = time.monotonic() - started
+        if seconds is not None and elapsed > seconds:
+            break
         try:
-            peak = max(peak, watched.memory_info().rss)
+            memory = _rss(watched)
         except psutil.NoSuchProcess:
             break
-        if checkpoint.exists():
-            try:
-                units = json.loads(checkpoint.read_text())["units"]
-            except (json.JSONDecodeError, KeyError):
-                units = None
-            if units and (not samples or samples[-1][1] != units):
-                samples.append((time.monotonic(), units))
-        time.sleep(0.2)
-    process.kill()
-    process.wait()
+        with contextlib.suppress(OSError, json.JSONDecodeError, KeyError):
+            units = json.loads(checkpoint.read_text())["units"]
+        samples.append((elapsed, units, memory))
+        time.sleep(SAMPLE_S)
+    finished = process.poll() is not None
+    if not finished:
+        process.kill()
+    _, errors = process.communicate()
+    wall = time.monotonic() - started
+    if finished and process.returncode != 0:
+        raise SystemExit(f"{task}: predict failed:\n{errors.decode()[-2000:]}")
+    if finished:
+        with out.open("rb") as stream:
+            units = sum(1 for _ in stream)
+        samples.append((wall, units, samples[-1][2] if samples else 0))
     for leftover in out.parent.glob(out.name + "*"):
         leftover.unlink()
-    (first_time, first_units), (last_time, last_units) = samples[0], samples[-1]
-    rate = (last_units - first_units) / (last_time - first_time) if last_time > first_time else 0
-    return {
-        "task": task,
-        "units_per_s": rate,
-        "units_done": last_units,
-        "peak_rss_mb": peak / 2**20,
-    }
+    return {"samples": samples, "wall": wall, "finished": finished}
 
 
-def ray_run(source: Path, out: Path, workers: int) -> float:
-    """Return the wall time of one ray-engine run of the stance model."""
-    command = predict_command(source, "stance", out, "--engine", "ray", "--workers", str(workers))
-    started = time.monotonic()
-    subprocess.run(command, check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    return time.monotonic() - started
+def throughput(samples: list[tuple[float, int, int]]) -> tuple[float, int]:
+    """Return the units per second after the first batch, and the units done."""
+    done = [(at, units) for at, units, _ in samples if units]
+    (first_at, first_units), (last_at, last_units) = done[0], done[-1]
+    rate = (last_units - first_units) / (last_at - first_at) if last_at > first_at else 0.0
+    return rate, last_units
+
+
+def load() -> str:
+    """Return the load averages of the machine, 1, 5 and 15 minutes."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--units", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=120)
-    parser.add_argument("--tasks", nargs="+", default=["stance", "frame", "mfc", "ner"])
+    parser.add_argument("--units", type=int, default=5_000)
+    parser.add_argument("--memory-units", type=int, default=1_000_000)
+    parser.add_argument("--memory-seconds", type=float, default=120)
+    parser.add_argument("--tasks", nargs="+", default=list(TARGETS))
     parser.add_argument("--ray-units", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="also write the report here")
     args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
     folder = Path(tempfile.mkdtemp(prefix="migbench-bench-"))
     try:
+        say(f"{psutil.cpu_count()} cores; load average (1, 5, 15 min) before: {load()}")
         source = folder / "in.jsonl"
         write_input(source, args.units)
-        print(
-            f"input: {args.units} units, {source.stat().st_size / 2**20:.0f} MiB; "
-            f"cpus {psutil.cpu_count()}, load {psutil.getloadavg()[0]:.1f}"
-        )
+        say(f"throughput on {args.units:,} units (target units/s; batch size the default):")
         for task in args.tasks:
-            found = measure(task, source, folder / f"{task}.jsonl", args.seconds)
-            print(
-                f"{task:<7} {found['units_per_s']:>7.0f} units/s  peak RSS "
-                f"{found['peak_rss_mb']:>5.0f} MiB  ({found['units_done']} units in "
-                f"{args.seconds:.0f} s)"
+            found = watch(task, source, folder / f"{task}.jsonl", None)
+            rate, units = throughput(found["samples"])
+            verdict = "met" if rate >= TARGETS[task] else "MISSED"
+            say(
+                f"  {task:<7}{rate:>7.0f} units/s after the first batch  ({units:,} units, "
+                f"{found['wall']:.0f} s wall with start-up; target {TARGETS[task]}: {verdict})"
             )
+        if args.memory_units:
+            big = folder / "big.jsonl"
+            write_input(big, args.memory_units)
+            say(
+                f"peak memory on a {args.memory_units:,}-unit input "
+                f"({big.stat().st_size / 2**20:.0f} MiB), first {args.memory_seconds:.0f} s "
+                f"of each run (target {MEMORY_TARGET_MB:.0f} MB):"
+            )
+            for task in args.tasks:
+                found = watch(task, big, folder / f"{task}.big.jsonl", args.memory_seconds)
+                samples = found["samples"]
+                half = found["wall"] / 2
+                first = max((rss for at, _, rss in samples if at <= half), default=0)
+                second = max((rss for at, _, rss in samples if at > half), default=0)
+                peak = max(first, second) / 1e6
+                verdict = "met" if peak <= MEMORY_TARGET_MB else "MISSED"
+                say(
+                    f"  {task:<7}{peak:>6.0f} MB peak RSS  (first half {first / 1e6:.0f} MB, "
+                    f"second half {second / 1e6:.0f} MB; {throughput(samples)[1]:,} units done; "
+                    f"{verdict})"
+                )
         if args.ray_units:
             small = folder / "ray.jsonl"
             write_input(small, args.ray_units, neighbours=True)
             for workers in (1, 2):
-                wall = ray_run(small, folder / f"ray{workers}.jsonl", workers)
-                print(
-                    f"ray, {workers} worker(s): {args.ray_units} units in {wall:.0f} s "
+                out = folder / f"ray{workers}.jsonl"
+                options = ("--engine", "ray", "--workers", str(workers))
+                started = time.monotonic()
+                command = predict_command(small, "stance", out, *options)
+                subprocess.run(command, check=True, capture_output=True)
+                wall = time.monotonic() - started
+                say(
+                    f"ray, {workers} worker(s): {args.ray_units:,} units in {wall:.0f} s "
                     f"({args.ray_units / wall:.0f} units/s, start-up included)"
                 )
+        say(f"load average (1, 5, 15 min) after: {load()}")
     finally:
         shutil.rmtree(folder)
+    if args.out:
+        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 

@@ -23,16 +23,21 @@ def test_readme_and_datasheet_numbers_are_current(capsys):
 def test_every_generated_block_is_present():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     datasheet = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
-    for name in ("corpus", "results", "stance", "power", "performance", "citation"):
+    for name in ("corpus", "install", "results", "stance", "power", "performance", "citation"):
         assert f"<!-- generated:{name} -->" in readme
-    for name in ("corpus", "labels", "sample", "agreement", "annotators"):
+    for name in ("corpus", "layers", "labels", "sample", "agreement", "annotators"):
         assert f"<!-- generated:{name} -->" in datasheet
+    scaling = (REPO / "docs" / "SCALING.md").read_text(encoding="utf-8")
+    assert "<!-- generated:predict-benchmark -->" in scaling
 
 
 def test_a_hand_edited_number_is_caught_and_regenerated(tmp_path):
-    for name in ("README.md", "DATASHEET.md"):
-        shutil.copy(REPO / name, tmp_path / name)
     for relative in (
+        "README.md",
+        "DATASHEET.md",
+        "Makefile",
+        "docs/SCALING.md",
+        "benchmarks/bench_predict.txt",
         "dataset/stats.json",
         "annotations/agreement.json",
         "annotations/annotators.json",
@@ -85,3 +90,10 @@ def test_markdown_tables_render_as_their_docstring_shows():
     failures, tried = doctest.testmod(markdown)
     assert tried > 0
     assert failures == 0
+
+
+def test_the_install_block_names_the_torch_the_makefile_installs():
+    makefile = "install:\n\t$(BIN)/python -m pip install -q torch==9.8.7\n"
+    assert "(`torch==9.8.7`, the CPU build," in docs.install_block(makefile)
+    with pytest.raises(ValueError, match="installs torch 0 times"):
+        docs.install_block("install:\n\t$(BIN)/python -m pip install -q numpy\n")

@@ -17,7 +17,15 @@ from migbench.annotation.store import Annotator
 from migbench.errors import MigbenchError
 from migbench.jsonio import clip
 from migbench.protocols import HEADLINE_PROTOCOL, PROTOCOLS
-from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, SPLITS, UNIT_TYPES
+from migbench.schema import (
+    CHOICE_LAYERS,
+    ENTITY_TYPES,
+    FRAME_LABELS,
+    MFC_LABELS,
+    SPLITS,
+    STANCE_LABELS,
+    UNIT_TYPES,
+)
 from migbench.scoring.power import power_markdown
 
 _BLOCK = re.compile(
@@ -43,6 +51,30 @@ def corpus_block(stats: Mapping) -> str:
     return (
         markdown.table(["document", "units", "entity mentions", *SPLITS], rows)
         + f"\n\nUnit types: {types}. Tokens: {stats['tokens']}."
+    )
+
+
+def layers_block() -> str:
+    """The gold layers and their label sets, from the schema."""
+    return "\n".join(
+        (
+            f"- stance: {' / '.join(STANCE_LABELS)} toward enforcement against irregular migration",
+            f"- frame: {' / '.join(FRAME_LABELS)}",
+            f"- MFC primary dimension: {len(MFC_LABELS)} ids of Card et al. 2015",
+            f"- OntoNotes-style entities: {len(ENTITY_TYPES)} types, as character spans and IOB2 "
+            "tags",
+        )
+    )
+
+
+def install_block(makefile: str) -> str:
+    """How ``make`` installs the project, with the torch pin the Makefile installs first."""
+    pins = re.findall(r"pip install -q (torch==\S+)", makefile)
+    if len(pins) != 1:
+        raise ValueError(f"the Makefile installs torch {len(pins)} times, not once")
+    return (
+        "Both create `.venv/` on first use and install the package with its extras "
+        f"(`{pins[0]}`, the CPU build, is installed first so that no CUDA build is pulled in)."
     )
 
 
@@ -219,6 +251,12 @@ def leaderboard_benchmark_block(output: str) -> str:
     """The leaderboard benchmark's printed output: build and submit times against budgets."""
     command = "python benchmarks/bench_leaderboard.py --out benchmarks/bench_leaderboard.txt"
     return f"Leaderboard (`{command}`):\n\n```\n{output.strip()}\n```"
+
+
+def predict_benchmark_block(output: str) -> str:
+    """The predict benchmark's printed output: throughput and peak memory per released model."""
+    command = "python benchmarks/bench_predict.py --out benchmarks/bench_predict.txt"
+    return f"Predict (`{command}`):\n\n```\n{output.strip()}\n```"
 
 
 def performance_block(scorer_output: str, compare_output: str, timings: Mapping) -> str:

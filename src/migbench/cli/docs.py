@@ -1,4 +1,4 @@
-"""``migbench docs``: regenerate the generated blocks of README.md and DATASHEET.md, and NOTICE."""
+"""``migbench docs``: regenerate the generated blocks of the documents, and NOTICE."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from migbench.protocols import HEADLINE_HEADING
 
 log = logging.getLogger("migbench")
 
-DOCUMENTS = (Path("README.md"), Path("DATASHEET.md"))
+DOCUMENTS = (Path("README.md"), Path("DATASHEET.md"), Path("docs") / "SCALING.md")
 #: Files written whole from the package.
 WHOLE_FILES = {Path("NOTICE"): licensing.notice}
 
@@ -23,7 +23,7 @@ WHOLE_FILES = {Path("NOTICE"): licensing.notice}
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the docs subcommand."""
     parser = subparsers.add_parser(
-        "docs", help="rewrite the generated numbers in README.md and DATASHEET.md"
+        "docs", help="rewrite the generated numbers in README.md, DATASHEET.md and docs/SCALING.md"
     )
     parser.add_argument("--root", type=Path, default=Path("."), help="repository root")
     parser.add_argument("--check", action="store_true", help="fail if a document is stale")
@@ -44,6 +44,8 @@ def blocks(root: Path) -> dict:
     agreement = partial(_load, root / "annotations" / "agreement.json")
     return {
         "corpus": lambda: docs.corpus_block(stats()),
+        "layers": docs.layers_block,
+        "install": lambda: docs.install_block(_read(root / "Makefile")),
         "labels": lambda: docs.labels_block(stats()),
         "agreement": lambda: docs.agreement_block(agreement()),
         "sample": lambda: docs.sample_block(agreement()),
@@ -62,6 +64,9 @@ def blocks(root: Path) -> dict:
         "power": lambda: docs.power_block(root / "baselines" / "significance"),
         "leaderboard-benchmark": lambda: docs.leaderboard_benchmark_block(
             _read(root / "benchmarks" / "bench_leaderboard.txt")
+        ),
+        "predict-benchmark": lambda: docs.predict_benchmark_block(
+            _read(root / "benchmarks" / "bench_predict.txt")
         ),
         "performance": lambda: docs.performance_block(
             _read(root / "benchmarks" / "bench_scorer.txt"),
