@@ -263,7 +263,8 @@ def _docs_root(root: Path) -> Path:
                      "annotations/agreement.json", "annotations/annotators.json",
                      "baselines/RESULTS.md", "baselines/timings.json",
                      "benchmarks/bench_scorer.txt", "benchmarks/bench_compare.txt",
-                     "benchmarks/bench_leaderboard.txt"):  # fmt: skip
+                     "benchmarks/bench_leaderboard.txt", "benchmarks/bench_predict.txt",
+                     "docs/SCALING.md", "Makefile"):  # fmt: skip
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / relative, root / relative)
     shutil.copytree(REPO / "baselines/significance", root / "baselines/significance")
