@@ -33,6 +33,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from migbench.scoring.metrics import Metric, Statistics
 from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered, resampling_unit
@@ -328,14 +329,17 @@ def _run_trials(
 
     Chunks are fixed by ``n_trials`` and ``width`` (draws per trial) and each has its own
     generator spawned from ``seed``, so the result does not depend on the threads: numpy draws
-    and multiplies without the GIL, so big tests run on several cores.
+    and multiplies without the GIL, so big tests run on several cores. Each thread's matrix
+    products then run on one core: BLAS threads of their own on top of these oversubscribe the
+    cores (measured nine times the CPU time on two busy cores).
     """
     step = max(1, _CHUNK_CELLS // max(width, 1))
     sizes = [min(step, n_trials - start) for start in range(0, n_trials, step)]
     generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
     if len(sizes) == 1:
         return trials(generators[0], sizes[0])
-    with ThreadPoolExecutor(max_workers=min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)) as pool:
+    threads = min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
         return np.concatenate(list(pool.map(trials, generators, sizes)))
 
 
