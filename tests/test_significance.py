@@ -22,6 +22,7 @@ from migbench.scoring.significance import (
     TIE_TOLERANCE,
     PairedStatistics,
     compare_statistics,
+    fair_binomial,
     holm,
     paired_bootstrap,
     paired_randomization,
@@ -318,6 +319,37 @@ def test_the_main_projection_keeps_the_main_score_and_merges_ner_groups():
     assert metric.main_score(projected.sum(axis=0)) == metric.main_score(rows.sum(axis=0))
     assert len(np.unique(projected, axis=0)) < len(stats.table)
     assert metric_for(TASKS["stance"]).main_projection() is None
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_the_main_reduction_keeps_the_main_score_in_fewer_columns(task):
+    gold, a, b = two_systems(task, 200, seed=13)
+    metric = metric_for(TASKS[task])
+    reduction = metric.main_reduction()
+    rng = np.random.default_rng(0)
+    for predicted in (a, b, gold):
+        stats = metric.statistics(gold, predicted)
+        rows = stats.table[stats.keys]
+        # Resampled sums, as the paired tests form them, and the whole.
+        weights = np.vstack([rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)), 50),
+                             np.ones(len(rows), dtype=int)])  # fmt: skip
+        totals = (weights @ rows).astype(float)
+        reduced = (weights @ (rows @ reduction.matrix)).astype(float)
+        assert np.array_equal(reduction.main_score(reduced), metric.main_score(totals))
+    assert reduction.matrix.shape[1] < reduction.matrix.shape[0]
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[1] * 50, [1, 2, 3, 7, 1, 60], list(range(1, 61)), [61, 1, 2], [200, 5000], [4, 1, 30]],
+)
+def test_fair_binomial_draws_numpys_binomials(sizes):
+    sizes = np.array(sizes)
+    ours, numpys = np.random.default_rng(21), np.random.default_rng(21)
+    drawn = fair_binomial(ours, sizes, 2000)
+    assert np.array_equal(drawn, numpys.binomial(sizes, 0.5, size=(2000, len(sizes))))
+    # Both generators consumed the same draws.
+    assert ours.random() == numpys.random()
 
 
 @pytest.mark.parametrize("task", ["frame", "ner"])
