@@ -131,9 +131,9 @@ def paired_bootstrap(
             drawn = rng.integers(n, size=(size, n), dtype=row_type)
             if not every_row_a_group:
                 drawn = group_of_row[drawn]
-            counts = np.empty((size, groups))
-            for trial, rows in enumerate(drawn):
-                counts[trial] = np.bincount(rows, minlength=groups)
+            drawn += np.arange(0, size * groups, groups, dtype=row_type)[:, None]
+            counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
+            counts = counts.astype(float)
         else:
             counts = rng.multinomial(n, paired.sizes / n, size=size).astype(float)
         totals = counts @ table
