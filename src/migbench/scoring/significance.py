@@ -30,11 +30,12 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from migbench.scoring.metrics import Metric, Statistics
 from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered, resampling_unit
@@ -381,18 +382,25 @@ def _run_trials(
 
     Chunks are fixed by ``n_trials`` and ``width`` (draws per trial) and each has its own
     generator spawned from ``seed``, so the result does not depend on the threads: numpy draws
-    and multiplies without the GIL, so big tests run on several cores. Each thread's matrix
-    products then run on one core: BLAS threads of their own on top of these oversubscribe the
-    cores (measured nine times the CPU time on two busy cores).
+    and multiplies without the GIL, so big tests run on several cores. Matrix products run on
+    one core: BLAS threads of their own, on top of these or of other processes, spin on busy
+    cores (measured twice to nine times the CPU time on two busy cores).
     """
     step = max(1, _CHUNK_CELLS // max(width, 1))
     sizes = [min(step, n_trials - start) for start in range(0, n_trials, step)]
     generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
-    if len(sizes) == 1:
-        return trials(generators[0], sizes[0])
-    threads = min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
-        return np.concatenate(list(pool.map(trials, generators, sizes)))
+    with _blas().limit(limits=1, user_api="blas"):
+        if len(sizes) == 1:
+            return trials(generators[0], sizes[0])
+        threads = min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)
+        with ThreadPoolExecutor(threads) as pool:
+            return np.concatenate(list(pool.map(trials, generators, sizes)))
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries numpy loaded, found once (finding them takes longer than a test)."""
+    return ThreadpoolController()
 
 
 def _p_value(extreme: np.ndarray) -> float:
