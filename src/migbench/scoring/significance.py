@@ -129,9 +129,10 @@ def paired_bootstrap(
     def trials(rng: np.random.Generator, size: int) -> np.ndarray:
         counts: np.ndarray
         if by_row:
-            drawn = rng.integers(n, size=(size, n), dtype=row_type)
+            drawn: np.ndarray = rng.integers(n, size=(size, n), dtype=row_type)
             if not every_row_a_group:
                 drawn = group_of_row[drawn]
+            # Each trial's rows counted at once: trial t's groups offset by t * groups.
             drawn += np.arange(0, size * groups, groups, dtype=row_type)[:, None]
             counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
             counts = counts.astype(float)
