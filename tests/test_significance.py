@@ -263,6 +263,11 @@ def test_cli_compares_example_submissions(capsys, tmp_path):
     assert [s["name"] for s in result["systems"]] == ["stance", "worse"]
     assert result["gold_file"] == str(GOLD)
     assert result["n_trials"] == 2000
+    assert result["resampling_unit"] == "unit"  # the example gold names no sections
+    assert "resampling_unit" not in result["pairs"][0]  # stated once, for every pair
+    assert "resample:randomization=2000+bootstrap=2000+max_trials=640000@unit" in (
+        result["signature"].split("|")
+    )
     expected = migbench.compare(
         "stance", [EXAMPLES / "stance.jsonl", worse], gold=GOLD, n_trials=2000
     )
@@ -447,8 +452,6 @@ def test_clusters_of_one_unit_each_give_the_unit_level_results(task):
     (by_cluster,) = compare_statistics(
         metric, {"a": stats_a, "b": stats_b}, n_trials=trials, clusters=singletons
     )
-    assert by_unit["resampling_unit"] == "unit"
-    assert by_cluster["resampling_unit"] == "section"
     assert by_cluster["difference"] == by_unit["difference"]
     # Same distribution, drawn in another order of the groups: equal within Monte Carlo error.
     for test in ("bootstrap", "randomization"):
@@ -512,3 +515,14 @@ def test_max_trials_that_is_no_positive_integer_is_refused(max_trials):
     stance = examples / "stance.jsonl"
     with pytest.raises(ValueError, match="max_trials must be an integer"):
         scorer.compare({"a": stance, "b": stance}, n_trials=100, max_trials=max_trials)
+
+
+@pytest.mark.parametrize(("max_trials", "bound"), [(100, 500), (4000, 4000)])
+def test_the_signature_of_a_comparison_names_the_most_trials_a_test_may_grow_to(max_trials, bound):
+    result = migbench.Scorer("stance", migbench.Gold(file=GOLD)).compare(
+        {"a": EXAMPLES / "stance.jsonl", "b": EXAMPLES / "stance.jsonl"},
+        n_trials=500,
+        max_trials=max_trials,
+    )
+    resampling = f"resample:randomization=500+bootstrap=500+max_trials={bound}@unit"
+    assert resampling in result["signature"].split("|")

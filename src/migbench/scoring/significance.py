@@ -38,7 +38,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from migbench.scoring.metrics import Metric, Statistics
-from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered, resampling_unit
+from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered
 
 #: Default number of trials of each test.
 DEFAULT_TRIALS = 10_000
@@ -269,7 +269,7 @@ def compare_statistics(
         raise ValueError(f"alpha must lie strictly between 0 and 1, not {alpha!r}")
     if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
         raise ValueError(f"max_trials must be an integer of at least 1, not {max_trials!r}")
-    max_trials = max(n_trials, min(max_trials, MAX_TRIALS))
+    max_trials = trial_bound(n_trials, max_trials)
     codes = None if clusters is None else cluster_codes(clusters)
     pairs: list[dict[str, Any]] = []
     paired: list[PairedStatistics] = []
@@ -279,7 +279,6 @@ def compare_statistics(
             {
                 "a": name_a,
                 "b": name_b,
-                "resampling_unit": resampling_unit(clusters),
                 "per_label": _per_label_f1(
                     metric, systems[name_a].total(), systems[name_b].total()
                 ),
@@ -320,6 +319,11 @@ def compare_statistics(
                 }
             )
     return [{key: pair[key] for key in ("a", "b", "difference", "ci")} | pair for pair in pairs]
+
+
+def trial_bound(n_trials: int, max_trials: int) -> int:
+    """Return the most trials a test that starts with ``n_trials`` grows to under ``max_trials``."""
+    return max(n_trials, min(max_trials, MAX_TRIALS))
 
 
 def monte_carlo_error(p_value: float, n_trials: int) -> float:
