@@ -196,25 +196,25 @@ def fair_binomial(rng: np.random.Generator, sizes: np.ndarray, n_trials: int) ->
     state = rng.bit_generator.state
     uniform = rng.random(shape)
     drawn = (uniform > 0.5).astype(float)
-    larger = np.flatnonzero(sizes > 1)
-    if len(larger):
-        n = sizes[larger]
-        remaining = uniform[:, larger]
+    # Each size on its own: its probabilities are scalars, and it needs at most n steps.
+    for n in np.unique(sizes[sizes > 1]).tolist():
+        columns = np.flatnonzero(sizes == n)
+        remaining = uniform[:, columns]
         # numpy's steps, in its order of operations: exp(n log q), then ((n - x + 1) p px) / (x q).
-        probability = np.array([math.exp(k * math.log(0.5)) for k in n.tolist()])
+        probability = math.exp(n * math.log(0.5))
         active = remaining > probability
         x = np.zeros(remaining.shape)
         step = 0
         while active.any():
             step += 1
-            if (active & (step > n)).any():  # numpy starts this draw again with a new uniform
+            if step > n:  # numpy starts this draw again with a new uniform
                 rng.bit_generator.state = state
                 return rng.binomial(sizes, 0.5, size=shape).astype(float)
             x += active
-            remaining = remaining - probability
+            remaining -= probability
             probability = ((n - step + 1) * 0.5 * probability) / (step * 0.5)
             active &= remaining > probability
-        drawn[:, larger] = x
+        drawn[:, columns] = x
     return drawn
 
 
