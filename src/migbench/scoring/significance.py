@@ -110,11 +110,13 @@ def paired_bootstrap(
     total_a, total_b = paired.totals()
     observed = float(metric.main_score(total_a) - metric.main_score(total_b))
     n = int(paired.sizes.sum())
-    # Both systems' reduced statistics side by side, multiplied with the weights at once; as
-    # floats: BLAS multiplies them many times faster than integers, exactly below 2**53.
+    # Both systems' reduced statistics side by side, multiplied with the weights at once.
     reduction = metric.main_reduction()
     width = reduction.matrix.shape[1]
     table = np.hstack([paired.a, paired.b]).astype(float) @ np.kron(np.eye(2), reduction.matrix)
+    # A resampled total is at most n rows times the largest row's value.
+    precision = _exact_float(n * table.max(initial=0))
+    table = table.astype(precision)
 
     groups = len(paired.sizes)
     # numpy draws a multinomial one category after another: with about as many groups as rows
@@ -135,10 +137,10 @@ def paired_bootstrap(
             # Each trial's rows counted at once: trial t's groups offset by t * groups.
             drawn += np.arange(0, size * groups, groups, dtype=row_type)[:, None]
             counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
-            counts = counts.astype(float)
+            counts = counts.astype(precision)
         else:
-            counts = rng.multinomial(n, paired.sizes / n, size=size).astype(float)
-        totals = counts @ table
+            counts = rng.multinomial(n, paired.sizes / n, size=size).astype(precision)
+        totals = (counts @ table).astype(float)
         return reduction.main_score(totals[:, :width]) - reduction.main_score(totals[:, width:])
 
     differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)
@@ -170,11 +172,13 @@ def paired_randomization(
     total_a, total_b = total_a @ matrix, total_b @ matrix
     # Sparse statistics (few labels per unit) change few columns: multiply only those.
     columns = np.flatnonzero(delta.any(axis=0))
-    delta = delta[:, columns]
+    # A shuffled total moves by at most every differing row's largest change.
+    precision = _exact_float(sizes.sum() * np.abs(delta).max(initial=0))
+    delta = delta[:, columns].astype(precision)
 
     def trials(rng: np.random.Generator, size: int) -> np.ndarray:
         moved = np.zeros((size, len(total_a)))
-        moved[:, columns] = fair_binomial(rng, sizes, size) @ delta
+        moved[:, columns] = fair_binomial(rng, sizes, size).astype(precision) @ delta
         return reduction.main_score(total_a + moved) - reduction.main_score(total_b - moved)
 
     shuffled = _run_trials(trials, n_trials, len(sizes), seed)
@@ -370,6 +374,16 @@ def check_trials(n_trials: int, seed: int) -> None:
             f"n_trials must be at most {MAX_TRIALS:,}, not {n_trials:,}: the Monte Carlo error "
             f"of a p-value is already below {0.5 / MAX_TRIALS**0.5:.4f} there"
         )
+
+
+def _exact_float(bound: float) -> type[np.floating[Any]]:
+    """Return the cheaper float type whose products and sums of integers up to ``bound`` are exact.
+
+    BLAS multiplies floats many times faster than integers, single precision twice as fast as
+    double; integers are exact in single precision below 2**24 (every partial sum of
+    non-negative terms, or of terms whose absolute values sum below it, is then exact too).
+    """
+    return np.float32 if bound < 2**24 else np.float64
 
 
 def _project(metric: Metric, statistics: Statistics) -> Statistics:
