@@ -388,6 +388,7 @@ def naive_clustered_tests(task, gold, a, b, clusters, trials: int, seed: int) ->
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", ["stance", "frame"])
 def test_clustered_tests_agree_with_a_naive_cluster_loop_within_monte_carlo_error(task):
     gold, a, b, clusters = clustered_systems(task, 40, seed=11)
@@ -404,6 +405,7 @@ def test_clustered_tests_agree_with_a_naive_cluster_loop_within_monte_carlo_erro
     assert boot["ci"]["high"] - boot["ci"]["low"] > unit_boot["ci"]["high"] - unit_boot["ci"]["low"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", list(TASKS))
 def test_clusters_of_one_unit_each_give_the_unit_level_results(task):
     gold, a, b = two_systems(task, 120, seed=13)
