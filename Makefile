@@ -57,7 +57,7 @@ FAST := not labelstudio and not release and not baselines and not slow and not m
 # seconds (torch, MTEB). check-unit also leaves out the modules of integration tests alone.
 SLOW_MODULES := baselines harness_mteb
 INTEGRATION_MODULES := $(SLOW_MODULES) release light_install quickstart labelstudio_integration \
-	crossval harness_lmeval
+	crossval harness_lmeval figures
 check-unit: $(STAMP)
 	$(BIN)/pytest -q -p no:xdist -m "$(FAST) and not integration" \
 		$(foreach module,$(INTEGRATION_MODULES),--ignore=tests/test_$(module).py)
