@@ -102,8 +102,17 @@ def score(
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    types = (entity_types, tagset)
-    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
+    scorer = _scorer(
+        task,
+        gold,
+        protocol,
+        split,
+        dataset,
+        (entity_types, tagset),
+        allow_missing,
+        seed,
+        resampling,
+    )
     return scorer.score(predictions, n_resamples=n_resamples)
 
 
@@ -124,8 +133,9 @@ def validate(
     Returns:
         As :meth:`Scorer.validate <migbench.scoring.scorer.Scorer.validate>`.
     """
-    types = (entity_types, tagset)
-    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, DEFAULT_SEED)
+    scorer = _scorer(
+        task, gold, protocol, split, dataset, (entity_types, tagset), allow_missing, DEFAULT_SEED
+    )
     return scorer.validate(predictions)
 
 
@@ -154,8 +164,17 @@ def compare(
     Returns:
         As :meth:`Scorer.compare <migbench.scoring.scorer.Scorer.compare>`.
     """
-    types = (entity_types, tagset)
-    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
+    scorer = _scorer(
+        task,
+        gold,
+        protocol,
+        split,
+        dataset,
+        (entity_types, tagset),
+        allow_missing,
+        seed,
+        resampling,
+    )
     return scorer.compare(submissions, n_trials=n_trials, alpha=alpha, max_trials=max_trials)
 
 
@@ -194,8 +213,17 @@ def power(
     Returns:
         As :meth:`Scorer.power <migbench.scoring.scorer.Scorer.power>`.
     """
-    types = (entity_types, tagset)
-    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
+    scorer = _scorer(
+        task,
+        gold,
+        protocol,
+        split,
+        dataset,
+        (entity_types, tagset),
+        allow_missing,
+        seed,
+        resampling,
+    )
     return scorer.power(reference, **simulation)
 
 
