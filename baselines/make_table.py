@@ -264,6 +264,22 @@ def timing_lines(timings: dict[str, Any]) -> list[str]:
     ]
     for stage, seconds in timings["stages"].items():
         lines.append(f"| {stage} | {seconds:.0f} | {budgets.get(stage, '–')} |")
+    if runs := timings.get("runs"):
+        lines += [
+            "",
+            "Wall time of each baseline's last run under each protocol (`runs` in "
+            "`baselines/timings.json`, summed over its tasks and seeds), recorded by every run, "
+            "full or not, under whatever else the machine ran then.",
+            "",
+            "| protocol | baseline | runs | seconds |",
+            "|---|---|---|---|",
+        ]
+        totals: dict[tuple[str, str], list[float]] = {}
+        for key, seconds in runs.items():
+            protocol, baseline = key.split("/")[:2]
+            totals.setdefault((protocol, baseline), []).append(seconds)
+        for (protocol, baseline), found in sorted(totals.items()):
+            lines.append(f"| {protocol} | {baseline} | {len(found)} | {sum(found):.0f} |")
     return lines
 
 
@@ -316,7 +332,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "logistic regression, with and without the neighbouring units as separate feature "
         "blocks; frozen all-MiniLM-L6-v2 sentence embeddings with logistic regression, with and "
         "without the neighbours' embeddings, and with the choice between the two made per "
-        "fold by grouped cross-validation on the training folds (`embed-lr-sel`); fine-tuning "
+        "fold by grouped cross-validation on the training folds (`embed-lr-sel`); for frame "
+        "and mfc, which share their units, the same classifier reading also the other task's "
+        "out-of-fold class probabilities (`embed-lr-stack`); fine-tuning "
         "the same encoder (transformers' "
         "`Trainer`, class-weighted loss, the best of six epochs on held-out training units), "
         "with the neighbours as a second segment on the fixed split; for NER a CRF, spaCy's "

@@ -71,7 +71,7 @@ def compare_all(predictions: Path = PREDICTIONS, out: Path = SIGNIFICANCE) -> li
     return written
 
 
-def churn_calibration(task: str, named: dict[str, Path], gold: migbench.Gold) -> dict[str, Any]:
+def churn_calibration(scorer: migbench.Scorer, named: dict[str, Path]) -> dict[str, Any]:
     """Return the churn of every pair of trained baselines, and its low, median and high.
 
     A pair's churn is the smaller of the units one system fixes and the other breaks (the
@@ -80,7 +80,6 @@ def churn_calibration(task: str, named: dict[str, Path], gold: migbench.Gold) ->
     """
     trained = {name: path for name, path in named.items() if name not in DUMMIES}
     systems = trained if len(trained) >= 2 else named
-    scorer = migbench.Scorer(task, gold)
     predicted = {
         name: scorer.check(path).predictions.values for name, path in sorted(systems.items())
     }
@@ -120,6 +119,9 @@ def power_all(
 
     Returns:
         The files written.
+
+    Raises:
+        ValueError: A best baseline has no submission of seed 0 (or without a seed).
     """
     found = submissions(predictions)
     runs = [(p, t, x) for p, x in protocols for t in migbench.TASKS if (p, t, x) in best]
@@ -129,11 +131,17 @@ def power_all(
     plans = {}
     for protocol, task, split in runs:
         reference = best[protocol, task, split]
+        if reference not in found[protocol, task, split]:
+            raise ValueError(
+                f"no power for {protocol}/{task}/{split}: its best baseline {reference} has no "
+                f"submission of seed 0 under {predictions} (the seed every baseline is tested "
+                f"with); found {', '.join(sorted(found[protocol, task, split]))}"
+            )
         gold = gold_of(PredictionName(protocol, reference, task, split, None), dataset=DATASET)
         path = found[protocol, task, split][reference]
-        calibration = churn_calibration(task, found[protocol, task, split], gold)
-        n_units = len(migbench.Scorer(task, gold).units)
-        plans[protocol, task, split] = (reference, path, gold, calibration, n_units)
+        scorer = migbench.Scorer(task, gold)
+        calibration = churn_calibration(scorer, found[protocol, task, split])
+        plans[protocol, task, split] = (reference, path, gold, calibration, len(scorer.units))
     jobs = [(run, level) for run in runs for level in CHURN_LEVELS]
     analyses = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(migbench.power)(

@@ -163,6 +163,17 @@ BASELINES: dict[str, Baseline] = {
             models=(MINILM,),
         ),
         Baseline(
+            "embed-lr-stack",
+            "baselines.stacked:fit_predict",
+            ("frame", "mfc"),
+            "embed-lr reading also the other task's out-of-fold probabilities (frame and mfc)",
+            "stacked generalisation (Wolpert, 1992); MiniLM (Wang et al., 2020)",
+            protocols=("cv",),
+            model_option="model",
+            requirements=("scikit-learn", "torch", "transformers"),
+            models=(MINILM,),
+        ),
+        Baseline(
             "crf",
             "baselines.crf:fit_predict",
             ("ner",),

@@ -212,13 +212,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs = plan(chosen, args.tasks, args.protocols, load=load)
     light = [job for job in jobs if job.baseline.parallel]
     heavy = [job for job in jobs if not job.baseline.parallel]
-    stage(
+    light_seconds = stage(
         "feature, embedding and spaCy baselines",
         lambda: run_jobs(light, desc="feature, embedding and spaCy baselines", parallel=True),
     )
     heavy_seconds = stage(
         "transformer", lambda: run_jobs(heavy, desc="transformer", parallel=False)
     )
+    record_runs([*light, *heavy], [*light_seconds, *heavy_seconds])
     if args.baselines is None and set(args.tasks) == set(TASKS):
         # A full plan writes every submission of its baselines: another file of one of them, in
         # a protocol this run covers, is an earlier run's. Files of other names are left alone.
@@ -253,8 +254,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _timings() -> dict[str, Any]:
+    if not TIMINGS.is_file():
+        return {}
+    return dict(json.loads(TIMINGS.read_text(encoding="utf-8")))
+
+
+def record_runs(jobs: Sequence[Job], seconds: Sequence[float]) -> None:
+    """Record the wall time of each run, full job or not, in ``baselines/timings.json``.
+
+    Under ``runs``, by ``protocol/baseline/task`` (and ``/seedN`` for a seeded run); a later run
+    of the same baseline replaces its entries, other entries stay.
+    """
+    if not jobs:
+        return
+    timings = _timings()
+    runs = dict(timings.get("runs", {}))
+    for job, s in zip(jobs, seconds, strict=True):
+        protocol = job.experiments[0].protocol
+        key = f"{protocol}/{job.baseline.name}/{job.task}"
+        runs[key if job.seed is None else f"{key}/seed{job.seed}"] = s
+    timings["runs"] = dict(sorted(runs.items()))
+    TIMINGS.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+
+
 def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[float]) -> None:
-    """Record the run time of a full run in ``baselines/timings.json``."""
+    """Record the run time of a full run in ``baselines/timings.json``, keeping ``runs``."""
     import torch
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
@@ -273,6 +298,7 @@ def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[f
             for job, s in zip(jobs, seconds, strict=True)
         ],
         "budgets": BUDGETS,
+        "runs": _timings().get("runs", {}),
     }
     TIMINGS.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
 

@@ -19,7 +19,7 @@ for _module in ("torch", "transformers", "sklearn_crfsuite", "spacy", "sentence_
 pytestmark = pytest.mark.baselines
 
 import migbench
-from baselines import crf, dummy, make_table, provenance, spacy_ner, transformer
+from baselines import crf, dummy, make_table, pairwise, provenance, spacy_ner, transformer
 from baselines.data import Experiment, experiments, gold_labels, write_submission
 from baselines.paths import PREDICTIONS, RESULTS, PredictionName, parse_name, prediction_path
 from baselines.registry import BASELINES
@@ -148,6 +148,19 @@ def test_seeded_baselines_repeat_and_vary(fixed_split):
 
 def test_crf_shape_collapses_character_classes():
     assert [crf.shape(t) for t in ("Amritsar", "H-1B", "2023", "DHS")] == ["Xx", "X-dX", "d", "X"]
+
+
+def test_power_names_a_best_baseline_without_a_seed_0_submission(tmp_path):
+    for name in ("majority.stance.test", "tfidf-lr.stance.test", "stratified.stance.test.seed1"):
+        shutil.copy(PREDICTIONS / f"{name}.jsonl", tmp_path)
+    with pytest.raises(ValueError, match="best baseline stratified has no submission of seed 0"):
+        pairwise.power_all(
+            {("split", "stance", "test"): "stratified"},
+            tmp_path,
+            tmp_path / "significance",
+            protocols=[("split", "test")],
+        )
+    assert not (tmp_path / "significance").exists()
 
 
 @pytest.mark.release

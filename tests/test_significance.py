@@ -22,6 +22,7 @@ from migbench.scoring.significance import (
     TIE_TOLERANCE,
     PairedStatistics,
     compare_statistics,
+    fair_binomial,
     holm,
     paired_bootstrap,
     paired_randomization,
@@ -262,6 +263,11 @@ def test_cli_compares_example_submissions(capsys, tmp_path):
     assert [s["name"] for s in result["systems"]] == ["stance", "worse"]
     assert result["gold_file"] == str(GOLD)
     assert result["n_trials"] == 2000
+    assert result["resampling_unit"] == "unit"  # the example gold names no sections
+    assert "resampling_unit" not in result["pairs"][0]  # stated once, for every pair
+    assert "resample:randomization=2000+bootstrap=2000+max_trials=640000@unit" in (
+        result["signature"].split("|")
+    )
     expected = migbench.compare(
         "stance", [EXAMPLES / "stance.jsonl", worse], gold=GOLD, n_trials=2000
     )
@@ -318,6 +324,37 @@ def test_the_main_projection_keeps_the_main_score_and_merges_ner_groups():
     assert metric.main_score(projected.sum(axis=0)) == metric.main_score(rows.sum(axis=0))
     assert len(np.unique(projected, axis=0)) < len(stats.table)
     assert metric_for(TASKS["stance"]).main_projection() is None
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_the_main_reduction_keeps_the_main_score_in_fewer_columns(task):
+    gold, a, b = two_systems(task, 200, seed=13)
+    metric = metric_for(TASKS[task])
+    reduction = metric.main_reduction()
+    rng = np.random.default_rng(0)
+    for predicted in (a, b, gold):
+        stats = metric.statistics(gold, predicted)
+        rows = stats.table[stats.keys]
+        # Resampled sums, as the paired tests form them, and the whole.
+        weights = np.vstack([rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)), 50),
+                             np.ones(len(rows), dtype=int)])  # fmt: skip
+        totals = (weights @ rows).astype(float)
+        reduced = (weights @ (rows @ reduction.matrix)).astype(float)
+        assert np.array_equal(reduction.main_score(reduced), metric.main_score(totals))
+    assert reduction.matrix.shape[1] < reduction.matrix.shape[0]
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[1] * 50, [1, 2, 3, 7, 1, 60], list(range(1, 61)), [61, 1, 2], [200, 5000], [4, 1, 30]],
+)
+def test_fair_binomial_draws_numpys_binomials(sizes):
+    sizes = np.array(sizes)
+    ours, numpys = np.random.default_rng(21), np.random.default_rng(21)
+    drawn = fair_binomial(ours, sizes, 2000)
+    assert np.array_equal(drawn, numpys.binomial(sizes, 0.5, size=(2000, len(sizes))))
+    # Both generators consumed the same draws.
+    assert ours.random() == numpys.random()
 
 
 @pytest.mark.parametrize("task", ["frame", "ner"])
@@ -417,8 +454,6 @@ def test_clusters_of_one_unit_each_give_the_unit_level_results(task):
     (by_cluster,) = compare_statistics(
         metric, {"a": stats_a, "b": stats_b}, n_trials=trials, clusters=singletons
     )
-    assert by_unit["resampling_unit"] == "unit"
-    assert by_cluster["resampling_unit"] == "section"
     assert by_cluster["difference"] == by_unit["difference"]
     # Same distribution, drawn in another order of the groups: equal within Monte Carlo error.
     for test in ("bootstrap", "randomization"):
@@ -482,3 +517,14 @@ def test_max_trials_that_is_no_positive_integer_is_refused(max_trials):
     stance = examples / "stance.jsonl"
     with pytest.raises(ValueError, match="max_trials must be an integer"):
         scorer.compare({"a": stance, "b": stance}, n_trials=100, max_trials=max_trials)
+
+
+@pytest.mark.parametrize(("max_trials", "bound"), [(100, 500), (4000, 4000)])
+def test_the_signature_of_a_comparison_names_the_most_trials_a_test_may_grow_to(max_trials, bound):
+    result = migbench.Scorer("stance", migbench.Gold(file=GOLD)).compare(
+        {"a": EXAMPLES / "stance.jsonl", "b": EXAMPLES / "stance.jsonl"},
+        n_trials=500,
+        max_trials=max_trials,
+    )
+    resampling = f"resample:randomization=500+bootstrap=500+max_trials={bound}@unit"
+    assert resampling in result["signature"].split("|")

@@ -203,6 +203,7 @@ def _pairs(
                 {
                     "table": entry.table,
                     **compared["pairs"][0],
+                    "resampling_unit": compared["resampling_unit"],
                     "sha256_a": digests[entry.table],
                     "sha256_b": theirs["sha256"],
                     "n_trials": n_trials,

@@ -13,7 +13,7 @@ scikit-learn and seqeval. Pure functions, no I/O.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,20 @@ class Statistics:
         return Statistics(self.keys[units], self.table)
 
 
+@dataclass(frozen=True)
+class Reduction:
+    """A narrower linear image of the statistics that still gives the main score.
+
+    Attributes:
+        matrix: Shape ``(d, k)``: the reduced statistics are ``statistics @ matrix``.
+        main_score: The main score from reduced statistics summed over units (last axis),
+            equal to :meth:`Metric.main_score` of the unreduced sums.
+    """
+
+    matrix: np.ndarray
+    main_score: Callable[[np.ndarray], np.ndarray]
+
+
 class Metric(ABC):
     """The metrics of one task: per-unit statistics, and scores from summed statistics.
 
@@ -104,6 +118,14 @@ class Metric(ABC):
         """
         return None
 
+    @abstractmethod
+    def main_reduction(self) -> Reduction:
+        """Return the fewest columns of the statistics the main score needs (a :class:`Reduction`).
+
+        Paired tests multiply their resampling weights with reduced statistics: fewer columns,
+        faster tests, the same scores.
+        """
+
 
 class ClassificationMetric(Metric):
     """F1-based metrics of a single-label task.
@@ -142,7 +164,29 @@ class ClassificationMetric(Metric):
 
     def main_score(self, totals: np.ndarray) -> np.ndarray:
         """Return the main score from confusion cells summed over units (last axis)."""
-        f1, support, predicted = self._per_label(totals)
+        return self._main_score(*self._counts(totals))
+
+    def main_reduction(self) -> Reduction:
+        """Reduce confusion cells to true positives, gold support and predictions per label."""
+        size = len(self.labels)
+        cells = np.arange(size * (size + 1))
+        gold, predicted = np.divmod(cells, size + 1)
+        matrix = np.zeros((len(cells), 3 * size), dtype=np.int64)
+        matrix[cells[gold == predicted], gold[gold == predicted]] = 1
+        matrix[cells, size + gold] = 1
+        scored = predicted < size
+        matrix[cells[scored], 2 * size + predicted[scored]] = 1
+
+        def main_score(reduced: np.ndarray) -> np.ndarray:
+            counts = reduced.reshape(*reduced.shape[:-1], 3, size)
+            return self._main_score(counts[..., 0, :], counts[..., 1, :], counts[..., 2, :])
+
+        return Reduction(matrix, main_score)
+
+    def _main_score(
+        self, true_positives: np.ndarray, support: np.ndarray, predicted: np.ndarray
+    ) -> np.ndarray:
+        f1 = _safe_divide(2 * true_positives, support + predicted)
         if self.task.f_avg_labels:
             columns = [self._index[label] for label in self.task.f_avg_labels]
             defined = (support + predicted)[..., columns] > 0
@@ -186,12 +230,17 @@ class ClassificationMetric(Metric):
 
     def _per_label(self, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return F1, gold support and predicted count of each label."""
+        true_positives, support, predicted = self._counts(totals)
+        return _safe_divide(2 * true_positives, support + predicted), support, predicted
+
+    def _counts(self, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return true positives, gold support and predicted count of each label."""
         size = len(self.labels)
         confusion = totals.reshape(*totals.shape[:-1], size, size + 1)
         true_positives = np.diagonal(confusion[..., :size], axis1=-2, axis2=-1)
         support = confusion.sum(axis=-1)
         predicted = confusion[..., :size].sum(axis=-2)
-        return _safe_divide(2 * true_positives, support + predicted), support, predicted
+        return true_positives, support, predicted
 
 
 class EntityMetric(Metric):
@@ -240,9 +289,7 @@ class EntityMetric(Metric):
 
     def main_score(self, totals: np.ndarray) -> np.ndarray:
         """Return micro-F1 from per-type counts summed over units (last axis)."""
-        summed = self._counts(totals).sum(axis=-2)
-        tp, fp, fn = summed[..., 0], summed[..., 1], summed[..., 2]
-        return _safe_divide(2 * tp, 2 * tp + fp + fn)
+        return _micro_f1(self._counts(totals).sum(axis=-2))
 
     def scores(self, total: np.ndarray) -> dict[str, Any]:
         """Return micro precision, recall and F1, entity counts and per-type scores."""
@@ -270,6 +317,10 @@ class EntityMetric(Metric):
         projection[:, :3] = np.tile(np.eye(3, dtype=np.int64), (len(self.labels), 1))
         return projection
 
+    def main_reduction(self) -> Reduction:
+        """Reduce per-type counts to true positives, false positives and false negatives."""
+        return Reduction(self.main_projection()[:, :3], _micro_f1)
+
     def _counts(self, totals: np.ndarray) -> np.ndarray:
         """Return summed statistics shaped ``(..., types, 3)``: tp, fp, fn per type."""
         return totals.reshape(*totals.shape[:-1], len(self.labels), 3)
@@ -279,6 +330,12 @@ def metric_for(task: Task, *, tagset: str = "iob2") -> Metric:
     """Return the metric of ``task``; ``tagset`` chooses the entity types scored for NER."""
     check_options(task, tagset)
     return EntityMetric(task, tagset) if task.is_sequence else ClassificationMetric(task)
+
+
+def _micro_f1(counts: np.ndarray) -> np.ndarray:
+    """Return micro-F1 from true positives, false positives and false negatives (last axis)."""
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    return _safe_divide(2 * tp, 2 * tp + fp + fn)
 
 
 def _check_aligned(gold: Sequence[Any], predicted: Sequence[Any]) -> None:

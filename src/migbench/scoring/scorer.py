@@ -38,6 +38,7 @@ from migbench.scoring.significance import (
     MAX_ADAPTIVE_TRIALS,
     check_trials,
     compare_statistics,
+    trial_bound,
 )
 from migbench.scoring.submission import (
     Predictions,
@@ -71,7 +72,8 @@ class Signature:
         gold_sha256: sha256 of the gold's ids and labels (see :meth:`Gold.sha256`).
         tagset: NER's entity types (``iob2`` or ``conll``); None for the other tasks.
         resampling: What was resampled and how often: ``bootstrap=N``,
-            ``randomization=N+bootstrap=N``, ``simulations=N+randomization=N``, each followed by
+            ``randomization=N+bootstrap=N+max_trials=M`` (the trials each test starts with and
+            the most it grows to), ``simulations=N+randomization=N``, each followed by
             ``@section`` or ``@unit`` (what a resample draws), or ``none``.
         seed: Seed of the random steps.
         scorer_version: The migbench version that scored.
@@ -330,7 +332,8 @@ class Scorer:
             ``resampling_unit``, ``n_resampled`` (sections or units a resample draws),
             ``alpha``, ``correction``
             (``holm``), ``tagset`` (NER), the gold's source, ``dataset_version``,
-            ``scorer_version`` and ``signature``. Nothing is rounded.
+            ``scorer_version`` and ``signature``. The pairs share the result's resampling unit
+            and seed, stated once. Nothing is rounded.
 
         Raises:
             ValueError: Fewer than two submissions, repeated names, or a bad number of trials.
@@ -375,7 +378,8 @@ class Scorer:
             "correction": "holm",
             **self._tagset(),
             **self._provenance(
-                f"randomization={n_trials}+bootstrap={n_trials}@{self.resampling_unit}"
+                f"randomization={n_trials}+bootstrap={n_trials}"
+                f"+max_trials={trial_bound(n_trials, max_trials)}@{self.resampling_unit}"
             ),
         }
 

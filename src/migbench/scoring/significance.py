@@ -25,17 +25,20 @@ up to a bound; a decision still within them is ``undecided``. Pure functions, no
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from migbench.scoring.metrics import Metric, Statistics
-from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered, resampling_unit
+from migbench.scoring.resampling import CONFIDENCE, cluster_codes, clustered
 
 #: Default number of trials of each test.
 DEFAULT_TRIALS = 10_000
@@ -107,25 +110,38 @@ def paired_bootstrap(
     total_a, total_b = paired.totals()
     observed = float(metric.main_score(total_a) - metric.main_score(total_b))
     n = int(paired.sizes.sum())
-    # Floats: BLAS multiplies them many times faster than integers, exactly below 2**53.
-    table_a, table_b = paired.a.astype(float), paired.b.astype(float)
+    # Both systems' reduced statistics side by side, multiplied with the weights at once.
+    reduction = metric.main_reduction()
+    width = reduction.matrix.shape[1]
+    table = np.hstack([paired.a, paired.b]).astype(float) @ np.kron(np.eye(2), reduction.matrix)
+    # A resampled total is at most n rows times the largest row's value.
+    precision = _exact_float(n * table.max(initial=0))
+    table = table.astype(precision)
 
     groups = len(paired.sizes)
     # numpy draws a multinomial one category after another: with about as many groups as rows
     # (sections that all differ), drawing the rows themselves and counting them is far faster.
     by_row = n <= 4 * groups
-    group_of_row = np.repeat(np.arange(groups), paired.sizes)
+    # 32-bit draws below 2**31 rows: the same numbers as 64-bit ones (numpy draws 32 bits
+    # for any bound below 2**32), four times faster.
+    row_type = np.int32 if n < 2**31 else np.int64
+    group_of_row = np.repeat(np.arange(groups, dtype=row_type), paired.sizes)
+    every_row_a_group = groups == n
 
     def trials(rng: np.random.Generator, size: int) -> np.ndarray:
         counts: np.ndarray
         if by_row:
-            drawn = group_of_row[rng.integers(n, size=(size, n))]
-            drawn += np.arange(size)[:, None] * groups
+            drawn: np.ndarray = rng.integers(n, size=(size, n), dtype=row_type)
+            if not every_row_a_group:
+                drawn = group_of_row[drawn]
+            # Each trial's rows counted at once: trial t's groups offset by t * groups.
+            drawn += np.arange(0, size * groups, groups, dtype=row_type)[:, None]
             counts = np.bincount(drawn.ravel(), minlength=size * groups).reshape(size, groups)
+            counts = counts.astype(precision)
         else:
-            counts = rng.multinomial(n, paired.sizes / n, size=size)
-        weights = counts.astype(float)
-        return metric.main_score(weights @ table_a) - metric.main_score(weights @ table_b)
+            counts = rng.multinomial(n, paired.sizes / n, size=size).astype(precision)
+        totals = (counts @ table).astype(float)
+        return reduction.main_score(totals[:, :width]) - reduction.main_score(totals[:, width:])
 
     differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)
     low, high = np.quantile(differences, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
@@ -149,18 +165,61 @@ def paired_randomization(
     observed = abs(float(metric.main_score(total_a) - metric.main_score(total_b)))
     # Only units whose statistics differ between the systems change a shuffled total.
     differs = np.any(paired.a != paired.b, axis=1)
-    sizes, delta = paired.sizes[differs], (paired.b - paired.a)[differs]
-    # Sparse statistics (a confusion cell per unit) change few columns: multiply only those.
+    sizes = paired.sizes[differs]
+    reduction = metric.main_reduction()
+    matrix = reduction.matrix.astype(float)
+    delta = (paired.b - paired.a)[differs].astype(float) @ matrix
+    total_a, total_b = total_a @ matrix, total_b @ matrix
+    # Sparse statistics (few labels per unit) change few columns: multiply only those.
     columns = np.flatnonzero(delta.any(axis=0))
-    delta = delta[:, columns].astype(float)
+    # A shuffled total moves by at most every differing row's largest change.
+    precision = _exact_float(sizes.sum() * np.abs(delta).max(initial=0))
+    delta = delta[:, columns].astype(precision)
 
     def trials(rng: np.random.Generator, size: int) -> np.ndarray:
         moved = np.zeros((size, len(total_a)))
-        moved[:, columns] = rng.binomial(sizes, 0.5, size=(size, len(sizes))).astype(float) @ delta
-        return metric.main_score(total_a + moved) - metric.main_score(total_b - moved)
+        moved[:, columns] = fair_binomial(rng, sizes, size).astype(precision) @ delta
+        return reduction.main_score(total_a + moved) - reduction.main_score(total_b - moved)
 
     shuffled = _run_trials(trials, n_trials, len(sizes), seed)
     return _p_value(np.abs(shuffled) >= observed - TIE_TOLERANCE)
+
+
+def fair_binomial(rng: np.random.Generator, sizes: np.ndarray, n_trials: int) -> np.ndarray:
+    """Return ``rng.binomial(sizes, 0.5, size=(n_trials, len(sizes)))`` as floats, drawn faster.
+
+    The same numbers, from the same draws: below ``n p = 30`` numpy draws a binomial by
+    inversion (Kachitvichyanukul & Schmeiser 1988), one uniform double per draw, stepping ``x``
+    up while the uniform, less the probabilities of the values passed, exceeds the next one.
+    The probabilities depend on ``n`` alone, so the steps run on whole arrays; a size of 1 is
+    one comparison. Larger sizes, and the rare draw that would restart, are left to numpy.
+    """
+    shape = (n_trials, len(sizes))
+    if len(sizes) == 0 or sizes.max() > 60 or math.exp(math.log(0.5)) != 0.5:
+        return rng.binomial(sizes, 0.5, size=shape).astype(float)
+    state = rng.bit_generator.state
+    uniform = rng.random(shape)
+    drawn = (uniform > 0.5).astype(float)
+    # Each size on its own: its probabilities are scalars, and it needs at most n steps.
+    for n in np.unique(sizes[sizes > 1]).tolist():
+        columns = np.flatnonzero(sizes == n)
+        remaining = uniform[:, columns]
+        # numpy's steps, in its order of operations: exp(n log q), then ((n - x + 1) p px) / (x q).
+        probability = math.exp(n * math.log(0.5))
+        active = remaining > probability
+        x = np.zeros(remaining.shape)
+        step = 0
+        while active.any():
+            step += 1
+            if step > n:  # numpy starts this draw again with a new uniform
+                rng.bit_generator.state = state
+                return rng.binomial(sizes, 0.5, size=shape).astype(float)
+            x += active
+            remaining -= probability
+            probability = ((n - step + 1) * 0.5 * probability) / (step * 0.5)
+            active &= remaining > probability
+        drawn[:, columns] = x
+    return drawn
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -214,7 +273,7 @@ def compare_statistics(
         raise ValueError(f"alpha must lie strictly between 0 and 1, not {alpha!r}")
     if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
         raise ValueError(f"max_trials must be an integer of at least 1, not {max_trials!r}")
-    max_trials = max(n_trials, min(max_trials, MAX_TRIALS))
+    max_trials = trial_bound(n_trials, max_trials)
     codes = None if clusters is None else cluster_codes(clusters)
     pairs: list[dict[str, Any]] = []
     paired: list[PairedStatistics] = []
@@ -224,7 +283,6 @@ def compare_statistics(
             {
                 "a": name_a,
                 "b": name_b,
-                "resampling_unit": resampling_unit(clusters),
                 "per_label": _per_label_f1(
                     metric, systems[name_a].total(), systems[name_b].total()
                 ),
@@ -265,6 +323,11 @@ def compare_statistics(
                 }
             )
     return [{key: pair[key] for key in ("a", "b", "difference", "ci")} | pair for pair in pairs]
+
+
+def trial_bound(n_trials: int, max_trials: int) -> int:
+    """Return the most trials a test that starts with ``n_trials`` grows to under ``max_trials``."""
+    return max(n_trials, min(max_trials, MAX_TRIALS))
 
 
 def monte_carlo_error(p_value: float, n_trials: int) -> float:
@@ -313,6 +376,16 @@ def check_trials(n_trials: int, seed: int) -> None:
         )
 
 
+def _exact_float(bound: float) -> type[np.floating[Any]]:
+    """Return the cheaper float type whose products and sums of integers up to ``bound`` are exact.
+
+    BLAS multiplies floats many times faster than integers, single precision twice as fast as
+    double; integers are exact in single precision below 2**24 (every partial sum of
+    non-negative terms, or of terms whose absolute values sum below it, is then exact too).
+    """
+    return np.float32 if bound < 2**24 else np.float64
+
+
 def _project(metric: Metric, statistics: Statistics) -> Statistics:
     projection = metric.main_projection()
     if projection is None:
@@ -328,15 +401,25 @@ def _run_trials(
 
     Chunks are fixed by ``n_trials`` and ``width`` (draws per trial) and each has its own
     generator spawned from ``seed``, so the result does not depend on the threads: numpy draws
-    and multiplies without the GIL, so big tests run on several cores.
+    and multiplies without the GIL, so big tests run on several cores. Matrix products run on
+    one core: BLAS threads of their own, on top of these or of other processes, spin on busy
+    cores (measured twice to nine times the CPU time on two busy cores).
     """
     step = max(1, _CHUNK_CELLS // max(width, 1))
     sizes = [min(step, n_trials - start) for start in range(0, n_trials, step)]
     generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
-    if len(sizes) == 1:
-        return trials(generators[0], sizes[0])
-    with ThreadPoolExecutor(max_workers=min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)) as pool:
-        return np.concatenate(list(pool.map(trials, generators, sizes)))
+    with _blas().limit(limits=1, user_api="blas"):
+        if len(sizes) == 1:
+            return trials(generators[0], sizes[0])
+        threads = min(len(sizes), os.cpu_count() or 1, _MAX_THREADS)
+        with ThreadPoolExecutor(threads) as pool:
+            return np.concatenate(list(pool.map(trials, generators, sizes)))
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries numpy loaded, found once (finding them takes longer than a test)."""
+    return ThreadpoolController()
 
 
 def _p_value(extreme: np.ndarray) -> float:

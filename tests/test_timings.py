@@ -1,0 +1,42 @@
+"""Run times: every run of the main job records its runs' wall time; RESULTS.md sums them."""
+
+from __future__ import annotations
+
+import json
+
+from baselines import make_table, run_all
+from baselines.data import Experiment
+from baselines.registry import BASELINES
+from baselines.run_all import Job
+
+
+def test_every_run_records_its_runs_and_keeps_the_other_entries(tmp_path, monkeypatch):
+    path = tmp_path / "timings.json"
+    earlier = {"stages": {"total": 1.0}, "runs": {"cv/old/stance": 5.0, "cv/majority/frame": 9.0}}
+    path.write_text(json.dumps(earlier), encoding="utf-8")
+    monkeypatch.setattr(run_all, "TIMINGS", path)
+    cv = (Experiment("cv", [], {}),)
+    jobs = [
+        Job(BASELINES["majority"], None, "frame", cv, None),
+        Job(BASELINES["stratified"], None, "frame", cv, 1),
+        Job(BASELINES["stratified"], None, "mfc", cv, 1),
+    ]
+    run_all.record_runs(jobs, [2.0, 3.0, 4.5])
+    timings = json.loads(path.read_text(encoding="utf-8"))
+    assert timings["stages"] == {"total": 1.0}
+    assert timings["runs"] == {
+        "cv/majority/frame": 2.0,
+        "cv/old/stance": 5.0,
+        "cv/stratified/frame/seed1": 3.0,
+        "cv/stratified/mfc/seed1": 4.5,
+    }
+    header = {"cpus": 2, "device": "CPU", "torch_threads": 2, "budgets": {}}
+    lines = make_table.timing_lines({**header, **timings})
+    assert "| cv | stratified | 2 | 8 |" in lines
+    assert "| cv | majority | 1 | 2 |" in lines
+
+
+def test_no_run_leaves_the_file_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_all, "TIMINGS", tmp_path / "timings.json")
+    run_all.record_runs([], [])
+    assert not (tmp_path / "timings.json").exists()
