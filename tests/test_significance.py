@@ -301,7 +301,7 @@ def test_cli_exits_1_on_an_invalid_submission(capsys, tmp_path):
         [str(EXAMPLES / "frame.jsonl"), "--name", "a"],  # names and submissions differ in number
         [str(EXAMPLES / "frame.jsonl"), "--trials", "0"],
         [str(EXAMPLES / "frame.jsonl"), "--trials", str(MAX_TRIALS + 1)],
-        [str(EXAMPLES / "frame.jsonl"), "--tagset", "conll"],
+        [str(EXAMPLES / "frame.jsonl"), "--entity-types", "conll"],
     ],
 )
 def test_cli_usage_errors_exit_2(capsys, extra):
