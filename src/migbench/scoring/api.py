@@ -102,17 +102,8 @@ def score(
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    scorer = _scorer(
-        task,
-        gold,
-        protocol,
-        split,
-        dataset,
-        (entity_types, tagset),
-        allow_missing,
-        seed,
-        resampling,
-    )
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
     return scorer.score(predictions, n_resamples=n_resamples)
 
 
@@ -133,9 +124,8 @@ def validate(
     Returns:
         As :meth:`Scorer.validate <migbench.scoring.scorer.Scorer.validate>`.
     """
-    scorer = _scorer(
-        task, gold, protocol, split, dataset, (entity_types, tagset), allow_missing, DEFAULT_SEED
-    )
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, DEFAULT_SEED)
     return scorer.validate(predictions)
 
 
@@ -164,17 +154,8 @@ def compare(
     Returns:
         As :meth:`Scorer.compare <migbench.scoring.scorer.Scorer.compare>`.
     """
-    scorer = _scorer(
-        task,
-        gold,
-        protocol,
-        split,
-        dataset,
-        (entity_types, tagset),
-        allow_missing,
-        seed,
-        resampling,
-    )
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
     return scorer.compare(submissions, n_trials=n_trials, alpha=alpha, max_trials=max_trials)
 
 
@@ -213,17 +194,8 @@ def power(
     Returns:
         As :meth:`Scorer.power <migbench.scoring.scorer.Scorer.power>`.
     """
-    scorer = _scorer(
-        task,
-        gold,
-        protocol,
-        split,
-        dataset,
-        (entity_types, tagset),
-        allow_missing,
-        seed,
-        resampling,
-    )
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
     return scorer.power(reference, **simulation)
 
 
