@@ -55,11 +55,15 @@ chromium:
 # all. The baseline tests' module is not even collected: importing torch, transformers and
 # spaCy alone takes seconds.
 FAST := not labelstudio and not release and not baselines and not slow and not memory and not browser
-# check-unit does not even collect the modules whose every test is an integration test.
-INTEGRATION_MODULES := baselines release light_install quickstart labelstudio_integration
+# Neither tier even collects the modules whose every test it leaves out: importing them costs
+# seconds (torch, MTEB). check-unit also leaves out the modules of integration tests alone.
+SLOW_MODULES := baselines harness_mteb
+INTEGRATION_MODULES := $(SLOW_MODULES) release light_install quickstart labelstudio_integration \
+	crossval harness_lmeval figures
 check-unit: $(STAMP)
 	$(BIN)/pytest -q -p no:xdist -m "$(FAST) and not integration" \
 		$(foreach module,$(INTEGRATION_MODULES),--ignore=tests/test_$(module).py)
 
 check-fast: $(STAMP)
-	$(BIN)/pytest -q -n 2 -m "$(FAST)" --ignore=tests/test_baselines.py
+	$(BIN)/pytest -q -n 2 -m "$(FAST)" \
+		$(foreach module,$(SLOW_MODULES),--ignore=tests/test_$(module).py)

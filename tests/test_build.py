@@ -276,12 +276,11 @@ def test_push_without_token_or_with_a_bad_repo_id_fails_cleanly(notext, capsys, 
     assert main(["push", "--repo-id", "not a repo", "--dataset", str(notext), "--dry-run"]) == 1
 
 
-def test_the_guidelines_version_of_each_unit_is_its_latest_correction(tmp_path):
+def test_the_guidelines_version_of_each_unit_is_its_latest_correction(repo_annotated):
     rows = []
     for path in sorted((DATASET / "data" / "all").glob("*.parquet")):
         rows.extend(pq.read_table(path, columns=["id", "guidelines"]).to_pylist())
-    documents, units = load_units(SEEDS)
-    tasks = load_annotated_units(ANNOTATIONS, units)
+    tasks = repo_annotated
     corrected = {uid for uid, task in tasks.items() if "\nv1.2: " in "\n" + task.gold.note}
     assert len(corrected) == 11
     assert {row["id"] for row in rows if row["guidelines"] == "1.2"} == corrected

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import migbench
 from migbench import __version__
 from migbench.cli import main
@@ -56,6 +58,7 @@ def test_version_names_the_scorer_and_the_dataset(capsys):
     )
 
 
+@pytest.mark.integration
 def test_a_command_without_its_extra_fails_in_one_line_naming_it(tmp_path):
     """httpx comes with the annotation extra's Label Studio SDK; hidden as if not installed."""
     code = (

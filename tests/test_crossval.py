@@ -89,6 +89,7 @@ def test_an_invalid_label_is_reported_and_nothing_is_written(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_example_runs_and_its_score_is_the_scorers(tmp_path):
     pytest.importorskip("sklearn")
     out = tmp_path / "stance.jsonl"

@@ -212,6 +212,7 @@ def test_ls_tasks_keeps_both_files_at_every_step(monkeypatch, capsys, annotation
         assert snapshot(annotations_copy) == before
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_ls_pull_keeps_the_previous_export_at_every_step(monkeypatch, capsys, tmp_path):
     """The server is replaced after the connection: the steps are those of the write."""

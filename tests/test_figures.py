@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+# The figures are drawn from the committed result files.
+pytestmark = pytest.mark.integration
+
 pytest.importorskip("matplotlib")
 
 from matplotlib.container import ErrorbarContainer  # noqa: E402

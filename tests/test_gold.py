@@ -99,6 +99,18 @@ def test_a_missing_split_file_tells_how_to_get_one(tmp_path):
     assert "--gold" in message
 
 
+def test_a_bad_row_of_a_pooled_protocol_names_its_file_and_row(tmp_path):
+    folder = tmp_path / "data" / "all"
+    bad = [dict(row) for row in ROWS[6:]]
+    bad[1]["ner_tags"] = ["I-GPE", *bad[1]["ner_tags"][1:]]  # an entity that does not begin
+    write_split(folder, "train", ROWS[:3])
+    write_split(folder, "validation", ROWS[3:6])
+    write_split(folder, "test", bad)
+    with pytest.raises(GoldError) as caught:
+        load_protocol("cv", dataset=tmp_path)
+    assert str(caught.value).startswith(f"{folder / 'test.parquet'} (cv protocol), row 2: ")
+
+
 def test_an_unknown_split_is_a_value_error():
     with pytest.raises(ValueError, match="unknown split 'train'; expected one of validation, test"):
         load_protocol("split", split="train")

@@ -351,6 +351,8 @@ def _damage(path: Path, damage: tuple) -> None:
     pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @SETTINGS
 @given(damage=damages, task=st.sampled_from(["stance", "ner"]))
 def test_a_damaged_dataset_is_one_line_naming_the_file(damage, task):

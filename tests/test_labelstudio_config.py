@@ -9,7 +9,6 @@ import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
 from migbench.cli import main
-from migbench.corpus.units import load_units
 from migbench.labelstudio import config as labelstudio_config
 from migbench.schema import CHOICE_LAYERS, ENTITY_TYPES, NER_LAYER
 
@@ -33,13 +32,11 @@ def test_committed_files_are_what_ls_tasks_writes(tmp_path):
         assert (tmp_path / name).read_bytes() == (LS_DIR / name).read_bytes(), name
 
 
-@pytest.mark.integration
-def test_every_data_key_the_config_references_exists_in_every_task():
+def test_every_data_key_the_config_references_exists_in_every_task(repo_units):
     config = labelstudio_config.labeling_config()
     keys = set(re.findall(r'value="\$(\w+)"', config))
     tasks = json.loads((LS_DIR / "tasks.json").read_text(encoding="utf-8"))
-    _, units = load_units(SEEDS)
-    assert [t["data"]["unit_id"] for t in tasks] == [u.id for u in units]
+    assert [t["data"]["unit_id"] for t in tasks] == [u.id for u in repo_units]
     interface = LabelInterface(config)
     for task in tasks:
         assert keys <= set(task["data"])

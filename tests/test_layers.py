@@ -7,6 +7,8 @@ check needs nothing installed and cannot be fooled by what happens to be importe
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,25 @@ def test_no_module_imports_a_higher_layer(graph):
 
 def test_the_import_graph_has_no_cycle(graph):
     assert cycles(graph) == []
+
+
+#: What importing the dataset build must not load: the baselines (the build is their input, not
+#: their user) and the libraries that only drawing, assigning new splits or a server need.
+NOT_IMPORTED_BY_THE_BUILD = ("baselines", "matplotlib", "sklearn", "label_studio_sdk.client")
+
+
+@pytest.mark.integration
+def test_importing_the_dataset_build_loads_no_baseline_and_no_library_it_does_not_need():
+    code = (
+        "import sys, migbench.dataset.build, migbench.cli; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith("
+        f"{NOT_IMPORTED_BY_THE_BUILD!r})}}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PACKAGE.parent.parent, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -45,6 +45,7 @@ def run_without_extras(code: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_rehydrate_needs_no_extra(tmp_path):
     notext = tmp_path / "notext"
     subprocess.run(

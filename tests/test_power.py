@@ -132,6 +132,8 @@ def _cv_reference(task: str) -> tuple[migbench.Scorer, list]:
     return scorer, list(scorer.check(path).predictions.values)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("task", list(TASKS))
 def test_fixing_every_error_is_detected_by_power_whenever_compare_detects_it(task):
     scorer, predicted = _cv_reference(task)
@@ -162,6 +164,8 @@ def test_fixing_every_error_is_detected_by_power_whenever_compare_detects_it(tas
     assert (every["power"] == 1.0) == (pair["decision_randomization"] == "significant")
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_power_never_counts_a_significant_deterioration(monkeypatch):
     # Every test "significant": the power is then the share of simulated systems that are better.
     monkeypatch.setattr(power_module, "paired_randomization", lambda *args, **kwargs: 0.0)
@@ -181,6 +185,8 @@ def test_power_never_counts_a_significant_deterioration(monkeypatch):
         assert row["power"] == row["share_better"]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("task", list(TASKS))
 def test_the_simulated_mean_difference_grows_with_the_units_fixed(task):
     scorer, predicted = _cv_reference(task)

@@ -130,6 +130,8 @@ def test_documents_are_segmented_by_the_project_segmenter(tmp_path: Path) -> Non
     ]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_dataset_folder_is_read_with_its_ids_and_neighbours() -> None:
     dataset = Path(__file__).resolve().parent.parent / "dataset"
     found = list(read(str(dataset), "dataset", config="all", split="validation+test"))

@@ -79,7 +79,7 @@ def test_every_result_carries_a_signature_that_names_what_made_it():
         "task:ner",
         "gold:split/test",
         f"dataset:{migbench.version.DATASET_VERSION}",
-        "tagset:iob2",
+        "entity_types:migbench",
         "resample:bootstrap=50@section",
         "seed:7",
     ):
@@ -228,3 +228,37 @@ def test_the_readme_python_example_runs(monkeypatch):
     )
     assert tried >= 5
     assert failures == 0
+
+
+@pytest.mark.parametrize(("tagset", "entity_types"), [("iob2", "migbench"), ("conll", "conll")])
+def test_the_deprecated_tagset_scores_as_the_entity_types_it_names(tagset, entity_types):
+    path = EXAMPLES / "ner.jsonl"
+    with pytest.warns(DeprecationWarning, match="use entity_types"):
+        old = migbench.score("ner", path, gold=GOLD, tagset=tagset, n_resamples=50)
+    assert old == migbench.score("ner", path, gold=GOLD, entity_types=entity_types, n_resamples=50)
+    assert old["entity_types"] == entity_types
+    gold, predicted = [["B-GPE", "O"]], [["B-LOC", "O"]]
+    with pytest.warns(DeprecationWarning, match="use entity_types"):
+        assert migbench.metrics("ner", gold, predicted, tagset=tagset) == migbench.metrics(
+            "ner", gold, predicted, entity_types=entity_types
+        )
+
+
+def test_only_ner_takes_entity_types_and_the_old_default_still_passes_for_stance():
+    gold = migbench.Gold(file=GOLD)
+    assert migbench.Scorer("stance", gold).entity_types is None
+    assert migbench.Scorer("ner", gold).entity_types == "migbench"
+    with pytest.raises(ValueError, match="entity_types applies to the ner task only, not stance"):
+        migbench.Scorer("stance", gold, entity_types="migbench")
+    with pytest.warns(DeprecationWarning, match="use entity_types"):
+        assert migbench.Scorer("stance", gold, tagset="iob2").entity_types is None
+    with (
+        pytest.warns(DeprecationWarning, match="use entity_types"),
+        pytest.raises(ValueError, match="ner task only"),
+    ):
+        migbench.Scorer("stance", gold, tagset="conll")
+    with (
+        pytest.warns(DeprecationWarning, match="use entity_types"),
+        pytest.raises(ValueError, match="not both"),
+    ):
+        migbench.Scorer("ner", gold, entity_types="conll", tagset="conll")

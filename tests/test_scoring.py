@@ -30,9 +30,9 @@ CLASSIFICATION = tuple(name for name, task in TASKS.items() if not task.is_seque
 MISSING = "<no prediction>"  # how the differential tests spell a missing prediction for sklearn
 
 
-def scores(task: str, gold: list, predicted: list, tagset: str = "iob2") -> dict:
+def scores(task: str, gold: list, predicted: list, entity_types: str | None = None) -> dict:
     """Every metric of the task, through the statistics path the scorer uses."""
-    metric = metric_for(TASKS[task], tagset=tagset)
+    metric = metric_for(TASKS[task], entity_types=entity_types)
     return metric.scores(metric.statistics(gold, predicted).total())
 
 
@@ -184,11 +184,11 @@ def test_mfc_macro_f1_averages_only_labels_present_in_the_gold():
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("tagset", ["iob2", "conll"])
-def test_ner_metrics_equal_seqeval_strict(seed, tagset):
+@pytest.mark.parametrize("entity_types", ["migbench", "conll"])
+def test_ner_metrics_equal_seqeval_strict(seed, entity_types):
     gold, predicted = random_ner(150, seed, missing=0.1 if seed % 2 else 0.0)
-    metrics = scores("ner", gold, predicted, tagset)
-    if tagset == "conll":
+    metrics = scores("ner", gold, predicted, entity_types)
+    if entity_types == "conll":
         gold = [to_conll(tags) for tags in gold]
         predicted = [None if tags is None else to_conll(tags) for tags in predicted]
     report = seqeval_report(gold, predicted)
@@ -255,7 +255,7 @@ def test_per_unit_counts_match_seqeval_entities():
     assert total == pytest.approx(seqeval_report(gold, predicted)["micro avg"]["f1-score"])
 
 
-def test_conll_tagset_maps_both_sides_and_drops_date():
+def test_conll_entity_types_map_both_sides_and_drops_date():
     gold = [["B-GPE", "O", "B-DATE", "I-DATE"], ["B-NORP", "O"]]
     predicted = [["B-LOC", "O", "O", "O"], ["B-EVENT", "O"]]
     assert scores("ner", gold, predicted)["micro_f1"] == 0.0
@@ -357,7 +357,7 @@ def test_no_resamples_means_no_interval():
 def test_inputs_are_not_mutated():
     gold, predicted = random_ner(40, 5, missing=0.2)
     before = copy.deepcopy((gold, predicted))
-    evaluate(TASKS["ner"], gold, predicted, tagset="conll", n_resamples=50, seed=0)
+    evaluate(TASKS["ner"], gold, predicted, entity_types="conll", n_resamples=50, seed=0)
     assert (gold, predicted) == before
 
 
@@ -368,12 +368,13 @@ def test_inputs_are_not_mutated():
         ("stance", [], [], {}, "at least one unit"),
         ("stance", ["pro"], ["favor"], {}, "unknown stance label 'pro'"),
         ("stance", ["favor"], ["pro"], {}, "unknown stance label 'pro'"),
-        ("stance", ["favor"], ["favor"], {"tagset": "conll"}, "applies to the ner task only"),
+        ("stance", ["favor"], ["favor"], {"entity_types": "conll"}, "applies to the ner task only"),
+        ("stance", ["favor"], ["favor"], {"entity_types": "migbench"}, "ner task only"),
         ("stance", ["favor"], ["favor"], {"n_resamples": -1}, "non-negative integer"),
         ("stance", ["favor"], ["favor"], {"n_resamples": True}, "non-negative integer"),
         ("stance", ["favor"], ["favor"], {"seed": 1.5}, "seed must be a non-negative integer"),
         ("stance", ["favor"], ["favor"], {"n_resamples": 10**9}, "at most 100,000"),
-        ("ner", [["O"]], [["O"]], {"tagset": "bio"}, "unknown tagset 'bio'"),
+        ("ner", [["O"]], [["O"]], {"entity_types": "iob2"}, "unknown entity_types 'iob2'"),
         ("ner", [["O", "O"]], [["O"]], {}, "unit 0: 1 predicted tags, 2 gold"),
         ("ner", [["B-FOO"]], [["O"]], {}, "gold: unknown tag 'B-FOO'"),
         ("ner", [["O"]], [["B-PER"]], {}, "predicted: unknown tag 'B-PER'"),

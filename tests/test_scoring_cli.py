@@ -68,7 +68,7 @@ def test_the_python_api_returns_what_the_cli_prints(capsys):
     _, out, _ = run(capsys, *score_args("ner", "--seed", "3", "--bootstrap", "200"))
     result = migbench.score("ner", EXAMPLES / "ner.jsonl", gold=GOLD, seed=3, n_resamples=200)
     assert json.loads(out) == result
-    assert result["tagset"] == "iob2"
+    assert result["entity_types"] == "migbench"
 
 
 def test_the_api_takes_rows_and_loaded_gold_units():
@@ -87,7 +87,7 @@ def test_the_api_takes_rows_and_loaded_gold_units():
     ("arguments", "error", "message"),
     [
         ({"task": "sentiment"}, ValueError, "unknown task 'sentiment'; expected one of stance"),
-        ({"tagset": "conll"}, ValueError, "tagset 'conll' applies to the ner task only"),
+        ({"entity_types": "conll"}, ValueError, "entity_types applies to the ner task only"),
         ({"split": "train", "gold": None}, ValueError, "unknown split 'train'"),
         ({"n_resamples": -5}, ValueError, "n_resamples must be a non-negative integer"),
         ({"predictions": b'{"id": "x"}'}, TypeError, "predictions must be a path or an iterable"),
@@ -172,7 +172,8 @@ def test_an_invalid_submission_exits_1_with_every_problem_and_no_score(capsys, t
         ["score", "--task", "stance", "x.jsonl", "--bootstrap", "-1"],
         ["score", "--task", "stance", "x.jsonl", "--bootstrap", "many"],
         ["score", "--task", "stance", "x.jsonl", "--format", "xml"],
-        ["score", "--task", "stance", "x.jsonl", "--tagset", "conll"],
+        ["score", "--task", "stance", "x.jsonl", "--entity-types", "conll"],
+        ["validate", "--task", "frame", "x.jsonl", "--entity-types", "migbench"],
         ["validate", "--task", "frame", "x.jsonl", "--tagset", "conll"],
         ["validate", "--task", "frame", "x.jsonl", "--bootstrap", "5"],
     ],
@@ -244,11 +245,33 @@ def test_a_real_run_keeps_json_on_stdout_and_diagnostics_on_stderr(tmp_path):
     partial.write_text("".join((EXAMPLES / "ner.jsonl").read_text().splitlines(True)[2:]))
     command = [sys.executable, "-m", "migbench", "score", "--task", "ner", str(partial)]
     done = subprocess.run(
-        [*command, "--gold", str(GOLD), "--allow-missing", "--tagset", "conll"],
+        [*command, "--gold", str(GOLD), "--allow-missing", "--entity-types", "conll"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0
-    assert json.loads(done.stdout)["tagset"] == "conll"
+    assert json.loads(done.stdout)["entity_types"] == "conll"
     assert done.stderr == "migbench: 2 of 12 gold units have no prediction; scored as wrong\n"
+
+
+@pytest.mark.parametrize(("tagset", "entity_types"), [("iob2", "migbench"), ("conll", "conll")])
+def test_the_deprecated_tagset_option_warns_and_scores_as_its_entity_types(
+    capsys, tagset, entity_types
+):
+    code, old, err = run(capsys, *score_args("ner", "--bootstrap", "0", "--tagset", tagset))
+    assert code == 0
+    assert (
+        err == "migbench: warning: --tagset is deprecated; use --entity-types (iob2 is migbench)\n"
+    )
+    _, new, _ = run(capsys, *score_args("ner", "--bootstrap", "0", "--entity-types", entity_types))
+    assert json.loads(old) == json.loads(new)
+    assert json.loads(new)["entity_types"] == entity_types
+
+
+def test_the_deprecated_tagset_default_is_still_accepted_for_stance(capsys):
+    code, old, _ = run(capsys, *score_args("stance", "--bootstrap", "0", "--tagset", "iob2"))
+    assert code == 0
+    _, new, _ = run(capsys, *score_args("stance", "--bootstrap", "0"))
+    assert json.loads(old) == json.loads(new)
+    assert "entity_types" not in json.loads(new)

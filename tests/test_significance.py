@@ -301,7 +301,7 @@ def test_cli_exits_1_on_an_invalid_submission(capsys, tmp_path):
         [str(EXAMPLES / "frame.jsonl"), "--name", "a"],  # names and submissions differ in number
         [str(EXAMPLES / "frame.jsonl"), "--trials", "0"],
         [str(EXAMPLES / "frame.jsonl"), "--trials", str(MAX_TRIALS + 1)],
-        [str(EXAMPLES / "frame.jsonl"), "--tagset", "conll"],
+        [str(EXAMPLES / "frame.jsonl"), "--entity-types", "conll"],
     ],
 )
 def test_cli_usage_errors_exit_2(capsys, extra):
@@ -425,6 +425,7 @@ def naive_clustered_tests(task, gold, a, b, clusters, trials: int, seed: int) ->
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", ["stance", "frame"])
 def test_clustered_tests_agree_with_a_naive_cluster_loop_within_monte_carlo_error(task):
     gold, a, b, clusters = clustered_systems(task, 40, seed=11)
@@ -441,6 +442,7 @@ def test_clustered_tests_agree_with_a_naive_cluster_loop_within_monte_carlo_erro
     assert boot["ci"]["high"] - boot["ci"]["low"] > unit_boot["ci"]["high"] - unit_boot["ci"]["low"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", list(TASKS))
 def test_clusters_of_one_unit_each_give_the_unit_level_results(task):
     gold, a, b = two_systems(task, 120, seed=13)

@@ -365,7 +365,7 @@ MALFORMED = [
         [(1, FIRST, 'entity 0: text "USA" but text[0:2] is "US"')],
     ),
     (
-        "CoNLL type without --tagset conll",
+        "CoNLL type without --entity-types conll",
         "ner",
         replaced("ner", 1, {"id": FIRST, "ner_tags": ["B-LOC", *tags_of(1)[1:]]}),
         [],  # LOC is also an OntoNotes type: valid
@@ -396,12 +396,12 @@ def test_malformed_submission_is_reported_with_line_and_id(task, data, expected)
         (["B-FOO", *tags_of(1)[1:]], "is not O, B-X or I-X"),
     ],
 )
-def test_conll_tagset_accepts_conll_types_in_strict_iob2(tags, fragment):
+def test_conll_entity_types_accept_conll_types_in_strict_iob2(tags, fragment):
     data = replaced("ner", 1, {"id": FIRST, "ner_tags": tags})
     if fragment is None:
-        parse_submission(TASKS["ner"], data, GOLD, tagset="conll")
+        parse_submission(TASKS["ner"], data, GOLD, entity_types="conll")
     else:
-        [(_, _, message)] = problems_of("ner", data, tagset="conll")
+        [(_, _, message)] = problems_of("ner", data, entity_types="conll")
         assert fragment in message
 
 

@@ -13,7 +13,6 @@ import pytest
 
 import migbench
 from migbench.corpus.tokenize import token_texts
-from migbench.dataset.build import build_dataset
 from migbench.dataset.textfree import (
     MIN_KEY_TOKENS,
     derive_key,
@@ -25,17 +24,15 @@ from migbench.dataset.textfree import (
 from migbench.errors import MigbenchError
 from migbench.scoring.submission import SubmissionError
 
-from .conftest import REPO, SEEDS
+from .conftest import REPO
 
 FULL = REPO / "dataset"
 MAX_NGRAM = 4
 
 
-@pytest.fixture(scope="module")
-def notext(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("textfree") / "dataset"
-    build_dataset(SEEDS, REPO / "annotations", out, with_text=False)
-    return out
+@pytest.fixture
+def notext(built_text_free) -> Path:
+    return built_text_free
 
 
 def _rows(folder: Path, config: str = "all") -> list[dict]:
@@ -92,6 +89,7 @@ def test_the_source_holder_verifies_every_unit(notext):
     assert {row["id"]: text_hmac(keys[row["doc_id"]], row["text"]) for row in full} == hidden
 
 
+@pytest.mark.integration
 def test_every_key_unit_is_long_and_the_first_longest():
     full = _rows(FULL)
     by_doc: dict[str, list[dict]] = {}
@@ -113,6 +111,7 @@ def test_the_text_free_variant_and_its_card_hold_no_source_text(notext):
     assert source_text_problems(notext) == []
 
 
+@pytest.mark.integration
 def test_the_full_dataset_is_found_out_in_every_text_column_and_its_card():
     problems = source_text_problems(FULL)
     for where in (

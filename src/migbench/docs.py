@@ -13,7 +13,7 @@ from pathlib import Path
 
 from migbench import jsonio, markdown
 from migbench.annotation.sampling import SECOND_PASS_FRACTION, SECOND_PASS_SEED
-from migbench.annotation.store import Annotator
+from migbench.annotation.store import Annotator, agreement_table
 from migbench.errors import MigbenchError
 from migbench.jsonio import clip
 from migbench.protocols import HEADLINE_PROTOCOL, PROTOCOLS
@@ -95,19 +95,10 @@ def labels_block(stats: Mapping) -> str:
 
 def agreement_block(agreement: Mapping) -> str:
     """Agreement between the two passes: κ, α, raw agreement, entity F1."""
-    rows = [
-        [
-            layer,
-            markdown.number(s["cohen_kappa"]),
-            markdown.number(s["krippendorff_alpha"]),
-            f"{s['percent_agreement']:.3f}",
-        ]
-        for layer, s in agreement["layers"].items()
-    ]
     entities = agreement["entities"]
     return (
         f"Units annotated in both passes: {agreement['n_units']}.\n\n"
-        + markdown.table(["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"], rows)
+        + agreement_table(agreement)
         + f"\n\nEntity micro-F1 between the passes: {entities['micro_f1']:.3f} "
         f"({entities['mentions_first_pass']} and {entities['mentions_second_pass']} mentions).\n\n"
         + "Disagreements resolved by adjudication: "

@@ -13,7 +13,7 @@ from seqeval.scheme import IOB2
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from migbench import markdown
-from migbench.annotation.store import ANNOTATORS_NAME, Annotator
+from migbench.annotation.store import ANNOTATORS_NAME, Annotator, agreement_table
 from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.corpus.tokenize import spans_to_iob2
 from migbench.errors import MigbenchError
@@ -194,18 +194,7 @@ def agreement_markdown(report: dict) -> str:
         "",
         f"Units annotated in both passes: {report['n_units']}.",
         "",
-        markdown.table(
-            ["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"],
-            [
-                [
-                    layer,
-                    markdown.number(scores["cohen_kappa"]),
-                    markdown.number(scores["krippendorff_alpha"]),
-                    f"{scores['percent_agreement']:.3f}",
-                ]
-                for layer, scores in report["layers"].items()
-            ],
-        ),
+        agreement_table(report),
     ]
     entities = report["entities"]
     lines += [

@@ -7,10 +7,11 @@ the annotation layer does not know the tool.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from migbench import jsonio
+from migbench import jsonio, markdown
 from migbench.annotation.types import AnnotatedUnit, Annotation
 from migbench.errors import MigbenchError
 
@@ -145,6 +146,22 @@ def read_agreement(annotations_dir: Path) -> dict:
     if not path.is_file():
         raise MigbenchError(f"{path}: no agreement report; run `migbench agreement`")
     return jsonio.read_json(path)
+
+
+def agreement_table(report: Mapping) -> str:
+    """Render the per-layer agreement of a report as a Markdown table: κ, α, raw agreement."""
+    return markdown.table(
+        ["layer", "Cohen's κ", "Krippendorff's α", "raw agreement"],
+        [
+            [
+                layer,
+                markdown.number(scores["cohen_kappa"]),
+                markdown.number(scores["krippendorff_alpha"]),
+                f"{scores['percent_agreement']:.3f}",
+            ]
+            for layer, scores in report["layers"].items()
+        ],
+    )
 
 
 def check_annotators(tasks: dict[str, AnnotatedUnit], annotators: dict[int, Annotator]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 from migbench.protocols import DEFAULT_PROTOCOL, DEFAULT_SPLIT, PROTOCOLS
 from migbench.schema import EVALUATION_SPLITS
 from migbench.scoring.gold import Gold
-from migbench.scoring.tasks import TAGSETS, TASKS, check_options, get_task
+from migbench.scoring.tasks import ENTITY_TYPE_SETS, TAGSETS, TASKS, entity_types_of, get_task
 
 
 def bounded(maximum: int, minimum: int = 0) -> Callable[[str], int]:
@@ -54,7 +56,15 @@ def add_gold_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gold", type=Path, help="gold JSONL file instead of a protocol of the dataset"
     )
-    parser.add_argument("--tagset", choices=TAGSETS, default="iob2", help="ner: entity types")
+    parser.add_argument(
+        "--entity-types",
+        choices=ENTITY_TYPE_SETS,
+        help="ner only: the entity types scored, the schema's nine (migbench, the default) or "
+        "CoNLL-2003's four (conll)",
+    )
+    parser.add_argument(
+        "--tagset", choices=TAGSETS, help="deprecated: use --entity-types (iob2 is migbench)"
+    )
     parser.add_argument("--allow-missing", action="store_true", help="score missing units as wrong")
 
 
@@ -69,14 +79,32 @@ def gold_of(args: argparse.Namespace) -> Gold:
 
 def gold_options(args: argparse.Namespace) -> dict[str, Any]:
     """Return the keyword arguments of :func:`migbench.score` set by :func:`add_gold_arguments`."""
-    return {"gold": gold_of(args), "tagset": args.tagset, "allow_missing": args.allow_missing}
+    return {
+        "gold": gold_of(args),
+        "entity_types": args.entity_types,
+        "allow_missing": args.allow_missing,
+    }
 
 
 def gold_usage_problem(args: argparse.Namespace) -> str | None:
-    """Say what is wrong with the gold options together, or None."""
+    """Say what is wrong with the gold options together, or None.
+
+    The deprecated ``--tagset`` is turned into ``--entity-types`` here, with a warning.
+    """
     try:
         gold_of(args)
-        check_options(get_task(args.task), args.tagset)
+        task = get_task(args.task)
+        if args.tagset is not None:
+            print(
+                "migbench: warning: --tagset is deprecated; use --entity-types (iob2 is migbench)",
+                file=sys.stderr,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # said above, in CLI terms
+                args.entity_types = entity_types_of(task, args.entity_types, tagset=args.tagset)
+            args.tagset = None
+        else:
+            entity_types_of(task, args.entity_types)
     except ValueError as exc:
         return str(exc)
     return None

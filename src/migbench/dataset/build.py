@@ -40,7 +40,6 @@ from migbench.dataset.card import (
 from migbench.dataset.croissant import CROISSANT_NAME, croissant, rai_fields
 from migbench.dataset.descriptions import GENRE_SUFFIX
 from migbench.dataset.files import DATA_DIR, DOCUMENTS_SPLIT, join_document, write_parquet
-from migbench.dataset.plots import write_plots
 from migbench.dataset.splits import (
     SPLITS_NAME,
     Assignment,
@@ -348,6 +347,9 @@ def build_dataset(
     with output_dir(out, inputs=(seeds_dir, annotations_dir)) as staging:
         write_configs(staging, configs, document_table)
         write_json(staging / STATS_FILE, stats)
+        # matplotlib takes a second to import; only a build draws.
+        from migbench.dataset.plots import write_plots
+
         plots = [path.name for path in write_plots(stats, staging / PLOTS_DIR)]
         # The licence and Croissant file describe both variants; the card shows its own variant's
         # example row, so the text-free card quotes no source text.

@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sklearn.model_selection import StratifiedGroupKFold
-
 from migbench import jsonio
 from migbench.errors import MigbenchError
 from migbench.fileio import SEEDS, write_atomic
@@ -74,6 +72,9 @@ def sections(units: Sequence[tuple[str, str, int]]) -> list[int]:
 
 def _fold_of(units: Sequence[SplitRecord], seed: int, *, by: str = "paragraph") -> list[int]:
     """Assign each unit to one of N_FOLDS folds, stratified, grouped ``by`` paragraph or section."""
+    # scikit-learn takes a second to import and only a corpus without a frozen assignment needs it.
+    from sklearn.model_selection import StratifiedGroupKFold
+
     folds = [NO_FOLD] * len(units)
     splitter = StratifiedGroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
     groups = [f"{u.doc_id}:{getattr(u, by)}" for u in units]

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
-from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from label_studio_sdk.label_interface import LabelInterface
 
@@ -74,6 +73,9 @@ class Server:
                 "(Account & Settings in the Label Studio web app)"
             )
         self.url = url.rstrip("/")
+        # The SDK's client takes a second to import; only a command that reaches a server needs it.
+        from label_studio_sdk import LabelStudio
+
         self._client = LabelStudio(base_url=self.url, api_key=key, timeout=READ_TIMEOUT_S)
         with self._errors():
             self._client.users.whoami()

@@ -66,7 +66,8 @@ def score(
     split: str | None = None,
     dataset: PathLike | None = None,
     gold: GoldLike | None = None,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
+    tagset: str | None = None,
     allow_missing: bool = False,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
@@ -83,7 +84,9 @@ def score(
         split: ``validation`` or ``test`` (default) under ``split`` and ``genre``.
         dataset: The dataset folder or Hub id; by default the checkout's ``dataset/``.
         gold: Instead of a protocol: a :class:`Gold`, a gold JSONL file or gold rows.
-        tagset: NER only: ``iob2`` (the schema's nine types) or ``conll`` (CoNLL-2003's four).
+        entity_types: NER only: ``migbench`` (the schema's nine types, the default) or ``conll``
+            (CoNLL-2003's four).
+        tagset: Deprecated name of ``entity_types`` (``iob2`` for ``migbench``); warns.
         allow_missing: Score gold units without a prediction as wrong instead of failing.
         n_resamples: Bootstrap resamples for the interval of the main score; 0 for none.
         seed: Seed of the bootstrap.
@@ -94,12 +97,13 @@ def score(
         As :meth:`Scorer.score <migbench.scoring.scorer.Scorer.score>`.
 
     Raises:
-        ValueError: An unknown task, protocol, split or tagset, options that contradict each
-            other, or a bad option.
+        ValueError: An unknown task, protocol, split or entity types, entity types for a task
+            other than NER, options that contradict each other, or a bad option.
         SubmissionError: The submission is invalid; every problem is listed.
         GoldError: The gold is missing or invalid.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
     return scorer.score(predictions, n_resamples=n_resamples)
 
 
@@ -111,7 +115,8 @@ def validate(
     split: str | None = None,
     dataset: PathLike | None = None,
     gold: GoldLike | None = None,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
+    tagset: str | None = None,
     allow_missing: bool = False,
 ) -> dict[str, Any]:
     """Check a submission without scoring it; arguments as for :func:`score`.
@@ -119,7 +124,8 @@ def validate(
     Returns:
         As :meth:`Scorer.validate <migbench.scoring.scorer.Scorer.validate>`.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, DEFAULT_SEED)
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, DEFAULT_SEED)
     return scorer.validate(predictions)
 
 
@@ -131,7 +137,8 @@ def compare(
     split: str | None = None,
     dataset: PathLike | None = None,
     gold: GoldLike | None = None,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
+    tagset: str | None = None,
     allow_missing: bool = False,
     n_trials: int = DEFAULT_TRIALS,
     seed: int = DEFAULT_SEED,
@@ -147,7 +154,8 @@ def compare(
     Returns:
         As :meth:`Scorer.compare <migbench.scoring.scorer.Scorer.compare>`.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
     return scorer.compare(submissions, n_trials=n_trials, alpha=alpha, max_trials=max_trials)
 
 
@@ -159,7 +167,8 @@ def power(
     split: str | None = None,
     dataset: PathLike | None = None,
     gold: GoldLike | None = None,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
+    tagset: str | None = None,
     allow_missing: bool = False,
     seed: int = DEFAULT_SEED,
     resampling: str = "section",
@@ -174,7 +183,8 @@ def power(
         split: As for :func:`score`.
         dataset: As for :func:`score`.
         gold: As for :func:`score`.
-        tagset: As for :func:`score`.
+        entity_types: As for :func:`score`.
+        tagset: As for :func:`score` (deprecated).
         allow_missing: As for :func:`score`.
         seed: Seed of the simulation and of its tests.
         resampling: As for :func:`score`: what the simulation's tests swap.
@@ -184,7 +194,8 @@ def power(
     Returns:
         As :meth:`Scorer.power <migbench.scoring.scorer.Scorer.power>`.
     """
-    scorer = _scorer(task, gold, protocol, split, dataset, tagset, allow_missing, seed, resampling)
+    types = (entity_types, tagset)
+    scorer = _scorer(task, gold, protocol, split, dataset, types, allow_missing, seed, resampling)
     return scorer.power(reference, **simulation)
 
 
@@ -194,17 +205,18 @@ def _scorer(
     protocol: str | None,
     split: str | None,
     dataset: PathLike | None,
-    tagset: str,
+    types: tuple[str | None, str | None],
     allow_missing: bool,
     seed: int,
     resampling: str = "section",
 ) -> Scorer:
-    """Return the scorer the functions' keywords describe."""
+    """Return the scorer the functions' keywords describe (``types``: entity types, tagset)."""
     chosen = as_gold(gold, protocol=protocol, split=split, dataset=dataset)
     return Scorer(
         task,
         chosen,
-        tagset=tagset,
+        entity_types=types[0],
+        tagset=types[1],
         allow_missing=allow_missing,
         seed=seed,
         resampling=resampling,

@@ -14,7 +14,7 @@ import numpy as np
 
 from migbench.scoring.metrics import Metric, metric_for
 from migbench.scoring.resampling import bootstrap_interval
-from migbench.scoring.tasks import Task, get_task
+from migbench.scoring.tasks import Task, entity_types_of, get_task
 
 #: Bounds of the bootstrap settings; beyond them a run would take minutes or gigabytes.
 MAX_RESAMPLES = 100_000
@@ -23,7 +23,12 @@ MAX_SEED = 2**63 - 1
 
 
 def metrics(
-    task: str | Task, y_true: Sequence[Any], y_pred: Sequence[Any], *, tagset: str = "iob2"
+    task: str | Task,
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    *,
+    entity_types: str | None = None,
+    tagset: str | None = None,
 ) -> dict[str, Any]:
     """Return every metric of a task for aligned gold and predicted labels; no I/O.
 
@@ -32,7 +37,9 @@ def metrics(
         y_true: The gold label of each unit; for ``ner``, one list of IOB2 tags per unit.
         y_pred: The predictions, aligned with ``y_true``; None marks a unit without a prediction,
             scored as wrong (no label; for NER, no entity).
-        tagset: NER only: ``iob2`` (the schema's types) or ``conll`` (CoNLL-2003's four).
+        entity_types: NER only: ``migbench`` (the schema's types, the default) or ``conll``
+            (CoNLL-2003's four).
+        tagset: Deprecated name of ``entity_types`` (``iob2`` for ``migbench``).
 
     Returns:
         The task's metrics by name (its main metric among them, see ``Task.main_metric``),
@@ -40,8 +47,9 @@ def metrics(
         ``confusion_matrix``. Nothing is rounded.
 
     Raises:
-        ValueError: An unknown task or tagset, inputs of different lengths, no units, an unknown
-            label or tag, or tags that break strict IOB2.
+        ValueError: An unknown task or entity types, entity types for a task other than NER,
+            inputs of different lengths, no units, an unknown label or tag, or tags that break
+            strict IOB2.
 
     Example:
         >>> import migbench
@@ -51,7 +59,8 @@ def metrics(
         (0.5, 0.6666666666666666)
     """
     declared = task if isinstance(task, Task) else get_task(task)
-    metric = metric_for(declared, tagset=tagset)
+    chosen = entity_types_of(declared, entity_types, tagset=tagset)
+    metric = metric_for(declared, entity_types=chosen)
     return metric.scores(metric.statistics(list(y_true), list(y_pred)).total())
 
 
@@ -60,7 +69,7 @@ def evaluate(
     gold: Sequence[Any],
     predicted: Sequence[Any],
     *,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
     n_resamples: int,
     seed: int,
     groups: Mapping[str, Sequence[Any]] | None = None,
@@ -73,8 +82,8 @@ def evaluate(
         gold: Gold labels, one per unit (for NER, one list of IOB2 tags per unit).
         predicted: Predictions aligned with ``gold``; None marks a unit without a prediction,
             scored as wrong (no label; for NER, no entity).
-        tagset: NER only: ``iob2`` scores the schema's types, ``conll`` maps both sides to
-            CoNLL-2003's four types first.
+        entity_types: NER only: ``migbench`` (the default) scores the schema's types, ``conll``
+            maps both sides to CoNLL-2003's four types first.
         n_resamples: Bootstrap resamples, at most :data:`MAX_RESAMPLES`; 0 skips the interval.
         seed: Seed of the bootstrap.
         groups: Breakdowns to report: name → the group of each unit (its document, its fold),
@@ -92,7 +101,7 @@ def evaluate(
             break strict IOB2, or a bad option.
     """
     check_resampling(n_resamples, seed)
-    metric = metric_for(task, tagset=tagset)
+    metric = metric_for(task, entity_types=entity_types)
     statistics = metric.statistics(gold, predicted)
     scores = metric.scores(statistics.total())
     ci = None

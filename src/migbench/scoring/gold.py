@@ -22,7 +22,7 @@ import codecs
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -252,13 +252,22 @@ def load_protocol(
     splits = declared.splits or declared.scored_splits(split)
     found = find_dataset(dataset)
     rows: list[dict[str, Any]] = []
+    starts: list[tuple[int, str]] = []  # (first row, where it comes from) per split
     for name in splits:
         if isinstance(found, Path):
-            rows += _parquet_rows(_split_file(found, declared.config, name), layers)
+            path = _split_file(found, declared.config, name)
+            starts.append((len(rows), str(path)))
+            rows += _parquet_rows(path, layers)
         else:
+            starts.append((len(rows), f"{found}, {declared.config}/{name}"))
             rows += _hub_rows(found, declared.config, name, layers)
     source = f"{found} ({protocol} protocol)"
-    units = gold_from_rows(rows, source=source, layers=layers)
+
+    def locate(number: int) -> str:
+        first, where = next((s for s in reversed(starts) if s[0] < number), starts[0])
+        return f"{where} ({protocol} protocol), row {number - first}"
+
+    units = gold_from_rows(rows, source=source, layers=layers, locate=locate)
     if declared.pooled and (unfolded := next((u for u in units if u.fold is None), None)):
         # Pooled scores are reported per fold: a unit without one would be scored nowhere.
         raise GoldError(f"{source}: unit {jsonio.quote(unfolded.id)} has no fold")
@@ -324,7 +333,11 @@ def _gold_lines(path: str | os.PathLike[str], data: bytes) -> Iterator[Any]:
 
 @without_cyclic_gc
 def gold_from_rows(
-    rows: Iterable[Mapping[str, Any]], *, source: str, layers: Sequence[str] = LAYERS
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source: str,
+    layers: Sequence[str] = LAYERS,
+    locate: Callable[[int], str] | None = None,
 ) -> list[GoldRecord]:
     """Check gold rows against the schema and return them as gold units.
 
@@ -335,6 +348,8 @@ def gold_from_rows(
             dataset's columns are read.
         source: Where the rows come from, for error messages.
         layers: The layers each row must carry.
+        locate: Where row ``n`` (from 1) comes from, for error messages (rows pooled from
+            several files name the file); ``source, row n`` when None.
 
     Raises:
         ValueError: An unknown layer.
@@ -343,6 +358,7 @@ def gold_from_rows(
     unknown = [layer for layer in layers if layer not in LAYERS]
     if unknown:
         raise ValueError(f"unknown gold layers {unknown}; expected some of {', '.join(LAYERS)}")
+    where = locate or (lambda number: f"{source}, row {number}")
     units: list[GoldRecord] = []
     seen: set[str] = set()
     with_text = "ner_tags" in layers
@@ -353,7 +369,7 @@ def gold_from_rows(
     places: list[dict[str, Any]] = []
     for number, row in enumerate(rows, 1):
         if (problem := _row_problem(row, layers, seen)) is not None:
-            raise GoldError(f"{source}, row {number}: {problem}")
+            raise GoldError(f"{where(number)}: {problem}")
         seen.add(row["id"])
         tags, tokens, doc_id = row.get("ner_tags"), row.get("tokens"), row.get("doc_id")
         offsets = row.get("token_offsets")
@@ -388,7 +404,7 @@ def gold_from_rows(
         problems = iob2_problems([unit.ner_tags or () for unit in units], ENTITY_TYPES)
         if problems:
             index, message = problems[0]
-            raise GoldError(f"{source}, row {index + 1}: ner_tags: {message}")
+            raise GoldError(f"{where(index + 1)}: ner_tags: {message}")
     return units
 
 

@@ -21,7 +21,13 @@ import numpy as np
 
 from migbench.schema import CONLL_MAPPING
 from migbench.scoring.iob2 import encode_tags, iob2_problems
-from migbench.scoring.tasks import TAGSETS, Task, check_options, prediction_types
+from migbench.scoring.tasks import (
+    DEFAULT_ENTITY_TYPES,
+    ENTITY_TYPE_SETS,
+    Task,
+    entity_types_of,
+    prediction_types,
+)
 
 
 @dataclass(frozen=True)
@@ -246,20 +252,22 @@ class ClassificationMetric(Metric):
 class EntityMetric(Metric):
     """Entity-level precision, recall and F1 (exact span and type), micro and per type."""
 
-    def __init__(self, task: Task, tagset: str = "iob2"):
-        check_options(task, tagset)
+    def __init__(self, task: Task, entity_types: str = DEFAULT_ENTITY_TYPES):
+        chosen = entity_types_of(task, entity_types)
+        if chosen is None:
+            raise ValueError(f"{task.name} is not scored by entities")
         self.task = task
-        self.tagset = tagset
-        self.labels = TAGSETS[tagset]
+        self.entity_types = chosen
+        self.labels = ENTITY_TYPE_SETS[chosen]
 
     def statistics(self, gold: Sequence[Any], predicted: Sequence[Any]) -> Statistics:
         """Return each unit's true positives, false positives and false negatives per type.
 
-        Under the ``conll`` tagset both sides are mapped with ``schema.CONLL_MAPPING`` first;
+        Under the ``conll`` entity types both sides are mapped with ``schema.CONLL_MAPPING`` first;
         predictions may then also use CoNLL-2003's types.
         """
         _check_aligned(gold, predicted)
-        accepted = prediction_types(self.tagset)
+        accepted = prediction_types(self.entity_types)
         filled = []
         for unit, (tags, reference) in enumerate(zip(predicted, gold, strict=True)):
             if tags is not None and len(tags) != len(reference):
@@ -326,10 +334,10 @@ class EntityMetric(Metric):
         return totals.reshape(*totals.shape[:-1], len(self.labels), 3)
 
 
-def metric_for(task: Task, *, tagset: str = "iob2") -> Metric:
-    """Return the metric of ``task``; ``tagset`` chooses the entity types scored for NER."""
-    check_options(task, tagset)
-    return EntityMetric(task, tagset) if task.is_sequence else ClassificationMetric(task)
+def metric_for(task: Task, *, entity_types: str | None = None) -> Metric:
+    """Return the metric of ``task``; ``entity_types`` chooses the entity types scored for NER."""
+    chosen = entity_types_of(task, entity_types)
+    return EntityMetric(task, chosen) if chosen is not None else ClassificationMetric(task)
 
 
 def _micro_f1(counts: np.ndarray) -> np.ndarray:

@@ -52,7 +52,7 @@ def minimum_detectable_difference(
     gold: Sequence[Any],
     reference: Sequence[Any],
     *,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
     clusters: Sequence[Any] | None = None,
     alpha: float = ALPHA,
     power: float = POWER,
@@ -73,7 +73,7 @@ def minimum_detectable_difference(
         task: The task.
         gold: Gold labels (NER: IOB2 tags), one per unit.
         reference: The reference system's predictions aligned with ``gold`` (None: none).
-        tagset: NER only, as for scoring.
+        entity_types: NER only, as for scoring.
         clusters: The section of each unit, for the test to swap whole sections; None for
             single units.
         alpha: Significance level of the test.
@@ -102,7 +102,7 @@ def minimum_detectable_difference(
         ValueError: Inputs of different lengths, an unknown label, or a bad option.
     """
     _check_options(alpha, power, churn, n_simulations, n_trials, seed)
-    metric = metric_for(task, tagset=tagset)
+    metric = metric_for(task, entity_types=entity_types)
     reference_stats = metric.statistics(gold, reference)
     reference_score = float(metric.main_score(reference_stats.total()))
     right = np.array([_equal(task, p, g) for p, g in zip(reference, gold, strict=True)])

@@ -10,7 +10,7 @@ signatures match::
     >>> result["main_metric"], round(result["main_score"], 4)
     ('f_avg', 0.7083)
     >>> result["signature"]  # doctest: +ELLIPSIS
-    'task:stance|gold:file|sha256:...|tagset:none|resample:none|seed:0|version:...'
+    'task:stance|gold:file|sha256:...|entity_types:none|resample:none|seed:0|version:...'
 
 Each submission is validated in full before it is scored: a :class:`SubmissionError` lists every
 problem. Nothing is rounded and nothing is written.
@@ -46,7 +46,7 @@ from migbench.scoring.submission import (
     read_submission,
     validate_rows,
 )
-from migbench.scoring.tasks import Task, check_options, get_task
+from migbench.scoring.tasks import Task, entity_types_of, get_task
 from migbench.version import __version__
 
 log = logging.getLogger("migbench")
@@ -70,7 +70,7 @@ class Signature:
         gold: ``protocol/split`` (``cv`` alone), or ``file`` or ``rows``.
         dataset_version: The version of the dataset a protocol reads; None for a file or rows.
         gold_sha256: sha256 of the gold's ids and labels (see :meth:`Gold.sha256`).
-        tagset: NER's entity types (``iob2`` or ``conll``); None for the other tasks.
+        entity_types: NER's entity types (``migbench`` or ``conll``); None for the other tasks.
         resampling: What was resampled and how often: ``bootstrap=N``,
             ``randomization=N+bootstrap=N+max_trials=M`` (the trials each test starts with and
             the most it grows to), ``simulations=N+randomization=N``, each followed by
@@ -83,7 +83,7 @@ class Signature:
     gold: str
     dataset_version: str | None
     gold_sha256: str
-    tagset: str | None
+    entity_types: str | None
     resampling: str
     seed: int
     scorer_version: str
@@ -94,7 +94,7 @@ class Signature:
             parts.append(f"dataset:{self.dataset_version}")
         parts += [
             f"sha256:{self.gold_sha256[:12]}",
-            f"tagset:{self.tagset or 'none'}",
+            f"entity_types:{self.entity_types or 'none'}",
             f"resample:{self.resampling}",
             f"seed:{self.seed}",
             f"version:{self.scorer_version}",
@@ -116,7 +116,9 @@ class Scorer:
     Args:
         task: ``stance``, ``frame``, ``mfc`` or ``ner``.
         gold: The gold (:class:`Gold`); by default the fixed split's test units.
-        tagset: NER only: ``iob2`` (the schema's nine types) or ``conll`` (CoNLL-2003's four).
+        entity_types: NER only: ``migbench`` (the schema's nine types, the default) or ``conll``
+            (CoNLL-2003's four).
+        tagset: Deprecated name of ``entity_types`` (``iob2`` for ``migbench``); warns.
         allow_missing: Score gold units without a prediction as wrong instead of failing.
         seed: Seed of every random step (bootstrap, randomization, simulation).
         resampling: What the bootstrap, the paired tests and the power simulation's tests
@@ -124,8 +126,8 @@ class Scorer:
             ``unit``. Every result states it (``resampling_unit``).
 
     Raises:
-        ValueError: An unknown task, tagset or resampling unit, a tagset other than ``iob2`` for
-            a task other than NER, or a bad seed.
+        ValueError: An unknown task, entity types or resampling unit, entity types for a task
+            other than NER, or a bad seed.
     """
 
     def __init__(
@@ -133,26 +135,27 @@ class Scorer:
         task: str,
         gold: Gold | None = None,
         *,
-        tagset: str = "iob2",
+        entity_types: str | None = None,
         allow_missing: bool = False,
         seed: int = DEFAULT_SEED,
         resampling: str = "section",
+        tagset: str | None = None,
     ) -> None:
         self.task: Task = get_task(task)
-        check_options(self.task, tagset)
+        entity_types = entity_types_of(self.task, entity_types, tagset=tagset)
         check_resampling(0, seed)
         check_resampling_unit(resampling)
         self.resampling = resampling
         if gold is not None and not isinstance(gold, Gold):
             raise TypeError(f"gold must be a migbench.Gold, not {type(gold).__name__}")
         self.gold = gold if gold is not None else Gold()
-        self.tagset = tagset
+        self.entity_types = entity_types
         self.allow_missing = allow_missing
         self.seed = seed
-        self.metric = metric_for(self.task, tagset=tagset)
+        self.metric = metric_for(self.task, entity_types=entity_types)
 
     def __repr__(self) -> str:
-        return f"Scorer({self.task.name!r}, {self.gold!r}, tagset={self.tagset!r})"
+        return f"Scorer({self.task.name!r}, {self.gold!r}, entity_types={self.entity_types!r})"
 
     @property
     def units(self) -> list[GoldRecord]:
@@ -186,7 +189,7 @@ class Scorer:
             gold=where,
             dataset_version=self.gold.dataset_version,
             gold_sha256=self.gold.sha256((self.task.gold_field,)),
-            tagset=self.tagset if self.task.is_sequence else None,
+            entity_types=self.entity_types,
             resampling=resampling,
             seed=self.seed,
             scorer_version=__version__,
@@ -204,15 +207,19 @@ class Scorer:
         ):
             raise TypeError("predictions must be a path or an iterable of dicts, one per line")
         units = self.units
-        tagset, allow_missing = self.tagset, self.allow_missing
+        entity_types, allow_missing = self.entity_types, self.allow_missing
         if isinstance(predictions, (str, os.PathLike)):
             data = read_submission(predictions)
             checked = parse_submission(
-                self.task, data, units, tagset=tagset, allow_missing=allow_missing
+                self.task, data, units, entity_types=entity_types, allow_missing=allow_missing
             )
         else:
             checked = validate_rows(
-                self.task, predictions, units, tagset=tagset, allow_missing=allow_missing
+                self.task,
+                predictions,
+                units,
+                entity_types=entity_types,
+                allow_missing=allow_missing,
             )
         if checked.missing:
             log.warning(
@@ -255,7 +262,7 @@ class Scorer:
 
         Returns:
             ``task``, ``main_metric``, ``main_score``, ``metrics``, ``ci`` (95 % interval of the
-            main score, None without resamples), ``n_units``, ``n_missing``, ``tagset`` (NER),
+            main score, None without resamples), ``n_units``, ``n_missing``, ``entity_types`` (NER),
             ``per_document`` (each document's units and main score, where the gold names its
             documents), ``folds`` (cv: each fold's main score, their mean and sample standard
             deviation), the gold's source (``protocol``, ``split``, ``gold_file``),
@@ -277,7 +284,7 @@ class Scorer:
             self.task,
             self.gold_labels,
             checked.predictions.values,
-            tagset=self.tagset,
+            entity_types=self.entity_types,
             n_resamples=n_resamples,
             seed=self.seed,
             groups=groups,
@@ -300,7 +307,7 @@ class Scorer:
             **scored,
             "n_units": len(units),
             "n_missing": len(checked.predictions.missing),
-            **self._tagset(),
+            **self._entity_types(),
             **self._provenance(resampling),
         }
 
@@ -331,7 +338,7 @@ class Scorer:
             minus second system, in input order), ``n_trials``, ``seed``,
             ``resampling_unit``, ``n_resampled`` (sections or units a resample draws),
             ``alpha``, ``correction``
-            (``holm``), ``tagset`` (NER), the gold's source, ``dataset_version``,
+            (``holm``), ``entity_types`` (NER), the gold's source, ``dataset_version``,
             ``scorer_version`` and ``signature``. The pairs share the result's resampling unit
             and seed, stated once. Nothing is rounded.
 
@@ -376,7 +383,7 @@ class Scorer:
             "n_resampled": len(set(clusters)) if clusters is not None else len(self.units),
             "alpha": alpha,
             "correction": "holm",
-            **self._tagset(),
+            **self._entity_types(),
             **self._provenance(
                 f"randomization={n_trials}+bootstrap={n_trials}"
                 f"+max_trials={trial_bound(n_trials, max_trials)}@{self.resampling_unit}"
@@ -403,7 +410,7 @@ class Scorer:
             self.task,
             self.gold_labels,
             checked.predictions.values,
-            tagset=self.tagset,
+            entity_types=self.entity_types,
             seed=self.seed,
             clusters=self.clusters,
             **simulation,
@@ -414,8 +421,8 @@ class Scorer:
         )
         return {**result, **self._provenance(resampling)}
 
-    def _tagset(self) -> dict[str, str]:
-        return {"tagset": self.tagset} if self.task.is_sequence else {}
+    def _entity_types(self) -> dict[str, str]:
+        return {"entity_types": self.entity_types} if self.entity_types is not None else {}
 
     def _provenance(self, resampling: str) -> dict[str, Any]:
         signature = self.signature(resampling)

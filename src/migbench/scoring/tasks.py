@@ -6,6 +6,7 @@ other registry of tasks exists.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,8 +21,12 @@ from migbench.schema import (
     STANCE_LABELS,
 )
 
-#: NER tag sets: the entity types scored under each ``--tagset``.
-TAGSETS: dict[str, tuple[str, ...]] = {"iob2": ENTITY_TYPES, "conll": CONLL_TYPES}
+#: The entity types NER scores under each choice of ``entity_types``: the schema's nine, or
+#: CoNLL-2003's four (both sides mapped with ``schema.CONLL_MAPPING`` first).
+ENTITY_TYPE_SETS: dict[str, tuple[str, ...]] = {"migbench": ENTITY_TYPES, "conll": CONLL_TYPES}
+DEFAULT_ENTITY_TYPES = "migbench"
+#: The deprecated ``tagset`` values and the ``entity_types`` each stands for.
+TAGSETS: dict[str, str] = {"iob2": "migbench", "conll": "conll"}
 
 
 @dataclass(frozen=True)
@@ -130,21 +135,46 @@ def get_task(name: str) -> Task:
     return TASKS[name]
 
 
-def check_tagset(tagset: str) -> None:
-    """Raise ValueError unless ``tagset`` is one of :data:`TAGSETS`."""
-    if tagset not in TAGSETS:
-        raise ValueError(f"unknown tagset {tagset!r}; expected one of {', '.join(TAGSETS)}")
+def entity_types_of(
+    task: Task, entity_types: str | None = None, *, tagset: str | None = None
+) -> str | None:
+    """Return the entity types ``task`` is scored on; None for a task other than NER.
+
+    For NER, a key of :data:`ENTITY_TYPE_SETS`, by default :data:`DEFAULT_ENTITY_TYPES`.
+
+    Args:
+        task: The task.
+        entity_types: ``migbench`` or ``conll``; NER only.
+        tagset: Deprecated name of ``entity_types`` (``iob2`` for ``migbench``); warns.
+
+    Raises:
+        ValueError: An unknown choice, both names given, or entity types for another task.
+    """
+    if tagset is not None:
+        warnings.warn(
+            "tagset is deprecated; use entity_types ('iob2' is now 'migbench')",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if entity_types is not None:
+            raise ValueError("give entity_types or the deprecated tagset, not both")
+        if tagset not in TAGSETS:
+            raise ValueError(f"unknown tagset {tagset!r}; expected one of {', '.join(TAGSETS)}")
+        if not task.is_sequence and TAGSETS[tagset] == DEFAULT_ENTITY_TYPES:
+            return None  # the old default, named: it never applied to this task
+        entity_types = TAGSETS[tagset]
+    if entity_types is None:
+        return DEFAULT_ENTITY_TYPES if task.is_sequence else None
+    if entity_types not in ENTITY_TYPE_SETS:
+        raise ValueError(
+            f"unknown entity_types {entity_types!r}; expected one of {', '.join(ENTITY_TYPE_SETS)}"
+        )
+    if not task.is_sequence:
+        raise ValueError(f"entity_types applies to the ner task only, not {task.name}")
+    return entity_types
 
 
-def check_options(task: Task, tagset: str) -> None:
-    """Raise ValueError unless ``tagset`` is known and, other than ``iob2``, used with NER."""
-    check_tagset(tagset)
-    if tagset != "iob2" and not task.is_sequence:
-        raise ValueError(f"tagset {tagset!r} applies to the ner task only, not {task.name}")
-
-
-def prediction_types(tagset: str) -> tuple[str, ...]:
-    """Entity types a NER submission may use: the OntoNotes types, plus CoNLL's under ``conll``."""
-    check_tagset(tagset)
-    extra = tuple(t for t in TAGSETS[tagset] if t not in ENTITY_TYPES)
+def prediction_types(entity_types: str) -> tuple[str, ...]:
+    """Entity types a NER submission may use: the schema's, plus CoNLL's under ``conll``."""
+    extra = tuple(t for t in ENTITY_TYPE_SETS[entity_types] if t not in ENTITY_TYPES)
     return ENTITY_TYPES + extra

@@ -31,7 +31,7 @@ from migbench.scoring.submission.problems import (
 )
 from migbench.scoring.submission.rows import RowChecker
 from migbench.scoring.submission.spans import Entities, GoldUnit, SpanReader, align_spans
-from migbench.scoring.tasks import TASKS, Task, prediction_types
+from migbench.scoring.tasks import TASKS, Task, entity_types_of, prediction_types
 
 __all__ = [
     "MAX_SHOWN",
@@ -105,7 +105,7 @@ def parse_submission(
     data: bytes,
     gold: Sequence[GoldUnit],
     *,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
     allow_missing: bool = False,
 ) -> Predictions:
     r"""Parse the bytes of a JSONL submission and check it against ``task`` and ``gold``.
@@ -118,7 +118,7 @@ def parse_submission(
     """
     problems = ProblemLog()
     rows = _parse_lines(data, problems)
-    checked = _check(task, rows, gold, tagset, allow_missing, problems)
+    checked = _check(task, rows, gold, entity_types, allow_missing, problems)
     if problems.count == 0 and not checked.seen:
         problems.add(Problem(None, None, "empty submission: no lines"))
     return checked.result(problems, task)
@@ -130,7 +130,7 @@ def validate_rows(
     rows: Iterable[Any],
     gold: Sequence[GoldUnit],
     *,
-    tagset: str = "iob2",
+    entity_types: str | None = None,
     allow_missing: bool = False,
 ) -> Predictions:
     """Check in-memory submission rows (one dict per line) against ``task`` and ``gold``.
@@ -141,7 +141,7 @@ def validate_rows(
         SubmissionError: The submission is invalid; the first problems are listed, all counted.
     """
     problems = ProblemLog()
-    checked = _check(task, enumerate(rows, 1), gold, tagset, allow_missing, problems)
+    checked = _check(task, enumerate(rows, 1), gold, entity_types, allow_missing, problems)
     if not checked.seen:
         problems.add(Problem(None, None, "empty submission: no rows"))
     return checked.result(problems, task)
@@ -175,12 +175,13 @@ def _check(
     task: Task,
     rows: Iterable[tuple[int, Any]],
     gold: Sequence[GoldUnit],
-    tagset: str,
+    entity_types: str | None,
     allow_missing: bool,
     problems: ProblemLog,
 ) -> _Checked:
     units = {unit.id: unit for unit in gold}
-    types = prediction_types(tagset) if task.is_sequence else ()
+    chosen = entity_types_of(task, entity_types)
+    types = prediction_types(chosen) if chosen is not None else ()
     checker = RowChecker(task, units, types)
     found: dict[str, Any] = {}
     # Only gold ids are remembered, so memory is bounded by the gold, not by the submission.
