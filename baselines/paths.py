@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from migbench.protocols import PROTOCOLS
+from migbench.protocols import POOLED_SPLIT, PROTOCOLS
 from migbench.scoring.tasks import TASKS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ TIMINGS = BASELINES / "timings.json"
 MODELS_JSON = BASELINES / "models.json"
 SPACY_CONFIG = BASELINES / "spacy" / "ner.cfg"
 #: Split name of a cross-validation run's file: its out-of-fold predictions cover every unit.
-EVERY_UNIT = "all"
+EVERY_UNIT = POOLED_SPLIT
 
 _NAME = re.compile(r"(?P<baseline>[\w-]+)\.(?P<task>\w+)\.(?P<split>\w+)(?:\.seed(?P<seed>\d+))?")
 

@@ -119,7 +119,7 @@ def plan(
             if protocol in baseline.protocols
             for task in tasks
             if task in baseline.tasks
-            for seed in baseline.seeds or (None,)
+            for seed in baseline.seeds_in(protocol)
         ]
     return jobs
 

@@ -21,7 +21,14 @@ pytestmark = pytest.mark.baselines
 import migbench
 from baselines import crf, dummy, make_table, pairwise, provenance, spacy_ner, transformer
 from baselines.data import Experiment, experiments, gold_labels, write_submission
-from baselines.paths import PREDICTIONS, RESULTS, PredictionName, parse_name, prediction_path
+from baselines.paths import (
+    EVERY_UNIT,
+    PREDICTIONS,
+    RESULTS,
+    PredictionName,
+    parse_name,
+    prediction_path,
+)
 from baselines.registry import BASELINES
 from baselines.reproduce import cv_options
 from baselines.run_all import Job
@@ -186,15 +193,16 @@ def test_results_md_matches_the_result_files():
 
 def test_cv_runs_predict_every_unit_once_from_a_model_of_the_other_folds():
     folds = experiments("cv")
-    targets = [unit["id"] for experiment in folds for unit in experiment.targets["all"]]
+    targets = [unit["id"] for experiment in folds for unit in experiment.targets[EVERY_UNIT]]
     assert len(targets) == len(set(targets)) == 363
     for experiment in folds:
-        (fold,) = {unit["fold"] for unit in experiment.targets["all"]}
+        (fold,) = {unit["fold"] for unit in experiment.targets[EVERY_UNIT]}
         assert fold not in {unit["fold"] for unit in experiment.train}
     majority = BASELINES["majority"]
     predictions, _ = Job(majority, majority.load(), "stance", tuple(folds), None).run()
-    units = [unit for experiment in folds for unit in experiment.targets["all"]]
-    rows = [{"id": u["id"], "stance": p} for u, p in zip(units, predictions["all"], strict=True)]
+    units = [unit for experiment in folds for unit in experiment.targets[EVERY_UNIT]]
+    pooled = zip(units, predictions[EVERY_UNIT], strict=True)
+    rows = [{"id": u["id"], "stance": p} for u, p in pooled]
     assert migbench.validate("stance", rows, protocol="cv")["n_missing"] == 0
 
 

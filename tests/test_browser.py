@@ -42,7 +42,7 @@ def site(tmp_path_factory):
     folder.mkdir()
     gold = [
         json.loads(line)
-        for line in (REPO / "baselines" / "predictions" / "cv" / "majority.stance.all.jsonl")
+        for line in (REPO / "baselines" / "predictions" / "cv" / "majority.stance.pooled.jsonl")
         .read_text()
         .splitlines()
     ]

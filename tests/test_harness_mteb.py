@@ -66,7 +66,7 @@ def test_minilm_matches_the_embed_lr_baseline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     model = SentenceTransformer(str(gt_minilm.get_model_path()), device="cpu")
     for name, (task, scores) in run(model, lmeval.TASKS).items():
-        baseline = REPO / "baselines" / "predictions" / "cv" / f"embed-lr.{name}.all.jsonl"
+        baseline = REPO / "baselines" / "predictions" / "cv" / f"embed-lr.{name}.pooled.jsonl"
         expected = migbench.score(name, baseline, protocol="cv", n_resamples=0)["main_score"]
         assert scores["main_score"] == pytest.approx(expected, abs=TOLERANCE), name
         rescored = migbench.score(name, task.submission, protocol="cv", n_resamples=0)

@@ -59,7 +59,7 @@ def folder_with(tmp: Path, name: str, files: dict[str, Path | list[dict]], **fie
 
 def baseline(tmp: Path, name: str) -> Path:
     return folder_with(
-        tmp, name, {"stance.cv.jsonl": PREDICTIONS / "cv" / f"{name}.stance.all.jsonl"}
+        tmp, name, {"stance.cv.jsonl": PREDICTIONS / "cv" / f"{name}.stance.pooled.jsonl"}
     )
 
 
@@ -114,7 +114,7 @@ def test_submit_writes_one_record_with_the_scorers_results_and_signature(board):
     record = json.loads((store / "tfidf-lr" / RECORD_NAME).read_text())
     (result,) = record["results"]
     expected = migbench.score(
-        "stance", PREDICTIONS / "cv" / "tfidf-lr.stance.all.jsonl", protocol="cv"
+        "stance", PREDICTIONS / "cv" / "tfidf-lr.stance.pooled.jsonl", protocol="cv"
     )
     assert result["main_score"] == expected["main_score"]
     assert result["ci"] == expected["ci"]
@@ -130,7 +130,10 @@ def test_submit_tests_the_new_system_against_every_earlier_one(board):
     assert sorted(pair["b"] for pair in record["pairs"]) == ["embed-lr", "majority", "tfidf-lr"]
     expected = migbench.compare(
         "stance",
-        {"oracle": perfect_stance(), "majority": PREDICTIONS / "cv" / "majority.stance.all.jsonl"},
+        {
+            "oracle": perfect_stance(),
+            "majority": PREDICTIONS / "cv" / "majority.stance.pooled.jsonl",
+        },
         protocol="cv",
         n_trials=TRIALS,
     )["pairs"][0]

@@ -82,9 +82,9 @@ def test_scoring_the_dataset_reads_parquet_without_pyarrow_dataset_pandas_or_dat
     result = run_without_extras(
         "import migbench\n"
         "for task in ('stance', 'ner'):\n"
-        "    path = f'baselines/predictions/cv/embed-lr-ctx.{task}.all.jsonl'\n"
+        "    path = f'baselines/predictions/cv/embed-lr-ctx.{task}.pooled.jsonl'\n"
         "    if task == 'ner':\n"
-        "        path = 'baselines/predictions/cv/crf.ner.all.jsonl'\n"
+        "        path = 'baselines/predictions/cv/crf.ner.pooled.jsonl'\n"
         "    migbench.score(task, path, protocol='cv', dataset='dataset', n_resamples=10)\n"
         "print(sorted({'pyarrow.dataset', 'pandas', 'datasets'} & set(sys.modules)))\n"
     )

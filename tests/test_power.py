@@ -126,8 +126,8 @@ def test_a_curve_that_never_reaches_the_power_reports_the_largest_improvement_si
 
 def _cv_reference(task: str) -> tuple[migbench.Scorer, list]:
     """The cross-validation scorer and the best committed baseline's predictions."""
-    reference_name = load("power")["cv", task, "all"]["reference"]
-    path = REPO / "baselines/predictions/cv" / f"{reference_name}.{task}.all.jsonl"
+    reference_name = load("power")["cv", task, "pooled"]["reference"]
+    path = REPO / "baselines/predictions/cv" / f"{reference_name}.{task}.pooled.jsonl"
     scorer = migbench.Scorer(task, migbench.Gold(protocol="cv"))
     return scorer, list(scorer.check(path).predictions.values)
 

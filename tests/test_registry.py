@@ -68,7 +68,7 @@ def test_table_order_is_the_registry_order_then_the_alphabet():
 @pytest.mark.parametrize(
     "name",
     [
-        PredictionName("cv", "majority", "stance", "all", None),
+        PredictionName("cv", "majority", "stance", "pooled", None),
         PredictionName("genre", "crf", "ner", "validation", None),
         PredictionName("split", "transformer", "ner", "test", 2),
     ],

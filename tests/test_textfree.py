@@ -202,10 +202,10 @@ def test_an_unknown_string_column_blocks_the_upload(notext, tmp_path):
 
 #: One submission per task and protocol, from the committed baseline predictions.
 SUBMISSIONS = {
-    ("cv", "stance"): "cv/embed-lr-ctx.stance.all.jsonl",
-    ("cv", "frame"): "cv/embed-lr-ctx.frame.all.jsonl",
-    ("cv", "mfc"): "cv/embed-lr-ctx.mfc.all.jsonl",
-    ("cv", "ner"): "cv/crf.ner.all.jsonl",
+    ("cv", "stance"): "cv/embed-lr-ctx.stance.pooled.jsonl",
+    ("cv", "frame"): "cv/embed-lr-ctx.frame.pooled.jsonl",
+    ("cv", "mfc"): "cv/embed-lr-ctx.mfc.pooled.jsonl",
+    ("cv", "ner"): "cv/crf.ner.pooled.jsonl",
     ("split", "stance"): "embed-lr.stance.test.jsonl",
     ("split", "frame"): "embed-lr.frame.test.jsonl",
     ("split", "mfc"): "embed-lr.mfc.test.jsonl",
@@ -268,8 +268,8 @@ def test_entity_text_on_the_text_free_variant_is_checked_for_its_length(notext, 
 
 def test_compare_and_power_give_the_same_on_the_text_free_variant(notext):
     pair = [
-        PREDICTIONS / "cv/embed-lr-ctx.stance.all.jsonl",
-        PREDICTIONS / "cv/embed-lr.stance.all.jsonl",
+        PREDICTIONS / "cv/embed-lr-ctx.stance.pooled.jsonl",
+        PREDICTIONS / "cv/embed-lr.stance.pooled.jsonl",
     ]
     options = {"protocol": "cv", "n_trials": 200, "seed": 1}
     assert migbench.compare("stance", pair, dataset=notext, **options) == migbench.compare(

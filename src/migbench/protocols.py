@@ -70,6 +70,9 @@ PROTOCOLS: dict[str, Protocol] = {
         Protocol("cv", "all", SPLITS, "Full-corpus cross-validation", "cv"),
     )
 }
+#: How files name the scored part of a pooled protocol: every unit, each predicted out of fold.
+#: (Not ``all``, the dataset config those units come from.)
+POOLED_SPLIT = "pooled"
 #: The protocol and split scored when none is named: the fixed split, for a quick check. Results
 #: are reported under the headline protocol; making it the default would break existing calls.
 DEFAULT_PROTOCOL = "split"

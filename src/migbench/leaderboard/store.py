@@ -33,6 +33,7 @@ from migbench.errors import MigbenchError
 from migbench.fileio import output_dir
 from migbench.jsonio import InputError, read_json
 from migbench.leaderboard.card import CARD_NAME, load_card
+from migbench.protocols import POOLED_SPLIT
 from migbench.scoring.gold import Gold
 from migbench.scoring.scorer import Scorer
 from migbench.scoring.submission import SubmissionError, read_submission
@@ -41,7 +42,7 @@ from migbench.scoring.tasks import TASKS
 log = logging.getLogger("migbench")
 
 #: The split each protocol's file predicts (``all``: every unit, out of fold).
-PROTOCOL_SPLITS: dict[str, str] = {"split": "test", "genre": "test", "cv": "all"}
+PROTOCOL_SPLITS: dict[str, str] = {"split": "test", "genre": "test", "cv": POOLED_SPLIT}
 #: File name of a system's record in the store.
 RECORD_NAME = "results.json"
 #: Bootstrap resamples of each score's interval, and the seed of every resampling.
