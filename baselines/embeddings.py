@@ -63,6 +63,18 @@ def features(units: Sequence[Unit], *, context: bool | str, model: str | None = 
     return np.hstack([own, *around])
 
 
+def classifier(seed: int) -> LogisticRegression:
+    """Return the class-weighted logistic regression the embedding baselines train."""
+    return LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
+
+
+def search_c(task: str, train: Sequence[Unit], x: np.ndarray, seed: int) -> Any:
+    """Choose C for features ``x`` of ``train`` by grouped cross-validation; return the search."""
+    return grouped_search(
+        classifier(seed), {"C": C_GRID}, x, gold_labels(task, train), cv_groups(train), task
+    )
+
+
 def fit(
     task: str,
     train: Sequence[Unit],
@@ -72,15 +84,7 @@ def fit(
     model: str | None = None,
 ) -> Any:
     """Choose C on ``train`` by grouped cross-validation and refit; return the fitted search."""
-    classifier = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
-    return grouped_search(
-        classifier,
-        {"C": C_GRID},
-        features(train, context=context, model=model),
-        gold_labels(task, train),
-        cv_groups(train),
-        task,
-    )
+    return search_c(task, train, features(train, context=context, model=model), seed)
 
 
 def fit_predict(
@@ -115,8 +119,7 @@ def select(
         context: fit(task, train, seed, context=context, model=model)
         for context in SELECTED_CONTEXTS
     }
-    best = max(searches.values(), key=lambda search: search.best_score_)
-    return next((option, search) for option, search in searches.items() if search is best)
+    return max(searches.items(), key=lambda item: item[1].best_score_)  # first of equals
 
 
 def fit_predict_selected(

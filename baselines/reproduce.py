@@ -17,7 +17,6 @@ predictions and results are not touched.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shlex
 import sys
@@ -88,8 +87,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = 0
     with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
         for task in args.tasks:
-            folder = args.models / f"migbench-{task}"
-            manifest = json.loads((folder / artifact.MANIFEST).read_text(encoding="utf-8"))
+            try:
+                manifest = artifact.read(args.models / f"migbench-{task}").manifest
+            except artifact.ModelError as exc:
+                failed += 1
+                print(f"{task}: {exc} (build it with python -m baselines.release)", flush=True)
+                continue
+            if not (manifest.get("scores") or {}).get(PROTOCOL):
+                failed += 1
+                print(f"{manifest['name']}: no recorded {PROTOCOL} score to compare", flush=True)
+                continue
             found = reproduce(manifest, Path(scratch))
             same = found["same_predictions"] and found["retrained"] == found["recorded"]
             failed += not same

@@ -47,6 +47,7 @@ from baselines.paths import (
 )
 from baselines.registry import BASELINES, Baseline, FitPredict
 from baselines.summary import best_baseline, load_results, scores
+from migbench.fileio import write_atomic
 
 log = logging.getLogger("baselines")
 
@@ -290,7 +291,7 @@ def record_runs(jobs: Sequence[Job], seconds: Sequence[float]) -> None:
         key = f"{protocol}/{job.baseline.name}/{job.task}"
         runs[key if job.seed is None else f"{key}/seed{job.seed}"] = s
     timings["runs"] = dict(sorted(runs.items()))
-    TIMINGS.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+    write_atomic(TIMINGS, json.dumps(timings, indent=2) + "\n")
 
 
 def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[float]) -> None:
@@ -315,7 +316,7 @@ def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[f
         "budgets": BUDGETS,
         "runs": _timings().get("runs", {}),
     }
-    TIMINGS.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+    write_atomic(TIMINGS, json.dumps(timings, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,18 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from baselines.data import Experiment, Unit, cv_groups, gold_labels, grouped_search
-from baselines.embeddings import C_GRID, features
+from baselines.data import Experiment, Unit, cv_groups, gold_labels
+from baselines.embeddings import features, search_c
 
 #: The task whose probabilities each task's classifier reads.
 PARTNER: dict[str, str] = {"frame": "mfc", "mfc": "frame"}
-
-
-def _classifier(seed: int) -> LogisticRegression:
-    return LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed)
 
 
 def partner_probabilities(
@@ -34,11 +29,15 @@ def partner_probabilities(
     """Return the partner task's class probabilities: out of fold on train, refit for targets."""
     partner = PARTNER[task]
     x, groups = features(train, context=False, model=model), cv_groups(train)
-    y = gold_labels(partner, train)
-    search = grouped_search(_classifier(seed), {"C": C_GRID}, x, y, groups, partner)
+    search = search_c(partner, train, x, seed)
     folds = GroupKFold(n_splits=min(5, len(set(groups))))
     inner = cross_val_predict(
-        search.best_estimator_, x, y, groups=groups, cv=folds, method="predict_proba"
+        search.best_estimator_,
+        x,
+        gold_labels(partner, train),
+        groups=groups,
+        cv=folds,
+        method="predict_proba",
     )
     outer = [search.predict_proba(features(units, context=False, model=model)) for units in targets]
     return inner, outer
@@ -51,14 +50,8 @@ def fit_predict(
     splits = list(experiment.targets)
     targets = [experiment.targets[split] for split in splits]
     inner, outer = partner_probabilities(task, experiment.train, targets, seed, model=model)
-    search = grouped_search(
-        _classifier(seed),
-        {"C": C_GRID},
-        np.hstack([features(experiment.train, context=False, model=model), inner]),
-        gold_labels(task, experiment.train),
-        cv_groups(experiment.train),
-        task,
-    )
+    own = features(experiment.train, context=False, model=model)
+    search = search_c(task, experiment.train, np.hstack([own, inner]), seed)
     return {
         split: search.predict(
             np.hstack([features(units, context=False, model=model), probabilities])

@@ -391,3 +391,28 @@ def test_predictions_on_the_migbench_units_are_accepted_by_the_scorer(
     result = json.loads(capsys.readouterr().out)
     units = json.loads((dataset / "stats.json").read_text(encoding="utf-8"))["units"]
     assert result["n_units"] == len(out.read_text().splitlines()) == units
+
+
+@pytest.mark.parametrize(
+    ("manifest", "named"),
+    [
+        ({"name": "x", "task": "stance"}, "baseline"),
+        ({"name": "x", "task": "stance", "baseline": "b", "files": []}, "files"),
+        (
+            {"name": "x", "task": "stance", "baseline": "b", "files": {}, "dataset": {}},
+            "dataset.version",
+        ),
+    ],
+)
+def test_a_manifest_without_its_fields_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], manifest: dict, named: str
+) -> None:
+    from migbench.models.artifact import FORMAT_VERSION, MANIFEST
+
+    folder = tmp_path / "models" / "migbench-x"
+    folder.mkdir(parents=True)
+    (folder / MANIFEST).write_text(json.dumps({"format": FORMAT_VERSION, **manifest}))
+    assert main(["models", "--models-dir", str(folder.parent)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"migbench: error: {folder / MANIFEST}: {named} "), err
+    assert err.count("\n") == 1, err

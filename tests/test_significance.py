@@ -528,3 +528,16 @@ def test_the_signature_of_a_comparison_names_the_most_trials_a_test_may_grow_to(
     )
     resampling = f"resample:randomization=500+bootstrap=500+max_trials={bound}@unit"
     assert resampling in result["signature"].split("|")
+
+
+def test_resamples_with_an_undefined_stance_score_are_left_out_of_the_bootstrap():
+    # Most unit-level resamples of these ten units hold no favor unit: their F_avg is undefined.
+    rows = [{"id": f"u{i}", "stance": "favor" if i == 0 else "none"} for i in range(10)]
+    systems = {"a": rows, "b": [{**row, "stance": "none"} for row in rows]}
+    gold = migbench.Gold(rows=rows)
+    scorer = migbench.Scorer("stance", gold, resampling="unit", seed=0)
+    pair = scorer.compare(systems, n_trials=1000)["pairs"][0]
+    assert np.isfinite([pair["ci"]["low"], pair["ci"]["high"]]).all()
+    assert pair["ci"]["low"] <= pair["difference"] <= pair["ci"]["high"]
+    interval = scorer.score(rows, n_resamples=1000)["ci"]
+    assert np.isfinite([interval["low"], interval["high"]]).all()

@@ -79,7 +79,25 @@ def read(folder: Path) -> Released:
         raise ModelError(f"{folder} is not a migbench model: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
         raise ModelError(f"{folder / MANIFEST}: not a model manifest of format {FORMAT_VERSION}")
+    if problem := _manifest_problem(manifest):
+        raise ModelError(f"{folder / MANIFEST}: {problem}")
     return Released(folder, manifest)
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """Return what the fields every model's manifest needs lack, or None."""
+    for key in ("name", "task", "baseline"):
+        if not isinstance(manifest.get(key), str):
+            return f"{key} must be a string"
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(name, str) and isinstance(digest, str) for name, digest in files.items()
+    ):
+        return "files must map each file name to its sha256"
+    dataset = manifest.get("dataset")
+    if not isinstance(dataset, dict) or not isinstance(dataset.get("version"), str):
+        return "dataset.version must be a string"
+    return None
 
 
 def verify(model: Released) -> None:

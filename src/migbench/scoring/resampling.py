@@ -124,6 +124,7 @@ def bootstrap_interval(
     """
     rows = clustered(statistics, clusters)
     scores = bootstrap_scores(metric, rows, n_resamples=n_resamples, seed=seed)
+    scores = scores[np.isfinite(scores)]  # resamples whose score is undefined say nothing
     low, high = np.quantile(scores, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
     unit = resampling_unit(clusters)
     return {

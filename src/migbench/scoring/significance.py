@@ -144,6 +144,9 @@ def paired_bootstrap(
         return reduction.main_score(totals[:, :width]) - reduction.main_score(totals[:, width:])
 
     differences = _run_trials(trials, n_trials, max(groups, n if by_row else 0), seed)
+    # A resample without a unit the main score needs (stance with no favor or against, gold or
+    # predicted) has no score: it can say nothing of the difference, and is left out.
+    differences = differences[np.isfinite(differences)]
     low, high = np.quantile(differences, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
     # Which side of 0 the resamples fall on: the percentile interval's own test of 0.
     below = differences <= TIE_TOLERANCE
