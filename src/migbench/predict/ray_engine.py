@@ -8,22 +8,29 @@ output through a temporary file and a rename. The output is the local engine's, 
 What the parallel read cannot know is the position of a row in the input, so the ray engine
 needs what the local one can derive from it: an id column, and for a model that reads the
 neighbouring units (stance) the ``prev_text`` and ``next_text`` columns, as the migbench dataset
-has them. A run is not resumable; a failed one leaves no output.
+has them. A row whose id is null or empty is named ``line-<N>`` as the local engine names it,
+counting rows (after the header of a CSV file). The parallel read cannot skip a malformed line
+either: it fails the run, and the local engine finds the line. Each JSON Lines file is read whole
+(Arrow's JSON reader does not stream), so a large input goes as many files, as it must anyway to
+be read in parallel. A run is not resumable; a failed one leaves no output.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow
+import pyarrow.csv
 
 from migbench.fileio import OutputError, check_output_file, temporary_sibling
+from migbench.jsonio import clip
 from migbench.models.artifact import Released
-from migbench.predict.readers import Fields, ReadError, Record
+from migbench.predict.readers import BadLine, Fields, ReadError, parse_row
 from migbench.predict.run import (
     BATCH_SIZE,
     SHOWN_BAD_LINES,
@@ -50,26 +57,28 @@ class RayPredictor:
         self.fields = fields
         self.field = output_field(self.predictor.task)
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        """Predict a batch of rows; return one output line per row, or why there is none."""
-        count = len(batch[self.fields.text])
-        records, lines, problems = [], [""] * count, [""] * count
-        for row in range(count):
-            text = batch[self.fields.text][row]
-            unit_id = batch[self.fields.id][row]
-            if not isinstance(text, str) or not text.strip():
-                problems[row] = f"{self.fields.text!r} is missing or empty (id {unit_id!r})"
+    def __call__(self, batch: pyarrow.Table) -> dict[str, list[str]]:
+        """Predict a batch of rows.
+
+        Returns:
+            For each row its id (empty where the input gives none), its prediction as JSON, and
+            why it has none (else empty).
+        """
+        rows = batch.to_pylist()
+        ids, values, problems = [""] * len(rows), [""] * len(rows), [""] * len(rows)
+        records = []
+        for number, row in enumerate(rows):
+            found = parse_row(0, row, self.fields)
+            if isinstance(found, BadLine):
+                problems[number] = found.reason
                 continue
-            neighbours = {
-                name: str(batch[name][row]) if batch[name][row] is not None else ""
-                for name in ("prev_text", "next_text")
-                if name in batch
-            }
-            records.append((row, Record(row, str(unit_id), text, **neighbours)))
-        values = self.predictor.predict([record for _, record in records])
-        for (row, record), value in zip(records, values, strict=True):
-            lines[row] = orjson.dumps({"id": record.id, self.field: value}).decode()
-        return {"line": lines, "problem": problems}
+            # A row without an id is named by its place, which the driver knows.
+            ids[number] = "" if row.get(self.fields.id) in (None, "") else found.id
+            records.append((number, found))
+        predicted = self.predictor.predict([record for _, record in records])
+        for (number, _), value in zip(records, predicted, strict=True):
+            values[number] = orjson.dumps(value).decode()
+        return {"id": ids, "value": values, "problem": problems}
 
 
 def predict_ray(
@@ -118,16 +127,27 @@ def predict_ray(
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = True
-    if fmt == "jsonl":
-        dataset = ray.data.read_json(source, lines=True)
-    elif fmt == "csv":
-        dataset = ray.data.read_csv(source)
-    else:
-        dataset = ray.data.read_parquet(source)
-    columns = set(dataset.columns() or ())
     needed = {fields.text, fields.id}
     if model.manifest.get("context"):
         needed |= {"prev_text", "next_text"}
+    try:
+        if fmt == "jsonl":
+            # Arrow's reader, not pandas': pandas makes "007" the number 7 and 1 with nulls 1.0.
+            dataset = ray.data.read_json(source)
+        elif fmt == "csv":
+            # As the local engine reads them: "007" is an id, not the number 7.
+            types = {name: pyarrow.string() for name in needed}
+            convert = pyarrow.csv.ConvertOptions(column_types=types)
+            dataset = ray.data.read_csv(source, convert_options=convert)
+        else:
+            dataset = ray.data.read_parquet(source)
+        columns = set(dataset.columns() or ())
+    except (OSError, ValueError, pyarrow.ArrowException, ray.exceptions.RayError) as exc:
+        raise ReadError(
+            f"{source}: Ray Data cannot read it ({_reason(exc)}); it reads a line only if "
+            "every line is a JSON object or CSV row and each column holds one type (the local "
+            "engine reads such input and reports the bad lines by number)"
+        ) from None
     if missing := sorted(needed - columns):
         raise ReadError(
             f"{source}: the ray engine needs the columns {sorted(needed)}; missing {missing} "
@@ -137,7 +157,7 @@ def predict_ray(
         RayPredictor,
         fn_constructor_args=(str(model.folder.resolve()), fields),
         batch_size=batch_size,
-        batch_format="numpy",
+        batch_format="pyarrow",
         concurrency=workers,
     )
     progress = Progress(run)
@@ -146,9 +166,11 @@ def predict_ray(
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {exc}") from None
     try:
+        header = 1 if fmt == "csv" else 0
+        field = output_field(model.manifest["task"])
         with staged.open("wb") as stream:
-            for batch in predicted.iter_batches(batch_size=None, batch_format="numpy"):
-                for line, problem in zip(batch["line"], batch["problem"], strict=True):
+            for batch in _batches(predicted, source):
+                for unit_id, value, problem in zip(*batch, strict=True):
                     progress.line += 1
                     if problem:
                         progress.bad += 1
@@ -157,10 +179,12 @@ def predict_ray(
                         if progress.bad <= SHOWN_BAD_LINES:
                             log.warning("row %d skipped: %s", progress.line, problem)
                         continue
-                    stream.write(line.encode() + b"\n")
+                    unit_id = unit_id or f"line-{progress.line + header}"
+                    line = {"id": unit_id, field: orjson.loads(value)}
+                    stream.write(orjson.dumps(line) + b"\n")
                     progress.units += 1
         if output_format == "parquet":
-            jsonl_to_parquet(staged, out, output_field(model.manifest["task"]), inputs=inputs)
+            jsonl_to_parquet(staged, out, field, inputs=inputs)
         else:
             check_output_file(out, inputs=inputs)
             os.replace(staged, out)
@@ -169,3 +193,33 @@ def predict_ray(
     finally:
         staged.unlink(missing_ok=True)
     return progress
+
+
+def _batches(predicted: Any, source: str) -> Iterator[tuple[list[str], list[str], list[str]]]:
+    """Yield the predicted batches in input order as (ids, values, problems).
+
+    Raises:
+        ReadError: A read or a model replica failed (a malformed line, an unreadable block).
+    """
+    import ray
+
+    batches = iter(predicted.iter_batches(batch_size=None, batch_format="pyarrow"))
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except ray.exceptions.RayError as exc:
+            raise ReadError(
+                f"{source}: the ray run failed: {_reason(exc)}; nothing written (the local "
+                "engine reports malformed lines by number and skips them)"
+            ) from None
+        yield tuple(batch.column(name).to_pylist() for name in ("id", "value", "problem"))
+
+
+def _reason(exc: BaseException) -> str:
+    """Return the first line of the error at the root of a (Ray) exception."""
+    while (cause := getattr(exc, "cause", None) or exc.__cause__) is not None and cause is not exc:
+        exc = cause
+    text = next((line for line in str(exc).splitlines() if line.strip()), "")
+    return clip(f"{type(exc).__name__}: {text.strip()}", 300)

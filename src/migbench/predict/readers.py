@@ -218,7 +218,7 @@ def _jsonl(path: Path, fields: Fields) -> Iterator[Item]:
         if not isinstance(row, dict):
             yield BadLine(number, f"expected a JSON object, got {clip(line, 60)!r}")
             continue
-        yield _record(number, row, fields)
+        yield parse_row(number, row, fields)
 
 
 def _csv(path: Path, fields: Fields) -> Iterator[Item]:
@@ -241,7 +241,7 @@ def _csv(path: Path, fields: Fields) -> Iterator[Item]:
             if None in row or any(value is None for value in row.values()):
                 yield BadLine(reader.line_num, f"expected {len(header)} columns")
                 continue
-            yield _record(reader.line_num, row, fields)
+            yield parse_row(reader.line_num, row, fields)
 
 
 def _text(path: Path) -> Iterator[Item]:
@@ -306,11 +306,11 @@ def _dataset_rows(source: str, config: str | None, split: str) -> Iterator[dict[
 
 def _rows(rows: Iterable[dict[str, Any]], fields: Fields) -> Iterator[Item]:
     for number, row in enumerate(rows, start=1):
-        yield _record(number, row, fields)
+        yield parse_row(number, row, fields)
 
 
-def _record(number: int, row: dict[str, Any], fields: Fields) -> Item:
-    """Return the unit of one row, or why it holds none."""
+def parse_row(number: int, row: dict[str, Any], fields: Fields) -> Item:
+    """Return the unit of the ``number``-th row, or why it holds none."""
     text = row.get(fields.text)
     if not isinstance(text, str) or not text.strip():
         what = "missing" if text is None else f"not a non-empty string: {clip(repr(text), 60)}"
