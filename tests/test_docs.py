@@ -97,3 +97,51 @@ def test_the_install_block_names_the_torch_the_makefile_installs():
     assert "(`torch==9.8.7`, the CPU build," in docs.install_block(makefile)
     with pytest.raises(ValueError, match="installs torch 0 times"):
         docs.install_block("install:\n\t$(BIN)/python -m pip install -q numpy\n")
+
+
+def _prose_numbers() -> list[tuple[str, str]]:
+    """The numbers prose states outside generated blocks, as each file must state them now."""
+    from migbench.annotation.store import read_annotators
+    from migbench.dataset.splits import N_FOLDS
+    from migbench.leaderboard import ranking, store
+    from migbench.scoring import significance
+
+    word = dict(enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven"]))
+    fold = round(100 / N_FOLDS)
+    annotators = read_annotators(REPO / "annotations").values()
+    first, second = ([a.id for a in annotators if a.annotation_pass == n] for n in (1, 2))
+    adjudication, rereading = (a.id for a in annotators if a.annotation_pass == 0)
+    assert significance.DEFAULT_TRIALS == store.N_TRIALS
+    assert significance.ALPHA == ranking.ALPHA
+    return [
+        ("README.md", f"one of {word[N_FOLDS]} folds"),
+        ("README.md", f"train on {word[N_FOLDS - 1]}"),
+        ("README.md", f"randomization, {significance.DEFAULT_TRIALS:,} trials"),
+        ("README.md", f"`compare` ({store.N_TRIALS:,} trials of each test)"),
+        ("README.md", f"Holm-adjusted, α = {significance.ALPHA}"),
+        ("README.md", f"family-wise α = {ranking.ALPHA}"),
+        ("docs/STATISTICS.md", f"[--trials {significance.DEFAULT_TRIALS}]"),
+        ("docs/STATISTICS.md", f"[--max-trials {significance.MAX_ADAPTIVE_TRIALS}]"),
+        ("docs/STATISTICS.md", f"[--alpha {significance.ALPHA}]"),
+        ("docs/STATISTICS.md", f"`--trials` ({significance.DEFAULT_TRIALS:,})"),
+        ("docs/STATISTICS.md", f"within {significance.STABLE_Z:g} standard errors"),
+        ("docs/STATISTICS.md", f"`--max-trials` ({significance.MAX_ADAPTIVE_TRIALS:,})"),
+        ("DATASHEET.md", f"full-corpus {N_FOLDS}-fold"),
+        ("DATASHEET.md", f"one of {word[N_FOLDS]} folds"),
+        ("DATASHEET.md", f"{100 - 2 * fold}/{fold}/{fold}"),
+        ("DATASHEET.md", f"by {word[len(first)]} agents"),
+        ("DATASHEET.md", f"user ids {min(first)}-{max(first)})"),
+        ("DATASHEET.md", f"by {word[len(second)]} further agents"),
+        ("DATASHEET.md", f"(ids {min(second)}-{max(second)})"),
+        ("DATASHEET.md", f"(user id {adjudication},"),
+        ("DATASHEET.md", f"(id {rereading})"),
+    ]
+
+
+def test_numbers_in_prose_follow_the_code_and_the_annotators():
+    expected = _prose_numbers()
+    texts = {
+        name: " ".join((REPO / name).read_text(encoding="utf-8").split()) for name, _ in expected
+    }
+    missing = [(name, phrase) for name, phrase in expected if phrase not in texts[name]]
+    assert not missing, missing
