@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then
 # build the dataset, train and score every baseline and regenerate the results (baselines.run_all),
 # build the released models from the best baselines (baselines.release), check that each one's
-# recorded cv command gives back its cv score (baselines.reproduce), and rewrite the generated
-# numbers of README.md, DATASHEET.md and docs/SCALING.md.
+# recorded cv command gives back its cv score (baselines.reproduce), tabulate the results with the
+# run times of all three (baselines.make_table), and rewrite the generated numbers of README.md,
+# DATASHEET.md and docs/SCALING.md.
 run: $(STAMP)
 	$(BIN)/migbench ls-tasks
 	$(BIN)/migbench validate-annotations
@@ -26,6 +27,7 @@ run: $(STAMP)
 	$(BIN)/python -m baselines.run_all
 	$(BIN)/python -m baselines.release
 	$(BIN)/python -m baselines.reproduce
+	$(BIN)/python -m baselines.make_table
 	$(BIN)/migbench docs
 	$(MAKE) chromium
 	$(BIN)/python -m baselines.leaderboard

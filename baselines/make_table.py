@@ -256,7 +256,8 @@ def timing_lines(timings: dict[str, Any]) -> list[str]:
     budgets = timings["budgets"]
     lines = [
         f"Wall time of the last full run of the main job, on {timings['cpus']} CPU cores "
-        f"({timings['device']}; torch threads: {timings['torch_threads']}). "
+        f"({timings['device']}; transformer runs in parallel: {timings['transformer_processes']}, "
+        f"torch threads each: {timings['torch_threads']}). "
         "`benchmarks/bench_baselines.py` runs the job and checks the budgets.",
         "",
         "| stage | seconds | budget (s) |",
@@ -337,7 +338,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "out-of-fold class probabilities (`embed-lr-stack`); fine-tuning "
         "the same encoder (transformers' "
         "`Trainer`, class-weighted loss, the best of six epochs on held-out training units), "
-        "with the neighbours as a second segment on the fixed split; for NER a CRF, spaCy's "
+        "with the neighbours as a second segment on the fixed split; the majority vote of "
+        "embed-lr, tfidf-lr and the transformer, one member per family fixed in advance "
+        "(`vote`); for NER a CRF, spaCy's "
         "pretrained English pipeline zero-shot, its recogniser fine-tuned with `spacy train`, "
         "and the fine-tuned encoder. Larger encoders are not shipped in any package installable "
         "here; `--model` runs the same baselines with one where the Hub is reachable.",

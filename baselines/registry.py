@@ -25,6 +25,8 @@ from migbench.markdown import table
 
 #: Seeds of the baselines whose runs differ by seed.
 SEEDS: tuple[int, ...] = (0, 1, 2)
+#: The vote's members, fixed in advance: the plain baseline of each family.
+VOTE_MEMBERS: tuple[str, ...] = ("embed-lr", "tfidf-lr", "transformer")
 
 FitPredict = Callable[[str, Any, int], dict[str, list[Any]]]
 
@@ -53,7 +55,10 @@ class Baseline:
             ``options`` then update); None when it takes none.
         requirements: The Python distributions it imports beyond the core.
         models: The pinned model distributions of ``baselines/models.json`` it loads.
-        parallel: Whether its runs go to the process pool (the transformer uses every core).
+        parallel: Whether its runs go to the first process pool; False for the transformer,
+            whose runs go to their own stage after it.
+        reads: The baselines whose submissions it reads instead of training; its runs follow
+            every other run.
     """
 
     name: str
@@ -71,6 +76,7 @@ class Baseline:
     requirements: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     parallel: bool = True
+    reads: tuple[str, ...] = ()
 
     def seeds_in(self, protocol: str) -> tuple[int | None, ...]:
         """Return the seeds of its runs under a protocol; ``(None,)`` for one unnamed run."""
@@ -236,6 +242,20 @@ BASELINES: dict[str, Baseline] = {
             requirements=("torch", "transformers"),
             models=(MINILM,),
             parallel=False,
+        ),
+        # Seeded as the transformer is: each seed reads the transformer's run of that seed.
+        Baseline(
+            "vote",
+            "baselines.vote:fit_predict",
+            _CLASSIFICATION,
+            "majority vote of embed-lr, tfidf-lr and transformer (members fixed in advance)",
+            "ensembles (Dietterich, 2000)",
+            seeds=(0,),
+            protocol_seeds=MappingProxyType({"cv": SEEDS}),
+            options=MappingProxyType({"members": VOTE_MEMBERS}),
+            requirements=("torch", "transformers"),
+            models=(MINILM,),
+            reads=VOTE_MEMBERS,
         ),
     )
 }

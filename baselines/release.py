@@ -21,6 +21,7 @@ import logging
 import re
 import sys
 import tempfile
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ import migbench
 from baselines import embeddings, provenance, spacy_ner
 from baselines.data import TASKS, load_units
 from baselines.paths import EVERY_UNIT, REPO, RESULTS, SPACY_CONFIG, PredictionName, prediction_path
+from baselines.run_all import record_stage
 from baselines.summary import best_baseline, load_results, scores
 from migbench.fileio import output_dir
 from migbench.models import artifact
@@ -353,8 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODELS, help="folder of the models")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    started = time.perf_counter()
     for task in args.tasks:
         log.info("wrote %s", release(task, args.out))
+    if set(args.tasks) == set(TASKS) and args.out.resolve() == MODELS.resolve():
+        record_stage("release models", time.perf_counter() - started)
     return 0
 
 

@@ -21,6 +21,7 @@ import logging
 import shlex
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from baselines.data import TASKS
 from baselines.paths import EVERY_UNIT, PREDICTIONS
 from baselines.registry import BASELINES
 from baselines.release import MODELS
-from baselines.run_all import arguments, loader, plan
+from baselines.run_all import arguments, loader, plan, record_stage
 from baselines.score import gold_of
 from migbench.models import artifact
 
@@ -59,7 +60,7 @@ def reproduce(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
     """Retrain the cv folds a manifest's command names; return what matched."""
     options = cv_options(manifest["training"]["cv_command"])
     chosen = [BASELINES[name] for name in options.baselines]
-    jobs = plan(chosen, options.tasks, [PROTOCOL], load=loader(options))
+    jobs = plan(chosen, options.tasks, [PROTOCOL], load=loader(options, None))
     [job] = [job for job in jobs if job.baseline.name == manifest["baseline"]]
     predictions, seconds = job.run()
     job.write(predictions, scratch)
@@ -85,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     failed = 0
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
         for task in args.tasks:
             try:
@@ -107,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"({found['seconds']:.0f} s): {'reproduced' if same else 'NOT REPRODUCED'}",
                 flush=True,
             )
+    if not failed and set(args.tasks) == set(TASKS) and args.models.resolve() == MODELS.resolve():
+        record_stage("reproduce models", time.perf_counter() - started)
     return 1 if failed else 0
 
 

@@ -11,9 +11,11 @@ then the packaged pretrained models the chosen baselines load are verified again
 (``baselines/models.json``); then every baseline of :mod:`baselines.registry` on every task and
 protocol it covers writes its submission files
 under ``baselines/predictions/``; the migbench scorer scores them into ``baselines/results/``;
-``RESULTS.md`` and the plots are regenerated from the results. The baselines other than the
-transformer run in parallel processes, one per core; the transformer runs alone, on a GPU when
-there is one. A full run (no filter) also records its run time in ``baselines/timings.json``.
+``RESULTS.md`` and the plots are regenerated from the results. The baselines run in parallel
+processes, one per core: first all but the transformer, then the transformer runs with one torch
+thread each (on two cores, faster than one run using both; on a GPU one at a time), then the
+ensembles, which read the others' submissions. A full run (no filter) also records its run time
+in ``baselines/timings.json``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from baselines.paths import (
 )
 from baselines.registry import BASELINES, Baseline, FitPredict
 from baselines.summary import best_baseline, load_results, scores
+from migbench.errors import MigbenchError
 from migbench.fileio import write_atomic
 
 log = logging.getLogger("baselines")
@@ -55,8 +58,10 @@ log = logging.getLogger("baselines")
 BUDGETS: dict[str, int] = {
     "feature, embedding and spaCy baselines": 15 * 60,
     "transformer": 40 * 60,
-    "total": 60 * 60,
+    "main job": 60 * 60,
 }
+#: The steps of the main job after ``run_all``, each recording its wall time (``record_stage``).
+LATER_STAGES: tuple[str, ...] = ("release models", "reproduce models")
 
 
 @dataclass(frozen=True)
@@ -125,14 +130,21 @@ def plan(
     return jobs
 
 
-def run_jobs(jobs: Sequence[Job], *, desc: str, parallel: bool) -> list[float]:
-    """Run jobs, in a process pool if ``parallel``, and write their submissions.
+def transformer_processes() -> int:
+    """Return how many transformer runs go in parallel: one per core on CPU, one on a GPU."""
+    import torch
+
+    return 1 if torch.cuda.is_available() else os.cpu_count() or 1
+
+
+def run_jobs(jobs: Sequence[Job], *, desc: str, processes: int) -> list[float]:
+    """Run jobs, in a pool of ``processes`` processes if more than one, and write their submissions.
 
     Returns:
         The wall time of each job in seconds, in the order of ``jobs``.
     """
-    if parallel:
-        pool = Parallel(n_jobs=os.cpu_count(), return_as="generator_unordered")
+    if processes > 1:
+        pool = Parallel(n_jobs=processes, return_as="generator_unordered")
         runs = pool(delayed(_run_indexed)(index, job) for index, job in enumerate(jobs))
     else:
         runs = (_run_indexed(index, job) for index, job in enumerate(jobs))
@@ -172,15 +184,18 @@ def arguments() -> argparse.ArgumentParser:
     return parser
 
 
-def loader(args: argparse.Namespace) -> Callable[[Baseline], FitPredict]:
-    """Return what imports a baseline's fit-predict with the models the command line names."""
+def loader(args: argparse.Namespace, torch_threads: int | None) -> Callable[[Baseline], FitPredict]:
+    """Return what imports a baseline's fit-predict with the models the command line names.
+
+    ``torch_threads`` are the transformer's (None: every core).
+    """
 
     def load(baseline: Baseline) -> FitPredict:
         settings = None
         if baseline.model_option == "settings":
             from baselines.transformer import Settings
 
-            settings = Settings(model=args.model)
+            settings = Settings(model=args.model, threads=torch_threads)
         return baseline.load(model=args.model, spacy_model=args.spacy_model, settings=settings)
 
     return load
@@ -225,17 +240,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         pinned -= {m for b in chosen if b.model_option == "spacy_model" for m in b.models}
     stage("verify models", lambda: provenance.verify_all(sorted(pinned)))
 
-    jobs = plan(chosen, args.tasks, args.protocols, load=loader(args))
-    light = [job for job in jobs if job.baseline.parallel]
-    heavy = [job for job in jobs if not job.baseline.parallel]
+    processes = transformer_processes() if any(not b.parallel for b in chosen) else 1
+    torch_threads = 1 if processes > 1 else None
+    jobs = plan(chosen, args.tasks, args.protocols, load=loader(args, torch_threads))
+    light = [job for job in jobs if job.baseline.parallel and not job.baseline.reads]
+    # The longest runs (cv: five fine-tunings) first, so that no process ends alone on one.
+    heavy = sorted(
+        (job for job in jobs if not job.baseline.parallel), key=lambda job: -len(job.experiments)
+    )
     light_seconds = stage(
         "feature, embedding and spaCy baselines",
-        lambda: run_jobs(light, desc="feature, embedding and spaCy baselines", parallel=True),
+        lambda: run_jobs(
+            light, desc="feature, embedding and spaCy baselines", processes=os.cpu_count() or 1
+        ),
     )
     heavy_seconds = stage(
-        "transformer", lambda: run_jobs(heavy, desc="transformer", parallel=False)
+        "transformer", lambda: run_jobs(heavy, desc="transformer", processes=processes)
     )
-    record_runs([*light, *heavy], [*light_seconds, *heavy_seconds])
+    readers = [job for job in jobs if job.baseline.reads]
+    readers_seconds = stage("ensembles", lambda: run_jobs(readers, desc="ensembles", processes=1))
+    record_runs([*light, *heavy, *readers], [*light_seconds, *heavy_seconds, *readers_seconds])
     if args.baselines is None and set(args.tasks) == set(TASKS):
         # A full plan writes every submission of its baselines: another file of one of them, in
         # a protocol this run covers, is an earlier run's. Files of other names are left alone.
@@ -264,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     full = full and set(args.tasks) == set(TASKS) and set(args.protocols) == set(PROTOCOL_NAMES)
     if full:
         stages["total"] = time.perf_counter() - started
-        write_timings(stages, heavy, heavy_seconds)
+        write_timings(stages, heavy, heavy_seconds, processes)
     make_table.main([])
     log.info("done in %.0f s; see %s", time.perf_counter() - started, make_table.RESULTS_MD)
     return 0
@@ -294,15 +318,38 @@ def record_runs(jobs: Sequence[Job], seconds: Sequence[float]) -> None:
     write_atomic(TIMINGS, json.dumps(timings, indent=2) + "\n")
 
 
-def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[float]) -> None:
-    """Record the run time of a full run in ``baselines/timings.json``, keeping ``runs``."""
+def record_stage(name: str, seconds: float) -> None:
+    """Record a later step of the main job (:data:`LATER_STAGES`) after the last full run.
+
+    ``main job`` is then the run's ``total`` and the later steps' times together. Nothing is
+    recorded without a full run to add to.
+    """
+    timings = _timings()
+    stages = dict(timings.get("stages", {}))
+    if "total" not in stages:
+        return
+    stages.pop("main job", None)
+    stages[name] = seconds
+    stages["main job"] = stages["total"] + sum(stages.get(later, 0.0) for later in LATER_STAGES)
+    timings["stages"] = stages
+    write_atomic(TIMINGS, json.dumps(timings, indent=2) + "\n")
+
+
+def write_timings(
+    stages: dict[str, float], jobs: Sequence[Job], seconds: list[float], processes: int
+) -> None:
+    """Record the run time of a full run in ``baselines/timings.json``, keeping ``runs``.
+
+    ``processes`` is how many transformer runs went in parallel.
+    """
     import torch
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
     timings = {
         "cpus": os.cpu_count(),
         "device": device,
-        "torch_threads": torch.get_num_threads(),
+        "transformer_processes": processes,
+        "torch_threads": 1 if processes > 1 else os.cpu_count(),
         "stages": stages,
         "transformer_jobs": [
             {
@@ -320,4 +367,7 @@ def write_timings(stages: dict[str, float], jobs: Sequence[Job], seconds: list[f
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except MigbenchError as exc:
+        sys.exit(f"baselines.run_all: error: {exc}")

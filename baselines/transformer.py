@@ -42,6 +42,7 @@ class Settings:
         learning_rate: Peak learning rate of AdamW, reached after a linear warm-up over the
             first 10 % of the steps.
         context: Whether the classification tasks read the neighbouring units too.
+        threads: Torch threads; None for one per core.
     """
 
     model: str | None = None
@@ -50,6 +51,7 @@ class Settings:
     batch_size: int = 16
     learning_rate: float = 2e-4
     context: bool = False
+    threads: int | None = None
 
 
 def default_model() -> str:
@@ -66,7 +68,7 @@ def fit_predict(
     settings = settings or Settings()
     transformers.logging.set_verbosity_error()  # the new head's "newly initialized" notice
     transformers.logging.disable_progress_bar()  # checkpoint writing, every epoch
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(settings.threads or os.cpu_count() or 1)
     path = settings.model or default_model()
     fit, dev = inner_split(experiment.train, seed=seed)
     encoder = _Encoder(task, transformers.AutoTokenizer.from_pretrained(path), settings)

@@ -223,3 +223,24 @@ def test_a_recorded_cv_command_is_read_with_the_main_jobs_parser():
     ):
         with pytest.raises(ValueError, match="command|does not name"):
             cv_options(other)
+
+
+def test_the_vote_takes_the_majority_and_else_the_first_member(tmp_path, monkeypatch):
+    from baselines import vote
+
+    monkeypatch.setattr(vote, "PREDICTIONS", tmp_path)
+    units = [{"id": f"u{i}"} for i in range(3)]
+    experiment = Experiment("cv", [], {EVERY_UNIT: units})
+    members = {
+        "embed-lr": ["favor", "none", "against"],
+        "tfidf-lr": ["none", "none", "favor"],
+        "transformer": ["none", "against", "none"],
+    }
+    for member, labels in members.items():
+        seed = 2 if member == "transformer" else None  # the only seeded member
+        path = prediction_path(tmp_path, PredictionName("cv", member, "stance", EVERY_UNIT, seed))
+        write_submission(path, "stance", units, labels)
+    found = vote.fit_predict("stance", experiment, 2, tuple(members))
+    assert found == {EVERY_UNIT: ["none", "none", "against"]}
+    with pytest.raises(vote.MissingMember, match=r"transformer\.stance\.pooled\.seed1\.jsonl"):
+        vote.fit_predict("stance", experiment, 1, tuple(members))

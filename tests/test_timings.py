@@ -30,7 +30,13 @@ def test_every_run_records_its_runs_and_keeps_the_other_entries(tmp_path, monkey
         "cv/stratified/frame/seed1": 3.0,
         "cv/stratified/mfc/seed1": 4.5,
     }
-    header = {"cpus": 2, "device": "CPU", "torch_threads": 2, "budgets": {}}
+    header = {
+        "cpus": 2,
+        "device": "CPU",
+        "transformer_processes": 2,
+        "torch_threads": 1,
+        "budgets": {},
+    }
     lines = make_table.timing_lines({**header, **timings})
     assert "| cv | stratified | 2 | 8 |" in lines
     assert "| cv | majority | 1 | 2 |" in lines
@@ -40,3 +46,23 @@ def test_no_run_leaves_the_file_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(run_all, "TIMINGS", tmp_path / "timings.json")
     run_all.record_runs([], [])
     assert not (tmp_path / "timings.json").exists()
+
+
+def test_later_steps_add_up_to_the_main_job(tmp_path, monkeypatch):
+    path = tmp_path / "timings.json"
+    monkeypatch.setattr(run_all, "TIMINGS", path)
+    run_all.record_stage("release models", 5.0)
+    assert not path.exists()  # no full run to add to
+    path.write_text(json.dumps({"stages": {"transformer": 90.0, "total": 100.0}}), encoding="utf-8")
+    run_all.record_stage("release models", 5.0)
+    run_all.record_stage("reproduce models", 20.0)
+    run_all.record_stage("release models", 7.0)
+    stages = json.loads(path.read_text(encoding="utf-8"))["stages"]
+    assert stages == {
+        "transformer": 90.0,
+        "total": 100.0,
+        "reproduce models": 20.0,
+        "release models": 7.0,
+        "main job": 127.0,
+    }
+    assert list(stages)[-1] == "main job"

@@ -265,7 +265,8 @@ def performance_block(scorer_output: str, compare_output: str, timings: Mapping)
         f"```\n{scorer_output.strip()}\n```\n\n"
         "Compare (`python benchmarks/bench_compare.py > benchmarks/bench_compare.txt`):\n\n"
         f"```\n{compare_output.strip()}\n```\n\n"
-        f"Main job (`python -m baselines.run_all`, {timings['cpus']} CPU cores, "
-        f"{timings['device']}), seconds per stage, from `baselines/timings.json`, with the "
-        "budget each stage is held to (`baselines/run_all.py`):\n\n" + stages
+        f"Main job (`make run`; {timings['cpus']} CPU cores, {timings['device']}), seconds per "
+        "stage, from `baselines/timings.json`: the stages of `python -m baselines.run_all` up to "
+        "its `total`, then the release and the reproduction of the models, and `main job`, all "
+        "three together; with the budget each is held to (`baselines/run_all.py`):\n\n" + stages
     )
