@@ -1,7 +1,7 @@
 """Throughput and peak memory of ``migbench predict`` with each released model.
 
 Usage: ``python benchmarks/bench_predict.py [--units 5000] [--memory-units 1000000]
-[--memory-seconds 120] [--tasks ...] [--ray-units 0] [--out benchmarks/bench_predict.txt]``.
+[--memory-seconds 120] [--tasks ...] [--ray-units 2000] [--out benchmarks/bench_predict.txt]``.
 
 Inputs are JSONL units cycling through the dataset's unit texts, in documents of 30 units (so
 the stance model has neighbours), written to a temporary folder that is removed at the end.
@@ -14,6 +14,7 @@ the stance model has neighbours), written to a temporary folder that is removed 
   ``--memory-seconds``; the peak resident memory of the process and its children is sampled
   every 0.2 s, and the units done by then are printed, with the peak over the first and the
   second half of that time (equal halves mean the memory does not grow with the input).
+- The classifiers again with ``--precision bfloat16``, their labels compared with float32's.
 - With ``--ray-units``, the ray engine on that many units with one and two workers.
 
 The load averages of the machine (1, 5, 15 minutes) are printed before and after the runs.
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pyarrow.parquet as pq
@@ -76,14 +78,16 @@ def _rss(process: psutil.Process) -> int:
     return total
 
 
-def watch(task: str, source: Path, out: Path, seconds: float | None) -> dict:
+def watch(
+    task: str, source: Path, out: Path, seconds: float | None, *options: str
+) -> dict[str, Any]:
     """Run predict until it ends or ``seconds`` pass; return its samples of progress and memory.
 
     Returns:
         ``samples`` of (seconds since start, units checkpointed, resident bytes), the wall time,
-        and whether the run finished.
+        whether the run finished, and the output's ``lines`` if it did.
     """
-    command = predict_command(source, task, out)
+    command = predict_command(source, task, out, *options)
     started = time.monotonic()
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     watched = psutil.Process(process.pid)
@@ -109,13 +113,12 @@ def watch(task: str, source: Path, out: Path, seconds: float | None) -> dict:
     wall = time.monotonic() - started
     if finished and process.returncode != 0:
         raise SystemExit(f"{task}: predict failed:\n{errors.decode()[-2000:]}")
+    lines = out.read_bytes().splitlines() if finished else []
     if finished:
-        with out.open("rb") as stream:
-            units = sum(1 for _ in stream)
-        samples.append((wall, units, samples[-1][2] if samples else 0))
+        samples.append((wall, len(lines), samples[-1][2] if samples else 0))
     for leftover in out.parent.glob(out.name + "*"):
         leftover.unlink()
-    return {"samples": samples, "wall": wall, "finished": finished}
+    return {"samples": samples, "wall": wall, "finished": finished, "lines": lines}
 
 
 def throughput(samples: list[tuple[float, int, int]]) -> tuple[float, int]:
@@ -137,7 +140,7 @@ def main() -> int:
     parser.add_argument("--memory-units", type=int, default=1_000_000)
     parser.add_argument("--memory-seconds", type=float, default=120)
     parser.add_argument("--tasks", nargs="+", default=list(TARGETS))
-    parser.add_argument("--ray-units", type=int, default=0)
+    parser.add_argument("--ray-units", type=int, default=2_000, help="0: no ray runs")
     parser.add_argument("--out", type=Path, help="also write the report here")
     args = parser.parse_args()
     lines: list[str] = []
@@ -152,13 +155,29 @@ def main() -> int:
         source = folder / "in.jsonl"
         write_input(source, args.units)
         say(f"throughput on {args.units:,} units (target units/s; batch size the default):")
+        outputs = {}
         for task in args.tasks:
             found = watch(task, source, folder / f"{task}.jsonl", None)
+            outputs[task] = found["lines"]
             rate, units = throughput(found["samples"])
             verdict = "met" if rate >= TARGETS[task] else "MISSED"
             say(
                 f"  {task:<7}{rate:>7.0f} units/s after the first batch  ({units:,} units, "
                 f"{found['wall']:.0f} s wall with start-up; target {TARGETS[task]}: {verdict})"
+            )
+        classifiers = [task for task in args.tasks if task != "ner"]
+        if classifiers:
+            say("with --precision bfloat16 (the same input; labels compared with float32's):")
+        for task in classifiers:
+            out = folder / f"{task}.bf16.jsonl"
+            found = watch(task, source, out, None, "--precision", "bfloat16")
+            rate, units = throughput(found["samples"])
+            same = sum(a == b for a, b in zip(found["lines"], outputs[task], strict=True))
+            verdict = "met" if rate >= TARGETS[task] else "MISSED"
+            say(
+                f"  {task:<7}{rate:>7.0f} units/s after the first batch  (target "
+                f"{TARGETS[task]}: {verdict}); labels equal to float32's on {same:,} of "
+                f"{units:,} units"
             )
         if args.memory_units:
             big = folder / "big.jsonl"

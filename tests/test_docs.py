@@ -104,6 +104,7 @@ def _prose_numbers() -> list[tuple[str, str]]:
     from migbench.annotation.store import read_annotators
     from migbench.dataset.splits import N_FOLDS
     from migbench.leaderboard import ranking, store
+    from migbench.predict.run import BATCH_SIZE, SHOWN_BAD_LINES
     from migbench.scoring import significance
 
     word = dict(enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven"]))
@@ -126,6 +127,8 @@ def _prose_numbers() -> list[tuple[str, str]]:
         ("docs/STATISTICS.md", f"`--trials` ({significance.DEFAULT_TRIALS:,})"),
         ("docs/STATISTICS.md", f"within {significance.STABLE_Z:g} standard errors"),
         ("docs/STATISTICS.md", f"`--max-trials` ({significance.MAX_ADAPTIVE_TRIALS:,})"),
+        ("docs/SCALING.md", f"(`--batch-size`, default {BATCH_SIZE})"),
+        ("docs/SCALING.md", f"(the first {SHOWN_BAD_LINES} one by one"),
         ("DATASHEET.md", f"full-corpus {N_FOLDS}-fold"),
         ("DATASHEET.md", f"one of {word[N_FOLDS]} folds"),
         ("DATASHEET.md", f"{100 - 2 * fold}/{fold}/{fold}"),

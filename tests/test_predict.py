@@ -266,6 +266,21 @@ def test_an_altered_model_file_is_refused(model: Path, tmp_path: Path) -> None:
     assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
 
 
+@pytest.mark.slow
+def test_bfloat16_predicts_every_unit_with_a_label_of_the_model(
+    model: Path, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 40)
+    runs = {}
+    for precision in ("float32", "bfloat16"):
+        out = tmp_path / f"{precision}.jsonl"
+        args = ["predict", str(source), "--model", str(model), "--out", str(out)]
+        assert main([*args, "--precision", precision]) == 0
+        runs[precision] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["id"] for row in runs["bfloat16"]] == [row["id"] for row in runs["float32"]]
+    assert {row["stance"] for row in runs["bfloat16"]} <= set(LABELS)
+
+
 def test_a_manifest_naming_another_encoder_imports_nothing(
     model: Path, tmp_path: Path, capsys
 ) -> None:

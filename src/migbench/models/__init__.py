@@ -7,26 +7,43 @@
 from __future__ import annotations
 
 from migbench.models.artifact import ModelError, Released, available, resolve, verify
-from migbench.models.predictor import Predictor
+from migbench.models.predictor import PRECISIONS, Predictor
 
-__all__ = ["KINDS", "ModelError", "Predictor", "Released", "available", "load", "resolve"]
+__all__ = [
+    "KINDS",
+    "PRECISIONS",
+    "ModelError",
+    "Predictor",
+    "Released",
+    "available",
+    "load",
+    "resolve",
+]
 
 #: The kinds of released model, as the manifest names them.
 KINDS: tuple[str, ...] = ("embedding-classifier", "spacy-ner")
 
 
-def load(model: Released) -> Predictor:
+def load(model: Released, precision: str = "float32") -> Predictor:
     """Check a model's files against its manifest and return its predictor.
 
+    ``precision`` is the number format of a classifier's encoder
+    (:data:`PRECISIONS`); the recogniser runs in ``float32`` only.
+
     Raises:
-        ModelError: A file is altered, or the kind is unknown.
+        ModelError: A file is altered, the kind is unknown, or the precision is not the model's.
     """
     verify(model)
     kind = model.manifest.get("kind")
     if kind == "embedding-classifier":
         from migbench.models.classifier import EmbeddingClassifier
 
-        return EmbeddingClassifier(model)
+        return EmbeddingClassifier(model, precision)
+    if precision != "float32":
+        raise ModelError(
+            f"{model.folder}: precision {precision} is for the classifiers; a {kind} model runs "
+            "in float32"
+        )
     if kind == "spacy-ner":
         from migbench.models.tagger import EntityTagger
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from migbench.jsonio import clip
 from migbench.models.artifact import ModelError, Released, sha256_file
-from migbench.models.predictor import Unit
+from migbench.models.predictor import PRECISIONS, Unit
 
 ESTIMATOR = "classifier.skops"
 #: The only types a released classifier's skops file may hold.
@@ -67,10 +67,13 @@ def encoder_folder(encoder: dict[str, Any]) -> Path:
 class EmbeddingClassifier:
     """Predict a classification task from the sentence embeddings of units."""
 
-    def __init__(self, model: Released) -> None:
+    def __init__(self, model: Released, precision: str = "float32") -> None:
         import skops.io
         from sentence_transformers import SentenceTransformer
 
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
+        self.precision = precision
         manifest = model.manifest
         self.task: str = manifest["task"]
         #: False: the unit alone; True: its neighbours' embeddings follow; "mean": their mean.
@@ -92,9 +95,15 @@ class EmbeddingClassifier:
             columns += [[unit.next_text or "" for unit in units]]
         # Neighbours are mostly units of the same batch: each distinct text is embedded once.
         distinct = sorted({text for column in columns for text in column if text})
-        vectors = self._encoder.encode(
-            distinct, batch_size=ENCODER_BATCH, normalize_embeddings=True, show_progress_bar=False
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
+            vectors = self._encoder.encode(
+                distinct,
+                batch_size=ENCODER_BATCH,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         found = dict(zip(distinct, vectors, strict=True))
         zeros = np.zeros(self._width, np.float32)
         blocks = [

@@ -49,11 +49,11 @@ RAY_FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
 class RayPredictor:
     """The callable class of ``map_batches``: loads the model once per actor."""
 
-    def __init__(self, folder: str, fields: Fields) -> None:
+    def __init__(self, folder: str, fields: Fields, precision: str) -> None:
         from migbench.models import load
         from migbench.models.artifact import read
 
-        self.predictor = load(read(Path(folder)))
+        self.predictor = load(read(Path(folder)), precision)
         self.fields = fields
         self.field = output_field(self.predictor.task)
 
@@ -97,6 +97,7 @@ def predict_ray(
     fields: Fields = Fields(),  # noqa: B008 (frozen, never mutated)
     config: str | None = None,
     split: str = "train",
+    precision: str = "float32",
 ) -> Progress:
     """Predict every row of ``source`` on Ray Data into ``out``; see the module's docstring.
 
@@ -155,7 +156,7 @@ def predict_ray(
         )
     predicted = dataset.select_columns(sorted(needed)).map_batches(
         RayPredictor,
-        fn_constructor_args=(str(model.folder.resolve()), fields),
+        fn_constructor_args=(str(model.folder.resolve()), fields, precision),
         batch_size=batch_size,
         batch_format="pyarrow",
         concurrency=workers,
