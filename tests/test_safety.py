@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -1090,3 +1091,36 @@ def test_a_label_studio_export_over_the_cap_is_refused_while_downloading(monkeyp
     with pytest.raises(MigbenchError, match="larger than the 10240-byte limit"):
         server.export(1)
     assert len(sent) == 11  # it stopped at the chunk that passed the cap
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_finalisers_failing_after_a_signal_print_no_traceback(tmp_path, signum, code):
+    # What a signal leaves half-built (a progress bar stopped in its constructor, a writer whose
+    # file the clean-up closed) may fail when collected; the one line must stay the only one.
+    script = tmp_path / "command.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import argparse, os, sys, time
+            from migbench import cli
+
+            class HalfBuilt:
+                def __del__(self):
+                    raise ValueError("finaliser failed")
+
+            def command(args):
+                kept = HalfBuilt()
+                os.kill(os.getpid(), {int(signum)})
+                time.sleep(30)
+
+            args = argparse.Namespace(func=command, verbose=False)
+            cli.build_parser = lambda: argparse.Namespace(parse_args=lambda argv: args)
+            sys.exit(cli.main([]))
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code
+    assert done.stderr.startswith("migbench: error: ")
+    assert len(done.stderr.splitlines()) == 1, done.stderr

@@ -89,21 +89,42 @@ class _ClosedStream:
 
 
 def _terminate(signum: int, frame: object) -> None:
+    sys.unraisablehook = _ignore
     raise Terminated
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    sys.unraisablehook = _ignore
+    raise KeyboardInterrupt
+
+
+def _ignore(unraisable: object) -> None:
+    # After a signal, objects the unwinding left half-built fail in their finalisers (a progress
+    # bar stopped in its constructor, a Parquet writer whose file the clean-up closed); their
+    # tracebacks would bury the one line that says what happened, and the process is ending.
+    return
 
 
 @contextmanager
 def _signals() -> Iterator[None]:
-    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    """Turn SIGTERM and SIGINT into exceptions while a command runs (main thread only).
+
+    SIGTERM raises :class:`Terminated`, SIGINT ``KeyboardInterrupt``; after either, finalisers'
+    errors are not printed.
+    """
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        terminate = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread: leave the signals alone
         yield
         return
+    interrupt = signal.getsignal(signal.SIGINT)
+    if interrupt is signal.default_int_handler:  # an ignored one (a background job) stays so
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, terminate)
+        signal.signal(signal.SIGINT, interrupt)
 
 
 def _error(message: str) -> None:
