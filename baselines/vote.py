@@ -33,7 +33,8 @@ def fit_predict(
     A member run with seeds is read at the vote's seed; a member run once, unseeded.
 
     Raises:
-        MissingMember: A member's submission is missing; run that baseline first.
+        MissingMember: A member's submission is missing, or lacks a target unit; run that
+            baseline first.
     """
     from baselines.registry import BASELINES
 
@@ -46,7 +47,13 @@ def fit_predict(
             name = PredictionName(
                 experiment.protocol, member, task, split, None if seeds == (None,) else seed
             )
-            found = _read(prediction_path(PREDICTIONS, name), field)
+            path = prediction_path(PREDICTIONS, name)
+            found = _read(path, field)
+            if missing := [unit["id"] for unit in units if unit["id"] not in found]:
+                raise MissingMember(
+                    f"{path}: no prediction for {len(missing)} units ({missing[0]}, ...); "
+                    "it is an older run's: run that baseline again"
+                )
             votes.append([found[unit["id"]] for unit in units])
         predictions[split] = [_majority(labels) for labels in zip(*votes, strict=True)]
     return predictions

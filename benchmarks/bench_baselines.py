@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  transformer {job['task']:<6} seed {job['seed']}{job['seconds']:>22.1f} s")
     lines = report(timings)
     print("\n".join(lines))
-    return int(not lines[-1:] or any(not line.endswith(" ok") for line in lines))
+    return int(not lines or any(not line.endswith(" ok") for line in lines))
 
 
 if __name__ == "__main__":

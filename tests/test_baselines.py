@@ -244,3 +244,7 @@ def test_the_vote_takes_the_majority_and_else_the_first_member(tmp_path, monkeyp
     assert found == {EVERY_UNIT: ["none", "none", "against"]}
     with pytest.raises(vote.MissingMember, match=r"transformer\.stance\.pooled\.seed1\.jsonl"):
         vote.fit_predict("stance", experiment, 1, tuple(members))
+    older = PredictionName("cv", "tfidf-lr", "stance", EVERY_UNIT, None)
+    write_submission(prediction_path(tmp_path, older), "stance", units[:2], ["none", "none"])
+    with pytest.raises(vote.MissingMember, match=r"no prediction for 1 units \(u2, \.\.\.\)"):
+        vote.fit_predict("stance", experiment, 2, tuple(members))

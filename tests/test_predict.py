@@ -281,6 +281,25 @@ def test_bfloat16_predicts_every_unit_with_a_label_of_the_model(
     assert {row["stance"] for row in runs["bfloat16"]} <= set(LABELS)
 
 
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_bfloat16_is_refused_for_a_model_that_is_not_a_classifier(
+    model: Path, tmp_path: Path, capsys, engine: str
+) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy)
+    manifest = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    manifest["kind"] = "spacy-ner"
+    (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    args = ["predict", str(source), "--model", str(copy), "--out", str(out)]
+    assert main([*args, "--precision", "bfloat16", "--engine", engine]) == 1
+    assert "precision bfloat16 is for the classifiers" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_a_manifest_naming_another_encoder_imports_nothing(
     model: Path, tmp_path: Path, capsys
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from baselines import make_table, run_all
 from baselines.data import Experiment
 from baselines.registry import BASELINES
@@ -66,3 +68,17 @@ def test_later_steps_add_up_to_the_main_job(tmp_path, monkeypatch):
         "main job": 127.0,
     }
     assert list(stages)[-1] == "main job"
+
+
+def test_transformer_runs_in_parallel_are_as_many_as_cores_and_memory_allow(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(run_all.os, "cpu_count", lambda: 8)
+    pages = {"SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(run_all.os, "sysconf", lambda name: pages[name])
+    pages["SC_PHYS_PAGES"] = 64 * run_all.TRANSFORMER_RUN_BYTES // 4096
+    assert run_all.transformer_processes() == 8
+    pages["SC_PHYS_PAGES"] = 3 * run_all.TRANSFORMER_RUN_BYTES // 4096
+    assert run_all.transformer_processes() == 3
+    pages["SC_PHYS_PAGES"] = run_all.TRANSFORMER_RUN_BYTES // 8192
+    assert run_all.transformer_processes() == 1

@@ -16,6 +16,7 @@ __all__ = [
     "Predictor",
     "Released",
     "available",
+    "check_precision",
     "load",
     "resolve",
 ]
@@ -34,18 +35,32 @@ def load(model: Released, precision: str = "float32") -> Predictor:
         ModelError: A file is altered, the kind is unknown, or the precision is not the model's.
     """
     verify(model)
+    check_precision(model, precision)
     kind = model.manifest.get("kind")
     if kind == "embedding-classifier":
         from migbench.models.classifier import EmbeddingClassifier
 
         return EmbeddingClassifier(model, precision)
-    if precision != "float32":
-        raise ModelError(
-            f"{model.folder}: precision {precision} is for the classifiers; a {kind} model runs "
-            "in float32"
-        )
     if kind == "spacy-ner":
         from migbench.models.tagger import EntityTagger
 
         return EntityTagger(model)
     raise ModelError(f"{model.folder}: unknown kind {kind!r}; this migbench reads {KINDS}")
+
+
+def check_precision(model: Released, precision: str) -> None:
+    """Check that the model can run in ``precision``.
+
+    A classifier runs in any of :data:`PRECISIONS`, any other kind in ``float32`` only.
+
+    Raises:
+        ModelError: It cannot.
+    """
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
+    kind = model.manifest.get("kind")
+    if precision != "float32" and kind != "embedding-classifier":
+        raise ModelError(
+            f"{model.folder}: precision {precision} is for the classifiers; a {kind} model runs "
+            "in float32"
+        )

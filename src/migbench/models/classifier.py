@@ -20,7 +20,7 @@ import numpy as np
 
 from migbench.jsonio import clip
 from migbench.models.artifact import ModelError, Released, sha256_file
-from migbench.models.predictor import PRECISIONS, Unit
+from migbench.models.predictor import Unit
 
 ESTIMATOR = "classifier.skops"
 #: The only types a released classifier's skops file may hold.
@@ -71,9 +71,7 @@ class EmbeddingClassifier:
         import skops.io
         from sentence_transformers import SentenceTransformer
 
-        if precision not in PRECISIONS:
-            raise ModelError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
-        self.precision = precision
+        self.precision = precision  # one of PRECISIONS: models.load checks it
         manifest = model.manifest
         self.task: str = manifest["task"]
         #: False: the unit alone; True: its neighbours' embeddings follow; "mean": their mean.

@@ -29,6 +29,7 @@ import pyarrow.csv
 
 from migbench.fileio import OutputError, check_output_file, temporary_sibling
 from migbench.jsonio import clip
+from migbench.models import check_precision
 from migbench.models.artifact import Released
 from migbench.predict.readers import BadLine, Fields, ReadError, parse_row
 from migbench.predict.run import (
@@ -55,7 +56,6 @@ class RayPredictor:
 
         self.predictor = load(read(Path(folder)), precision)
         self.fields = fields
-        self.field = output_field(self.predictor.task)
 
     def __call__(self, batch: pyarrow.Table) -> dict[str, list[str]]:
         """Predict a batch of rows.
@@ -105,6 +105,7 @@ def predict_ray(
         ReadError: The input's format or columns do not suit the ray engine.
         PredictError: A bad row when bad rows are fatal.
     """
+    check_precision(model, precision)
     import ray
 
     if fmt not in RAY_FORMATS:
