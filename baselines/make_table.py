@@ -252,11 +252,11 @@ def power_lines(power: Comparisons) -> list[str]:
 
 
 def timing_lines(timings: dict[str, Any]) -> list[str]:
-    """Return the run-time section: each stage with its budget, and the slowest transformer run."""
+    """Return the run-time section: each stage with its budget, and each baseline's runs."""
     budgets = timings["budgets"]
     lines = [
         f"Wall time of the last full run of the main job, on {timings['cpus']} CPU cores "
-        f"({timings['device']}; transformer runs in parallel: {timings['transformer_processes']}, "
+        f"({timings['device']}; fine-tuning runs in parallel: {timings['fine_tuning_processes']}, "
         f"torch threads each: {timings['torch_threads']}). "
         "`benchmarks/bench_baselines.py` runs the job and checks the budgets.",
         "",
@@ -335,7 +335,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "without the neighbours' embeddings, and with the choice between the two made per "
         "fold by grouped cross-validation on the training folds (`embed-lr-sel`); for frame "
         "and mfc, which share their units, the same classifier reading also the other task's "
-        "out-of-fold class probabilities (`embed-lr-stack`); fine-tuning "
+        "out-of-fold class probabilities (`embed-lr-stack`); for stance, the same encoder "
+        "tuned by SetFit's contrastive phase on pairs of training units and then read as "
+        "`embed-lr-sel` reads the frozen one (`setfit-sel`); fine-tuning "
         "the same encoder (transformers' "
         "`Trainer`, class-weighted loss, the best of six epochs on held-out training units), "
         "with the neighbours as a second segment on the fixed split; the majority vote of "

@@ -55,8 +55,8 @@ class Baseline:
             ``options`` then update); None when it takes none.
         requirements: The Python distributions it imports beyond the core.
         models: The pinned model distributions of ``baselines/models.json`` it loads.
-        parallel: Whether its runs go to the first process pool; False for the transformer,
-            whose runs go to their own stage after it.
+        parallel: Whether its runs go to the first process pool; False for those that fine-tune
+            an encoder, whose runs go to their own stage after it.
         reads: The baselines whose submissions it reads instead of training; its runs follow
             every other run.
     """
@@ -186,6 +186,20 @@ BASELINES: dict[str, Baseline] = {
             model_option="model",
             requirements=("scikit-learn", "torch", "transformers"),
             models=(MINILM,),
+        ),
+        # Stance (the task nearest its target) under cv, one seed: the tuning of five folds per
+        # task does not fit the main job's budget for more.
+        Baseline(
+            "setfit-sel",
+            "baselines.contrastive:fit_predict",
+            ("stance",),
+            "all-MiniLM-L6-v2 tuned by SetFit's contrastive phase, then embed-lr-sel on it",
+            "SetFit (Tunstall et al., 2022); MiniLM (Wang et al., 2020)",
+            protocols=("cv",),
+            model_option="model",
+            requirements=("scikit-learn", "torch", "transformers", "setfit"),
+            models=(MINILM,),
+            parallel=False,
         ),
         Baseline(
             "crf",

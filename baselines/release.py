@@ -7,7 +7,8 @@ Usage::
 For each task the baseline with the best full-corpus cross-validation score among those that
 can be released (:data:`RELEASABLE`) is read from ``baselines/results/cv/``, trained on every
 unit with seed 0 and saved under ``models/migbench-<task>/`` (:mod:`migbench.models.artifact`):
-the scikit-learn classifier with skops, the spaCy pipeline with ``nlp.to_disk``, a manifest with
+the scikit-learn classifier with skops (and a tuned encoder as sentence-transformers saves it),
+the spaCy pipeline with ``nlp.to_disk``, a manifest with
 every file's sha256 and the provenance, and a model card (``README.md``) whose scores are the
 committed results'. The same command on the same dataset and installed packages writes the same
 bytes (see docs/SCALING.md, "Released models").
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import migbench
-from baselines import embeddings, provenance, spacy_ner
+from baselines import contrastive, embeddings, provenance, spacy_ner
 from baselines.data import TASKS, load_units
 from baselines.paths import EVERY_UNIT, REPO, RESULTS, SPACY_CONFIG, PredictionName, prediction_path
 from baselines.run_all import record_stage
@@ -48,11 +49,21 @@ RELEASABLE: dict[str, str] = {
     "embed-lr": "embedding-classifier",
     "embed-lr-ctx": "embedding-classifier",
     "embed-lr-sel": "embedding-classifier",
+    "setfit-sel": "embedding-classifier",
     "spacy-ner": "spacy-ner",
 }
 #: The features of each classifier baseline (:func:`baselines.embeddings.features`); None: chosen
 #: on the training units.
-CONTEXTS: dict[str, bool | None] = {"embed-lr": False, "embed-lr-ctx": True, "embed-lr-sel": None}
+CONTEXTS: dict[str, bool | None] = {
+    "embed-lr": False,
+    "embed-lr-ctx": True,
+    "embed-lr-sel": None,
+    "setfit-sel": None,
+}
+#: Classifier baselines that tune the encoder (:func:`baselines.contrastive.tune`) first.
+TUNED: tuple[str, ...] = ("setfit-sel",)
+#: The folder of a tuned encoder inside the model folder.
+TUNED_FOLDER = "encoder"
 #: Results reported on the card besides cross-validation: protocol, split, label.
 OTHER_PROTOCOLS: tuple[tuple[str, str, str], ...] = (
     ("split", "test", "fixed split, test"),
@@ -126,10 +137,14 @@ def save_classifier(task: str, baseline: str, units: Sequence[dict], folder: Pat
     import skops.io
 
     context = CONTEXTS[baseline]
+    model = None
+    if baseline in TUNED:
+        model = contrastive.tune(task, units, SEED)
+        model.save(str(folder / TUNED_FOLDER), create_model_card=False)
     if context is None:
-        context, search = embeddings.select(task, units, SEED)
+        context, search = embeddings.select(task, units, SEED, model=model)
     else:
-        search = embeddings.fit(task, units, SEED, context=context)
+        search = embeddings.fit(task, units, SEED, context=context, model=model)
     path = folder / "classifier.skops"
     skops.io.dump(search.best_estimator_, path)
     deterministic_skops(path)
@@ -138,13 +153,18 @@ def save_classifier(task: str, baseline: str, units: Sequence[dict], folder: Pat
     return {
         "context": context,
         "labels": sorted(str(label) for label in search.best_estimator_.classes_),
-        "hyperparameters": {"C": search.best_params_["C"], "C_grid": embeddings.C_GRID},
+        "hyperparameters": {
+            "C": search.best_params_["C"],
+            "C_grid": embeddings.C_GRID,
+            **({"setfit": contrastive.settings()} if model is not None else {}),
+        },
         "encoder": {
             "distribution": provenance.MINILM,
             "version": pin["version"],
             "original": pin["original"],
             "file": "model.safetensors",
             "sha256": provenance.sha256(encoder / "model.safetensors"),
+            **({"tuned": TUNED_FOLDER} if model is not None else {}),
         },
     }
 
@@ -262,11 +282,21 @@ def card(manifest: dict[str, Any]) -> str:
             "mean": "the unit's sentence embedding followed by the mean of the previous and the "
             "next unit's",
         }[manifest["context"]]
+        source = f"all-MiniLM-L6-v2 encoder ({encoder['distribution']} {encoder['version']})"
+        if "tuned" in encoder:
+            setfit = manifest["hyperparameters"]["setfit"]
+            source = (
+                f"{source}, tuned on the same units by SetFit's contrastive phase "
+                f"({setfit['iterations']} similar and {setfit['iterations']} dissimilar pairs "
+                f"per unit, batches of {setfit['batch_size']}, "
+                f"setfit {setfit['version']}) and saved in `{encoder['tuned']}/`"
+            )
+        else:
+            source = f"frozen {source}"
         how = (
             f"a class-weighted logistic regression (C = {manifest['hyperparameters']['C']}, "
             f"chosen by grouped cross-validation over {manifest['hyperparameters']['C_grid']}) "
-            f"over {reads}, from the frozen all-MiniLM-L6-v2 encoder "
-            f"({encoder['distribution']} {encoder['version']})."
+            f"over {reads}, from the {source}."
         )
         output = f'`{{"id": ..., "{task}": "{manifest["labels"][0]}"}}`'
     lines = [

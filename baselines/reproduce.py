@@ -10,14 +10,15 @@ with the main job's own parser, the cv runs they name are planned and trained as
 trains them (:func:`baselines.run_all.plan`), and their out-of-fold submission is written to a
 temporary folder and scored by the migbench scorer. A model reproduces when that submission
 equals the committed one byte for byte and its score equals the score its manifest records.
-One line per model is printed; the exit code is 1 when any does not reproduce. The committed
-predictions and results are not touched.
+The models are retrained in parallel, one per core; one line per model is printed, and the exit
+code is 1 when any does not reproduce. The committed predictions and results are not touched.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 import tempfile
@@ -25,6 +26,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from joblib import Parallel, delayed
 
 import migbench
 from baselines.data import TASKS
@@ -87,28 +90,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     failed = 0
     started = time.perf_counter()
+    ready = []
+    for task in args.tasks:
+        try:
+            manifest = artifact.read(args.models / f"migbench-{task}").manifest
+        except artifact.ModelError as exc:
+            failed += 1
+            print(f"{task}: {exc} (build it with python -m baselines.release)", flush=True)
+            continue
+        if not (manifest.get("scores") or {}).get(PROTOCOL):
+            failed += 1
+            print(f"{manifest['name']}: no recorded {PROTOCOL} score to compare", flush=True)
+            continue
+        ready.append(manifest)
     with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
-        for task in args.tasks:
-            try:
-                manifest = artifact.read(args.models / f"migbench-{task}").manifest
-            except artifact.ModelError as exc:
-                failed += 1
-                print(f"{task}: {exc} (build it with python -m baselines.release)", flush=True)
-                continue
-            if not (manifest.get("scores") or {}).get(PROTOCOL):
-                failed += 1
-                print(f"{manifest['name']}: no recorded {PROTOCOL} score to compare", flush=True)
-                continue
-            found = reproduce(manifest, Path(scratch))
-            same = found["same_predictions"] and found["retrained"] == found["recorded"]
-            failed += not same
-            print(
-                f"{found['model']:<16} {found['baseline']:<13} cv recorded "
-                f"{found['recorded']:.6f} retrained {found['retrained']:.6f}, predictions "
-                f"{'identical' if found['same_predictions'] else 'DIFFERENT'} "
-                f"({found['seconds']:.0f} s): {'reproduced' if same else 'NOT REPRODUCED'}",
-                flush=True,
-            )
+        # One model per core: each writes its own files under the scratch folder.
+        pool = Parallel(n_jobs=max(1, min(len(ready), os.cpu_count() or 1)))
+        results = pool(delayed(reproduce)(manifest, Path(scratch)) for manifest in ready)
+    for found in results:
+        same = found["same_predictions"] and found["retrained"] == found["recorded"]
+        failed += not same
+        print(
+            f"{found['model']:<16} {found['baseline']:<13} cv recorded "
+            f"{found['recorded']:.6f} retrained {found['retrained']:.6f}, predictions "
+            f"{'identical' if found['same_predictions'] else 'DIFFERENT'} "
+            f"({found['seconds']:.0f} s): {'reproduced' if same else 'NOT REPRODUCED'}",
+            flush=True,
+        )
     if not failed and set(args.tasks) == set(TASKS) and args.models.resolve() == MODELS.resolve():
         record_stage("reproduce models", time.perf_counter() - started)
     return 1 if failed else 0

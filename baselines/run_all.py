@@ -12,10 +12,10 @@ then the packaged pretrained models the chosen baselines load are verified again
 protocol it covers writes its submission files
 under ``baselines/predictions/``; the migbench scorer scores them into ``baselines/results/``;
 ``RESULTS.md`` and the plots are regenerated from the results. The baselines run in parallel
-processes, one per core: first all but the transformer, then the transformer runs with one torch
-thread each (on two cores, faster than one run using both; on a GPU one at a time), then the
-ensembles, which read the others' submissions. A full run (no filter) also records its run time
-in ``baselines/timings.json``.
+processes, one per core: first those that fine-tune no encoder, then the fine-tuning runs
+(``transformer``, ``setfit-sel``) with one torch thread each (on two cores, faster than one run
+using both; on a GPU one at a time), then the ensembles, which read the others' submissions. A
+full run (no filter) also records its run time in ``baselines/timings.json``.
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ log = logging.getLogger("baselines")
 #: Run-time budgets in seconds, checked by benchmarks/bench_baselines.py.
 BUDGETS: dict[str, int] = {
     "feature, embedding and spaCy baselines": 15 * 60,
-    "transformer": 40 * 60,
+    "fine-tuning": 45 * 60,
     "main job": 60 * 60,
 }
-#: Memory set aside for each transformer run on CPU (one fine-tuning peaked at 1.4 GB resident).
-TRANSFORMER_RUN_BYTES = 2 * 2**30
+#: Memory set aside for each fine-tuning run on CPU (one transformer run peaked at 1.4 GB resident).
+FINE_TUNING_RUN_BYTES = 2 * 2**30
 #: The steps of the main job after ``run_all``, each recording its wall time (``record_stage``).
 LATER_STAGES: tuple[str, ...] = ("release models", "reproduce models")
 
@@ -132,18 +132,18 @@ def plan(
     return jobs
 
 
-def transformer_processes() -> int:
-    """Return how many transformer runs go in parallel.
+def fine_tuning_processes() -> int:
+    """Return how many fine-tuning runs go in parallel.
 
     On a GPU one; on CPU one per core, as many as the memory holds at
-    :data:`TRANSFORMER_RUN_BYTES` each.
+    :data:`FINE_TUNING_RUN_BYTES` each.
     """
     import torch
 
     if torch.cuda.is_available():
         return 1
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return max(1, min(os.cpu_count() or 1, memory // TRANSFORMER_RUN_BYTES))
+    return max(1, min(os.cpu_count() or 1, memory // FINE_TUNING_RUN_BYTES))
 
 
 def run_jobs(jobs: Sequence[Job], *, desc: str, processes: int) -> list[float]:
@@ -249,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pinned -= {m for b in chosen if b.model_option == "spacy_model" for m in b.models}
     stage("verify models", lambda: provenance.verify_all(sorted(pinned)))
 
-    processes = transformer_processes() if any(not b.parallel for b in chosen) else 1
+    processes = fine_tuning_processes() if any(not b.parallel for b in chosen) else 1
     torch_threads = 1 if processes > 1 else None
     jobs = plan(chosen, args.tasks, args.protocols, load=loader(args, torch_threads))
     light = [job for job in jobs if job.baseline.parallel and not job.baseline.reads]
@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     heavy_seconds = stage(
-        "transformer", lambda: run_jobs(heavy, desc="transformer", processes=processes)
+        "fine-tuning", lambda: run_jobs(heavy, desc="fine-tuning", processes=processes)
     )
     readers = [job for job in jobs if job.baseline.reads]
     readers_seconds = stage("ensembles", lambda: run_jobs(readers, desc="ensembles", processes=1))
@@ -349,7 +349,7 @@ def write_timings(
 ) -> None:
     """Record the run time of a full run in ``baselines/timings.json``, keeping ``runs``.
 
-    ``processes`` is how many transformer runs went in parallel.
+    ``processes`` is how many fine-tuning runs went in parallel.
     """
     import torch
 
@@ -357,11 +357,12 @@ def write_timings(
     timings = {
         "cpus": os.cpu_count(),
         "device": device,
-        "transformer_processes": processes,
+        "fine_tuning_processes": processes,
         "torch_threads": 1 if processes > 1 else os.cpu_count(),
         "stages": stages,
-        "transformer_jobs": [
+        "fine_tuning_jobs": [
             {
+                "baseline": job.baseline.name,
                 "task": job.task,
                 "protocol": job.experiments[0].protocol,
                 "seed": job.seed,

@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{timings['cpus']} CPU cores, {timings['device']}")
     for stage, seconds in timings["stages"].items():
         print(f"  {stage:<38}{seconds:>8.1f} s")
-    for job in timings["transformer_jobs"]:
-        print(f"  transformer {job['task']:<6} seed {job['seed']}{job['seconds']:>22.1f} s")
+    for job in timings["fine_tuning_jobs"]:
+        run = f"{job['baseline']} {job['task']} {job['protocol']} seed {job['seed']}"
+        print(f"  {run:<38}{job['seconds']:>8.1f} s")
     lines = report(timings)
     print("\n".join(lines))
     return int(not lines or any(not line.endswith(" ok") for line in lines))

