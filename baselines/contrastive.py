@@ -18,8 +18,9 @@ from typing import Any
 from baselines import embeddings, provenance
 from baselines.data import Experiment, Unit, gold_labels
 
-#: SetFit's ``num_iterations``: each draws a similar and a dissimilar pair per training unit. 2,
-#: fixed in advance (SetFit's examples use 20), so that five folds fit the main job's budget.
+#: SetFit's ``num_iterations``: for n training units it takes n x this many similar pairs and as
+#: many dissimilar ones, from one fixed shuffle of all pairs. 2, fixed in advance (SetFit's examples
+#: use 20), so that five folds fit the main job's budget.
 ITERATIONS = 2
 #: Pairs per training step.
 BATCH_SIZE = 16
@@ -36,8 +37,8 @@ def tune(task: str, units: Sequence[Unit], seed: int, *, model: str | None = Non
     """Return a fresh copy of the encoder, tuned by SetFit's contrastive phase on ``units``.
 
     Tuning runs on one torch thread: the number of threads changes the weights' last bits, and a
-    released model's cv runs must come back byte for byte on any machine (the main job runs one
-    tuning per core anyway).
+    released model's cv runs must come back byte for byte on any CPU (the main job runs one
+    tuning per core anyway). On a GPU, where there is one, the weights may differ in the last bits.
     """
     import setfit
     import torch

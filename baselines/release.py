@@ -288,7 +288,7 @@ def card(manifest: dict[str, Any]) -> str:
             source = (
                 f"{source}, tuned on the same units by SetFit's contrastive phase "
                 f"({setfit['iterations']} similar and {setfit['iterations']} dissimilar pairs "
-                f"per unit, batches of {setfit['batch_size']}, "
+                f"per unit on average, batches of {setfit['batch_size']}, "
                 f"setfit {setfit['version']}) and saved in `{encoder['tuned']}/`"
             )
         else:

@@ -10,15 +10,15 @@ with the main job's own parser, the cv runs they name are planned and trained as
 trains them (:func:`baselines.run_all.plan`), and their out-of-fold submission is written to a
 temporary folder and scored by the migbench scorer. A model reproduces when that submission
 equals the committed one byte for byte and its score equals the score its manifest records.
-The models are retrained in parallel, one per core; one line per model is printed, and the exit
-code is 1 when any does not reproduce. The committed predictions and results are not touched.
+The models are retrained in parallel, as many at once as the main job's fine-tuning runs; one
+line per model is printed, and the exit code is 1 when any does not reproduce. The committed
+predictions and results are not touched.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shlex
 import sys
 import tempfile
@@ -34,8 +34,9 @@ from baselines.data import TASKS
 from baselines.paths import EVERY_UNIT, PREDICTIONS
 from baselines.registry import BASELINES
 from baselines.release import MODELS
-from baselines.run_all import arguments, loader, plan, record_stage
+from baselines.run_all import arguments, fine_tuning_processes, loader, plan, record_stage
 from baselines.score import gold_of
+from migbench.errors import MigbenchError
 from migbench.models import artifact
 
 log = logging.getLogger("baselines")
@@ -81,6 +82,14 @@ def reproduce(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
     }
 
 
+def _reproduce_or_say(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
+    """Return :func:`reproduce`'s result, or what kept the recorded command from running."""
+    try:
+        return reproduce(manifest, scratch)
+    except (ValueError, KeyError, MigbenchError) as exc:
+        return {"model": manifest["name"], "error": str(exc) or repr(exc)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Retrain and compare every released model's cv runs; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m baselines.reproduce", description=__doc__)
@@ -104,10 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         ready.append(manifest)
     with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
-        # One model per core: each writes its own files under the scratch folder.
-        pool = Parallel(n_jobs=max(1, min(len(ready), os.cpu_count() or 1)))
-        results = pool(delayed(reproduce)(manifest, Path(scratch)) for manifest in ready)
+        # As many at once as fine-tuning runs: each writes its own files under the scratch folder.
+        pool = Parallel(n_jobs=max(1, min(len(ready), fine_tuning_processes())))
+        results = pool(delayed(_reproduce_or_say)(manifest, Path(scratch)) for manifest in ready)
     for found in results:
+        if "error" in found:
+            failed += 1
+            print(f"{found['model']}: cannot retrain: {found['error']}", flush=True)
+            continue
         same = found["same_predictions"] and found["retrained"] == found["recorded"]
         failed += not same
         print(

@@ -179,7 +179,8 @@ def arguments() -> argparse.ArgumentParser:
     """Return the parser of the main job's command line."""
     parser = argparse.ArgumentParser(prog="python -m baselines.run_all", description=__doc__)
     parser.add_argument(
-        "--model", help="encoder of the transformer and embed-lr baselines: local path or hub id"
+        "--model",
+        help="encoder of the transformer, embed-lr and setfit-sel baselines: local path or hub id",
     )
     parser.add_argument(
         "--spacy-model", help="spaCy pipeline of the spaCy baselines: package name or folder"

@@ -149,7 +149,8 @@ def test_a_model_card_says_whether_its_encoder_is_frozen_or_tuned():
     assert "frozen" not in tuned
     assert (
         "tuned on the same units by SetFit's contrastive phase (2 similar and 2 dissimilar pairs "
-        "per unit, batches of 16, setfit 1.2.0) and saved in `encoder/`" in " ".join(tuned.split())
+        "per unit on average, batches of 16, setfit 1.2.0) and saved in `encoder/`"
+        in " ".join(tuned.split())
     )
 
 
@@ -170,8 +171,8 @@ def test_setfit_tuning_moves_the_embeddings(fixed_split):
 
     units = tiny(fixed_split, per_fold=4, targets=0).train
     texts = [unit["text"] for unit in units[:6]]
-    tuned = contrastive.tune("frame", units, 0).encode(texts, normalize_embeddings=True)
     frozen = embeddings.embed(texts)
+    tuned = contrastive.tune("frame", units, 0).encode(texts, normalize_embeddings=True)
     assert not np.allclose(tuned, frozen, atol=1e-3)
     # The frozen encoder itself is left as it was.
     assert np.allclose(
@@ -299,6 +300,17 @@ def test_a_recorded_cv_command_is_read_with_the_main_jobs_parser():
     ):
         with pytest.raises(ValueError, match="command|does not name"):
             cv_options(other)
+
+
+def test_a_recorded_command_that_cannot_run_is_reported_not_raised(tmp_path):
+    from baselines.reproduce import _reproduce_or_say
+
+    manifest = {"name": "migbench-stance", "training": {"cv_command": "rm -rf models"}}
+    found = _reproduce_or_say(manifest, tmp_path)
+    assert found == {
+        "model": "migbench-stance",
+        "error": "'rm -rf models' is not a `python -m baselines.run_all` command",
+    }
 
 
 def test_the_vote_takes_the_majority_and_else_the_first_member(tmp_path, monkeypatch):

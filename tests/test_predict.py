@@ -368,9 +368,20 @@ def test_a_model_with_a_tuned_encoder_embeds_with_it(tuned_model: Path, tmp_path
     ("change", "message"),
     [
         ({"tuned": "../encoder"}, "encoder.tuned must name a folder of the model"),
-        ({"modules": "antigravity.Fly"}, "names modules outside sentence_transformers."),
+        ({"tuned": ".."}, "encoder.tuned must name a folder of the model"),
+        ({"tuned": ""}, "encoder.tuned must name a folder of the model"),
+        ({"modules": "antigravity.Fly"}, "names modules a tuned encoder may not use"),
+        ({"modules": "sentence_transformers.util.os"}, "names modules a tuned encoder may not use"),
+        ({"config": "{"}, "not a loadable sentence encoder"),
     ],
-    ids=["outside-the-folder", "foreign-module"],
+    ids=[
+        "outside-the-folder",
+        "parent",
+        "the-model-itself",
+        "foreign-module",
+        "other-st-name",
+        "damaged",
+    ],
 )
 def test_a_tuned_encoder_is_checked_before_it_is_loaded(
     tuned_model: Path, tmp_path: Path, capsys, change: dict[str, str], message: str
@@ -384,18 +395,37 @@ def test_a_tuned_encoder_is_checked_before_it_is_loaded(
     manifest = json.loads((copy / "model.json").read_text(encoding="utf-8"))
     if "tuned" in change:
         manifest["encoder"]["tuned"] = change["tuned"]
-    else:
+    elif "modules" in change:
         modules = json.loads((copy / "encoder" / "modules.json").read_text(encoding="utf-8"))
         modules[0]["type"] = change["modules"]
         (copy / "encoder" / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
-        manifest["files"] = file_hashes(copy)
+    else:
+        (copy / "encoder" / "config.json").write_text(change["config"], encoding="utf-8")
+    manifest["files"] = file_hashes(copy)
     (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
     source = write_jsonl(tmp_path / "in.jsonl", 2)
     out = tmp_path / "out.jsonl"
     assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
     assert "antigravity" not in sys.modules
     assert not out.exists()
+
+
+def test_a_tuned_encoder_behind_a_link_is_refused(tuned_model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from migbench.models.artifact import ModelError, read
+    from migbench.models.classifier import tuned_folder
+
+    copy = tmp_path / "model"
+    shutil.copytree(tuned_model, copy)
+    (copy / "encoder").rename(tmp_path / "elsewhere")
+    (copy / "encoder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(ModelError, match="encoder.tuned must name a folder of the model"):
+        tuned_folder(read(copy))
+    assert tuned_folder(read(tuned_model)) == tuned_model / "encoder"
 
 
 @pytest.mark.slow

