@@ -766,9 +766,21 @@ def test_rehydrate_refuses_an_entity_without_a_start():
 # --- 11. Signals and stdout ---------------------------------------------------------------------
 
 
+def _default_sigint() -> None:
+    # A shell's background job starts with SIGINT ignored, and the CLI keeps an ignored one so.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*argv: object, **options) -> subprocess.Popen:
     command = [sys.executable, "-m", "migbench", *map(str, argv)]
-    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, **options)
+    return subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        preexec_fn=_default_sigint,
+        **options,
+    )
 
 
 @pytest.mark.slow
@@ -1120,7 +1132,13 @@ def test_finalisers_failing_after_a_signal_print_no_traceback(tmp_path, signum, 
         ),
         encoding="utf-8",
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_sigint,
+    )
     assert done.returncode == code
     assert done.stderr.startswith("migbench: error: ")
     assert len(done.stderr.splitlines()) == 1, done.stderr
