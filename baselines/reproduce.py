@@ -54,7 +54,10 @@ def cv_options(command: str) -> argparse.Namespace:
     words = shlex.split(command)
     if tuple(words[: len(COMMAND)]) != COMMAND:
         raise ValueError(f"{command!r} is not a `{' '.join(COMMAND)}` command")
-    options = arguments().parse_args(words[len(COMMAND) :])
+    try:
+        options = arguments().parse_args(words[len(COMMAND) :])
+    except SystemExit:  # argparse has printed what it could not read
+        raise ValueError(f"{command!r} has options the main job does not take") from None
     if options.protocols != [PROTOCOL] or not options.baselines or len(options.tasks) != 1:
         raise ValueError(f"{command!r} does not name one task's {PROTOCOL} runs of a baseline")
     return options

@@ -302,6 +302,11 @@ def test_a_recorded_cv_command_is_read_with_the_main_jobs_parser():
             cv_options(other)
 
 
+def test_a_recorded_command_with_unknown_options_is_an_error_not_an_exit():
+    with pytest.raises(ValueError, match="has options the main job does not take"):
+        cv_options("python -m baselines.run_all --baselines embed-lr --tasks frame --bogus")
+
+
 def test_a_recorded_command_that_cannot_run_is_reported_not_raised(tmp_path):
     from baselines.reproduce import _reproduce_or_say
 
