@@ -15,7 +15,10 @@ the stance model has neighbours), written to a temporary folder that is removed 
   every 0.2 s, and the units done by then are printed, with the peak over the first and the
   second half of that time (equal halves mean the memory does not grow with the input).
 - The classifiers again with ``--precision bfloat16``, their labels compared with float32's.
-- With ``--ray-units``, the ray engine on that many units with one and two workers.
+- The hours 10 million units would take at each measured rate, on one such machine.
+- With ``--ray-units``, the ray engine with one and two workers on that many units and on five
+  times as many: the difference between the two runs is the rate beyond Ray's start-up and the
+  workers' model loading.
 
 The load averages of the machine (1, 5, 15 minutes) are printed before and after the runs.
 """
@@ -43,6 +46,8 @@ DOCUMENT_UNITS = 30
 SAMPLE_S = 0.2
 TARGETS = {"stance": 300, "frame": 300, "mfc": 300, "ner": 500}
 MEMORY_TARGET_MB = 1.5 * 1000
+#: The corpus size the issue asks an expected time for.
+LARGE_CORPUS = 10_000_000
 
 
 def write_input(path: Path, units: int, *, neighbours: bool = False) -> None:
@@ -129,6 +134,18 @@ def throughput(samples: list[tuple[float, int, int]]) -> tuple[float, int]:
     return rate, last_units
 
 
+def ray_wall(folder: Path, size: int, workers: int) -> float:
+    """Return the seconds the ray engine takes to predict the ``size``-unit input."""
+    out = folder / f"ray{size}-{workers}.jsonl"
+    options = ("--engine", "ray", "--workers", str(workers))
+    command = predict_command(folder / f"ray{size}.jsonl", "stance", out, *options)
+    started = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True)
+    wall = time.monotonic() - started
+    out.unlink()
+    return wall
+
+
 def load() -> str:
     """Return the load averages of the machine, 1, 5 and 15 minutes."""
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -156,10 +173,12 @@ def main() -> int:
         write_input(source, args.units)
         say(f"throughput on {args.units:,} units (target units/s; batch size the default):")
         outputs = {}
+        rates: dict[str, dict[str, float]] = {"float32": {}, "bfloat16": {}}
         for task in args.tasks:
             found = watch(task, source, folder / f"{task}.jsonl", None)
             outputs[task] = found["lines"]
             rate, units = throughput(found["samples"])
+            rates["float32"][task] = rate
             verdict = "met" if rate >= TARGETS[task] else "MISSED"
             say(
                 f"  {task:<7}{rate:>7.0f} units/s after the first batch  ({units:,} units, "
@@ -172,6 +191,7 @@ def main() -> int:
             out = folder / f"{task}.bf16.jsonl"
             found = watch(task, source, out, None, "--precision", "bfloat16")
             rate, units = throughput(found["samples"])
+            rates["bfloat16"][task] = rate
             same = sum(a == b for a, b in zip(found["lines"], outputs[task], strict=True))
             verdict = "met" if rate >= TARGETS[task] else "MISSED"
             say(
@@ -179,6 +199,11 @@ def main() -> int:
                 f"{TARGETS[task]}: {verdict}); labels equal to float32's on {same:,} of "
                 f"{units:,} units"
             )
+        say(f"hours for {LARGE_CORPUS:,} units at these rates on one such machine:")
+        for precision, measured in rates.items():
+            hours = [f"{task} {LARGE_CORPUS / rate / 3600:.1f}" for task, rate in measured.items()]
+            if hours:
+                say(f"  {precision:<9}" + ", ".join(hours))
         if args.memory_units:
             big = folder / "big.jsonl"
             write_input(big, args.memory_units)
@@ -201,18 +226,16 @@ def main() -> int:
                     f"{verdict})"
                 )
         if args.ray_units:
-            small = folder / "ray.jsonl"
-            write_input(small, args.ray_units, neighbours=True)
+            sizes = (args.ray_units, 5 * args.ray_units)
+            for size in sizes:
+                write_input(folder / f"ray{size}.jsonl", size, neighbours=True)
             for workers in (1, 2):
-                out = folder / f"ray{workers}.jsonl"
-                options = ("--engine", "ray", "--workers", str(workers))
-                started = time.monotonic()
-                command = predict_command(small, "stance", out, *options)
-                subprocess.run(command, check=True, capture_output=True)
-                wall = time.monotonic() - started
+                walls = [ray_wall(folder, size, workers) for size in sizes]
+                rate = (sizes[1] - sizes[0]) / (walls[1] - walls[0])
                 say(
-                    f"ray, {workers} worker(s): {args.ray_units:,} units in {wall:.0f} s "
-                    f"({args.ray_units / wall:.0f} units/s, start-up included)"
+                    f"ray, stance, {workers} worker(s): {sizes[0]:,} units in {walls[0]:.0f} s, "
+                    f"{sizes[1]:,} in {walls[1]:.0f} s: {rate:.0f} units/s beyond start-up "
+                    f"({rate / workers:.0f} per worker)"
                 )
         say(f"load average (1, 5, 15 min) after: {load()}")
     finally:
