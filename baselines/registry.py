@@ -20,7 +20,7 @@ from typing import Any
 
 import migbench
 from baselines.paths import README
-from baselines.provenance import MINILM, SPACY_SM
+from baselines.provenance import MINILM, SPACY_MD, SPACY_SM
 from migbench.markdown import table
 
 #: Seeds of the baselines whose runs differ by seed.
@@ -228,6 +228,19 @@ BASELINES: dict[str, Baseline] = {
             model_option="spacy_model",
             requirements=("spacy",),
             models=(SPACY_SM,),
+        ),
+        # Under cv only: the main job's budget holds its five folds, not the other protocols.
+        Baseline(
+            "spacy-ner-md",
+            "baselines.spacy_ner:fine_tuned",
+            ("ner",),
+            "spacy-ner from the medium pipeline, whose recogniser also reads static word vectors",
+            "spaCy (Honnibal et al., 2020), en_core_web_md 3.8.0",
+            protocols=("cv",),
+            options=MappingProxyType({"pipeline": SPACY_MD}),
+            model_option="spacy_model",
+            requirements=("spacy",),
+            models=(SPACY_MD,),
         ),
         # Three seeds under the headline protocol, one elsewhere: fine-tuning fills the budget.
         Baseline(

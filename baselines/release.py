@@ -33,6 +33,7 @@ import migbench
 from baselines import contrastive, embeddings, provenance, spacy_ner
 from baselines.data import TASKS, load_units
 from baselines.paths import EVERY_UNIT, REPO, RESULTS, SPACY_CONFIG, PredictionName, prediction_path
+from baselines.registry import BASELINES
 from baselines.run_all import record_stage
 from baselines.summary import best_baseline, load_results, scores
 from migbench.fileio import output_dir
@@ -51,6 +52,7 @@ RELEASABLE: dict[str, str] = {
     "embed-lr-sel": "embedding-classifier",
     "setfit-sel": "embedding-classifier",
     "spacy-ner": "spacy-ner",
+    "spacy-ner-md": "spacy-ner",
 }
 #: The features of each classifier baseline (:func:`baselines.embeddings.features`); None: chosen
 #: on the training units.
@@ -169,26 +171,26 @@ def save_classifier(task: str, baseline: str, units: Sequence[dict], folder: Pat
     }
 
 
-def save_tagger(units: Sequence[dict], folder: Path) -> dict:
-    """Fine-tune the spaCy recogniser on ``units`` and save the pipeline; return its part."""
+def save_tagger(units: Sequence[dict], folder: Path, distribution: str) -> dict:
+    """Fine-tune a pinned spaCy pipeline's recogniser on ``units``, save it; return its part."""
     import spacy
 
+    base = provenance.model_path(distribution)
     with tempfile.TemporaryDirectory(prefix="migbench-release-") as scratch:
-        best = spacy_ner.train_pipeline(units, SEED, Path(scratch))
+        best = spacy_ner.train_pipeline(units, SEED, Path(scratch), base=str(base))
         spacy.load(best).to_disk(folder / "pipeline")
     config = folder / "pipeline" / "config.cfg"
     text = config.read_text(encoding="utf-8")
     for name in MACHINE_PATHS:
         text = re.sub(rf"(?m)^{name} = .*$", f"{name} = null", text, count=1)
     config.write_text(text, encoding="utf-8")
-    base = provenance.model_path(provenance.SPACY_SM)
-    pin = provenance.pins()[provenance.SPACY_SM]
+    pin = provenance.pins()[distribution]
     return {
         "context": False,
         "labels": sorted(migbench.get_task("ner").labels),
         "hyperparameters": {"config": SPACY_CONFIG.relative_to(REPO).as_posix()},
         "encoder": {
-            "distribution": provenance.SPACY_SM,
+            "distribution": distribution,
             "version": pin["version"],
             "original": pin["original"],
             "file": "ner/model",
@@ -206,7 +208,8 @@ def release(task: str, out: Path) -> Path:
     log.info("%s: %s on %d units", name, baseline, len(units))
     with output_dir(out / name) as folder:
         if kind == "spacy-ner":
-            part = save_tagger(units, folder)
+            [distribution] = BASELINES[baseline].models
+            part = save_tagger(units, folder, distribution)
         else:
             part = save_classifier(task, baseline, units, folder)
         gold = migbench.get_task(task).gold_field
@@ -269,8 +272,8 @@ def card(manifest: dict[str, Any]) -> str:
     scores_ = manifest["scores"]
     if manifest["kind"] == "spacy-ner":
         how = (
-            f"spaCy's `en_core_web_sm` recogniser ({encoder['distribution']} "
-            f"{encoder['version']}) fine-tuned with `spacy train` and "
+            f"the recogniser of spaCy's {encoder['original']}, as repackaged in "
+            f"{encoder['distribution']} {encoder['version']}, fine-tuned with `spacy train` and "
             f"`{manifest['hyperparameters']['config']}`, the best of its evaluations on an inner "
             "development split of the units kept; it reads the project's tokens."
         )
@@ -370,9 +373,9 @@ def card(manifest: dict[str, Any]) -> str:
         "",
         "The model files are released under CC BY 4.0, as the annotations they are trained on "
         "(LICENSE-annotations); the pretrained weights they include or load keep their own "
-        "licences (all-MiniLM-L6-v2: Apache-2.0; en_core_web_sm: MIT). The licence does not cover "
-        "the source texts the model was trained on, which the project does not license (see "
-        "NOTICE).",
+        "licences (all-MiniLM-L6-v2: Apache-2.0; en_core_web_sm and en_core_web_md: MIT). "
+        "The licence does not cover the source texts the model was trained on, which the "
+        "project does not license (see NOTICE).",
         "",
     ]
     return "\n".join(lines)

