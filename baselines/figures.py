@@ -130,7 +130,7 @@ def ner_plot(results: Results, out: Path) -> Path | None:
             support = {label: row["support"] for label, row in table[0].items() if row["support"]}
     if not per_type:
         return None
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = plt.subplots(figsize=(8.5, 3.5), layout="constrained")
     width = 0.8 / len(per_type)
     for k, (baseline, f1) in enumerate(per_type.items()):
         values = [f1[label] for label in support]
@@ -139,8 +139,8 @@ def ner_plot(results: Results, out: Path) -> Path | None:
     ax.set_xticks(np.arange(len(support)) + width * (len(per_type) - 1) / 2, ticks)
     title = "NER: F1 per entity type, cross-validation (gold count; mean over seeds)"
     ax.set(ylim=(0, 1), ylabel="F1", title=title)
-    ax.legend()
-    fig.tight_layout()
+    # Beside the axes: inside, it hid bars.
+    fig.legend(loc="outside right upper")
     path = out / "ner_per_type.png"
     fig.savefig(path, dpi=100, metadata=_METADATA)
     plt.close(fig)

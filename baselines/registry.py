@@ -237,7 +237,7 @@ BASELINES: dict[str, Baseline] = {
             "spacy-ner from the medium pipeline, whose recogniser also reads static word vectors",
             "spaCy (Honnibal et al., 2020), en_core_web_md 3.8.0",
             protocols=("cv",),
-            options=MappingProxyType({"pipeline": SPACY_MD}),
+            options=MappingProxyType({"distribution": SPACY_MD}),
             model_option="spacy_model",
             requirements=("spacy",),
             models=(SPACY_MD,),

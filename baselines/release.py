@@ -78,7 +78,7 @@ _ARRAY = re.compile(r'"file": "([^"]+\.npy)"')
 #: skops identifies each object by its memory address (to share repeated ones): numbered instead.
 _OBJECT_ID = re.compile(r'"__id__": (\d+)')
 #: Settings of the training run that name this machine's files; the saved pipeline leaves them out.
-MACHINE_PATHS = ("train", "dev", "base")
+MACHINE_PATHS = ("train", "dev", "base", "vectors")
 
 
 def choose(task: str) -> str:

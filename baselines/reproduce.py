@@ -6,14 +6,15 @@ Usage::
 
 Each released model's manifest records the command that retrains its baseline's cv folds
 (``training.cv_command``, a ``python -m baselines.run_all`` command line). Its options are read
-with the main job's own parser, the cv runs they name are planned and trained as the main job
-trains them (:func:`baselines.run_all.plan`), and their out-of-fold submission is written to a
-temporary folder and scored by the migbench scorer. A model reproduces when that submission
+with the main job's own parser, the cv runs they name are planned as the main job plans them
+(:func:`baselines.run_all.plan`), their folds are run one job each and joined in fold order as
+``Job.run`` joins them, and their out-of-fold submission is written to a temporary folder and
+scored by the migbench scorer. A model reproduces when that submission
 equals the committed one byte for byte and its score equals the score its manifest records.
 The folds of all models are retrained in parallel, as many at once as the main job's
-fine-tuning runs, the folds of fine-tuning baselines first (they take longest); one line per
-model is printed, and the exit code is 1 when any does not reproduce. The committed predictions
-and results are not touched.
+fine-tuning runs, those of the baselines that fine-tune an encoder first (they take longest); one
+line per model is printed, in task order, and the exit code is 1 when any does not reproduce.
+The committed predictions and results are not touched.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from joblib import Parallel, delayed
 import migbench
 from baselines.data import TASKS
 from baselines.paths import EVERY_UNIT, PREDICTIONS
+from baselines.provenance import ProvenanceError
 from baselines.registry import BASELINES
 from baselines.release import MODELS
 from baselines.run_all import Job, arguments, fine_tuning_processes, loader, plan, record_stage
@@ -44,6 +46,8 @@ from migbench.models import artifact
 log = logging.getLogger("baselines")
 
 PROTOCOL = "cv"
+#: What a model's recorded command can run into, reported for that model alone.
+_REPORTED = (ValueError, KeyError, MigbenchError, ProvenanceError)
 COMMAND = ("python", "-m", "baselines.run_all")
 
 
@@ -78,8 +82,26 @@ def cv_job(manifest: dict[str, Any]) -> Job:
     return job
 
 
+def plan_models(
+    manifests: Sequence[dict[str, Any]],
+) -> tuple[list[tuple[dict[str, Any], Job]], list[dict[str, Any]]]:
+    """Return each manifest with its cv run, and what kept the others' commands from running."""
+    planned, errors = [], []
+    for manifest in manifests:
+        try:
+            planned.append((manifest, cv_job(manifest)))
+        except _REPORTED as exc:
+            errors.append({"model": manifest["name"], "error": str(exc) or repr(exc)})
+    return planned, errors
+
+
 def folds(job: Job) -> list[Job]:
-    """Return one run per fold of a cv run; their predictions, joined in order, are its own."""
+    """Return one run per fold of a cv run; their predictions, joined in order, are its own.
+
+    A fold may then run in a process that has not embedded the earlier folds' texts: the frozen
+    encoder's embeddings must not depend on what else is in their batch (the main job's
+    processes already rely on it, and reproduction checks it byte for byte).
+    """
     return [replace(job, experiments=(experiment,)) for experiment in job.experiments]
 
 
@@ -116,7 +138,7 @@ def retrain(jobs: Sequence[Job]) -> list[list[tuple[dict[str, list[Any]], float]
     A fold that cannot run gives what kept it from running instead.
     """
     runs = [(number, fold) for number, job in enumerate(jobs) for fold in folds(job)]
-    # The long folds first, so that the short ones fill the other process at the end.
+    # The encoders' fine-tuning first, so that the short folds fill the other process at the end.
     order = sorted(range(len(runs)), key=lambda index: runs[index][1].baseline.parallel)
     pool = Parallel(n_jobs=max(1, min(len(runs), fine_tuning_processes())))
     done = pool(delayed(_run_or_say)(runs[index][1]) for index in order)
@@ -130,7 +152,7 @@ def _run_or_say(job: Job) -> tuple[dict[str, list[Any]], float] | str:
     """Return a fold's run, or what kept it from running."""
     try:
         return job.run()
-    except (ValueError, KeyError, MigbenchError) as exc:
+    except _REPORTED as exc:
         return str(exc) or repr(exc)
 
 
@@ -156,12 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{manifest['name']}: no recorded {PROTOCOL} score to compare", flush=True)
             continue
         ready.append(manifest)
-    results, planned = [], []
-    for manifest in ready:
-        try:
-            planned.append((manifest, cv_job(manifest)))
-        except (ValueError, KeyError, MigbenchError) as exc:
-            results.append({"model": manifest["name"], "error": str(exc) or repr(exc)})
+    planned, results = plan_models(ready)
     by_model = retrain([job for _, job in planned])
     with tempfile.TemporaryDirectory(prefix="migbench-reproduce-") as scratch:
         for (manifest, job), found in zip(planned, by_model, strict=True):
@@ -174,9 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.append(
                     {**compare(manifest, job, predictions, Path(scratch)), "seconds": seconds}
                 )
-            except (ValueError, KeyError, MigbenchError) as exc:
+            except _REPORTED as exc:
                 results.append({"model": manifest["name"], "error": str(exc) or repr(exc)})
-    for found in results:
+    order = [manifest["name"] for manifest in ready]
+    for found in sorted(results, key=lambda found: order.index(found["model"])):
         if "error" in found:
             failed += 1
             print(f"{found['model']}: cannot retrain: {found['error']}", flush=True)

@@ -41,9 +41,9 @@ CONFIG = Path(__file__).parent / "spacy" / "ner.cfg"
 _APOSTROPHES = frozenset({"'", "’"})
 
 
-def pipeline_path(model: str | None = None, pipeline: str = provenance.SPACY_SM) -> str:
-    """Return the pipeline to start from: ``model`` (name or folder), else ``pipeline``'s."""
-    return model or str(provenance.model_path(pipeline))
+def pipeline_path(model: str | None = None, distribution: str = provenance.SPACY_SM) -> str:
+    """Return the pipeline to start from: ``model`` (name or folder), else the pinned one."""
+    return model or str(provenance.model_path(distribution))
 
 
 @cache
@@ -115,13 +115,13 @@ def fine_tuned(
     seed: int,
     *,
     model: str | None = None,
-    pipeline: str = provenance.SPACY_SM,
+    distribution: str = provenance.SPACY_SM,
 ) -> dict[str, list[Any]]:
     """Fine-tune the pretrained recogniser with ``spacy train`` and tag the target splits."""
     import spacy
 
     _check_task(task)
-    base = pipeline_path(model, pipeline)
+    base = pipeline_path(model, distribution)
     with tempfile.TemporaryDirectory(prefix="migbench-spacy-") as folder:
         nlp = spacy.load(train_pipeline(experiment.train, seed, Path(folder), base=base))
         return {
@@ -152,7 +152,7 @@ def train_pipeline(units: Sequence[Unit], seed: int, root: Path, *, base: str) -
     }
     if _pretrained(base).vocab.vectors.shape[1]:
         # A sourced recogniser that reads static vectors needs them in the new vocabulary.
-        overrides["initialize.vectors"] = base
+        overrides["paths.vectors"] = base
     # spacy train reports every evaluation on stdout; the main job shows its own progress.
     with contextlib.redirect_stdout(io.StringIO()):
         train(CONFIG, root / "output", use_gpu=-1, overrides=overrides)

@@ -224,6 +224,25 @@ def test_provenance_refuses_a_pin_that_contradicts_its_publisher(tmp_path):
         provenance.verify_files(tmp_path, {"files": {"weights": entry}}, name="fake")
 
 
+def test_a_released_pipeline_with_vectors_names_no_folder_of_this_machine(fixed_split, tmp_path):
+    import tempfile
+
+    import spacy
+
+    from baselines.release import save_tagger
+
+    units = tiny(fixed_split, per_fold=3, targets=0).train
+    part = save_tagger(units, tmp_path, provenance.SPACY_MD)
+    config = (tmp_path / "pipeline" / "config.cfg").read_text(encoding="utf-8")
+    assert str(provenance.model_path(provenance.SPACY_MD)) not in config
+    assert tempfile.gettempdir() not in config
+    assert part["encoder"]["distribution"] == provenance.SPACY_MD
+    # The vectors travel inside the saved pipeline: it loads and tags without the package.
+    nlp = spacy.load(tmp_path / "pipeline")
+    assert nlp.vocab.vectors.shape[1] == 300
+    assert nlp("Officials in New Delhi met agents of ICE.").has_annotation("ENT_IOB")
+
+
 def test_seeded_baselines_repeat_and_vary(fixed_split):
     experiment = tiny(fixed_split, per_fold=8, targets=40)
     first = dummy.stratified("frame", experiment, 0)
@@ -307,15 +326,51 @@ def test_a_recorded_command_with_unknown_options_is_an_error_not_an_exit():
         cv_options("python -m baselines.run_all --baselines embed-lr --tasks frame --bogus")
 
 
-def test_a_recorded_command_that_cannot_run_is_reported_not_raised(tmp_path):
-    from baselines.reproduce import _reproduce_or_say
+def test_a_recorded_command_that_cannot_run_is_reported_not_raised():
+    from baselines.reproduce import plan_models
 
     manifest = {"name": "migbench-stance", "training": {"cv_command": "rm -rf models"}}
-    found = _reproduce_or_say(manifest, tmp_path)
-    assert found == {
-        "model": "migbench-stance",
-        "error": "'rm -rf models' is not a `python -m baselines.run_all` command",
+    assert plan_models([manifest]) == (
+        [],
+        [
+            {
+                "model": "migbench-stance",
+                "error": "'rm -rf models' is not a `python -m baselines.run_all` command",
+            }
+        ],
+    )
+
+
+def _fold_labels(task, experiment, seed):
+    """A fit-predict that names each target unit with the seed and the training size."""
+    return {
+        split: [f"{unit['id']}/{seed}/{len(experiment.train)}" for unit in units]
+        for split, units in experiment.targets.items()
     }
+
+
+def _failing(task, experiment, seed):
+    raise ValueError(f"cannot train on {len(experiment.train)} units")
+
+
+def test_reproduce_runs_folds_apart_and_joins_them_as_the_whole_run():
+    from baselines.reproduce import join, retrain
+
+    folds = [
+        Experiment("cv", [{"id": f"t{n}"}] * n, {EVERY_UNIT: [{"id": f"u{n}a"}, {"id": f"u{n}b"}]})
+        for n in range(1, 4)
+    ]
+    tuned, light = BASELINES["setfit-sel"], BASELINES["embed-lr"]
+    jobs = [
+        Job(light, _fold_labels, "frame", tuple(folds), None),
+        Job(tuned, _fold_labels, "stance", tuple(folds[:2]), 2),
+        Job(light, _failing, "mfc", tuple(folds), None),
+    ]
+    found = retrain(jobs)
+    for job, runs in zip(jobs[:2], found[:2], strict=True):
+        assert join(runs)[0] == job.run()[0]
+    assert found[2] == [f"cannot train on {n} units" for n in range(1, 4)]
+    assert join(found[1])[0] == {EVERY_UNIT: ["u1a/2/1", "u1b/2/1", "u2a/2/2", "u2b/2/2"]}
 
 
 def test_the_vote_takes_the_majority_and_else_the_first_member(tmp_path, monkeypatch):
