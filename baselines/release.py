@@ -373,9 +373,10 @@ def card(manifest: dict[str, Any]) -> str:
         "",
         "The model files are released under CC BY 4.0, as the annotations they are trained on "
         "(LICENSE-annotations); the pretrained weights they include or load keep their own "
-        "licences (all-MiniLM-L6-v2: Apache-2.0; en_core_web_sm and en_core_web_md: MIT). "
-        "The licence does not cover the source texts the model was trained on, which the "
-        "project does not license (see NOTICE).",
+        f"licence ({encoder['distribution']} {encoder['version']}: "
+        f"{provenance.pins()[encoder['distribution']]['licence']}). The licence does not cover "
+        "the source texts the model was trained on, which the project does not license (see "
+        "NOTICE).",
         "",
     ]
     return "\n".join(lines)

