@@ -1,19 +1,23 @@
 """Throughput and peak memory of ``migbench predict`` with each released model.
 
-Usage: ``python benchmarks/bench_predict.py [--units 5000] [--memory-units 1000000]
+Usage: ``python benchmarks/bench_predict.py [--units 10000] [--memory-units 1000000]
 [--memory-seconds 120] [--tasks ...] [--ray-units 2000] [--out benchmarks/bench_predict.txt]``.
 
 Inputs are JSONL units cycling through the dataset's unit texts, in documents of 30 units (so
 the stance model has neighbours), written to a temporary folder that is removed at the end.
 
-- Throughput: each task's model predicts all ``--units`` units, run to completion; the rate is
-  the units its checkpoint records between the first checkpoint after a batch (the model
-  loaded, the first batch done) and the end, over the time between them. The whole run's wall
-  time, start-up included, is printed too.
+- Throughput: each task's model predicts all ``--units`` units, run to completion, with the
+  default two worker processes and again with ``--workers 1`` (the model in the run's own
+  process, using both cores); the rate is the units its checkpoint records between the first
+  checkpoint after a batch (the models loaded, the first batch done) and the end, over the time
+  between them. The whole run's wall time, start-up included, is printed too.
 - Memory: each task's model runs on the ``--memory-units`` input for at most
-  ``--memory-seconds``; the peak resident memory of the process and its children is sampled
-  every 0.2 s, and the units done by then are printed, with the peak over the first and the
-  second half of that time (equal halves mean the memory does not grow with the input).
+  ``--memory-seconds``; the memory of the process and its workers is sampled every 0.2 s as the
+  sum of their proportional set sizes (PSS: a page shared by n processes counts 1/n in each, so
+  the sum is the memory the run holds) and of their resident sizes (RSS, which counts shared
+  pages once per process), and the units done by then are printed, with the PSS peak over the
+  first and the second half of that time (equal halves mean the memory does not grow with the
+  input).
 - The classifiers again with ``--precision bfloat16``, their labels compared with float32's.
 - The hours 10 million units would take at each measured rate, on one such machine.
 - With ``--ray-units``, the ray engine with one and two workers on that many units and on five
@@ -74,13 +78,14 @@ def predict_command(source: Path, task: str, out: Path, *options: str) -> list[s
     return [sys.executable, "-m", "migbench", "predict", str(source), *model, *options]
 
 
-def _rss(process: psutil.Process) -> int:
-    """Return the resident memory of a process and its children, in bytes."""
-    total = 0
+def _memory(process: psutil.Process) -> tuple[int, int]:
+    """Return the summed PSS and RSS of a process and its children, in bytes."""
+    pss = rss = 0
     for member in [process, *process.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += member.memory_info().rss
-    return total
+            found = member.memory_full_info()
+            pss, rss = pss + found.pss, rss + found.rss
+    return pss, rss
 
 
 def watch(
@@ -88,28 +93,31 @@ def watch(
 ) -> dict[str, Any]:
     """Run predict until it ends or ``seconds`` pass; return its samples of progress and memory.
 
+    Memory is sampled only in a timed run (``seconds``): reading the workers' page maps takes CPU
+    time from the run, which would lower a measured rate.
+
     Returns:
-        ``samples`` of (seconds since start, units checkpointed, resident bytes), the wall time,
-        whether the run finished, and the output's ``lines`` if it did.
+        ``samples`` of (seconds since start, units checkpointed, PSS bytes, RSS bytes), the wall
+        time, whether the run finished, and the output's ``lines`` if it did.
     """
     command = predict_command(source, task, out, *options)
     started = time.monotonic()
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     watched = psutil.Process(process.pid)
     checkpoint = out.with_name(out.name + ".progress.json")
-    samples: list[tuple[float, int, int]] = []
+    samples: list[tuple[float, int, int, int]] = []
     units = 0
     while process.poll() is None:
         elapsed = time.monotonic() - started
         if seconds is not None and elapsed > seconds:
             break
         try:
-            memory = _rss(watched)
+            pss, rss = _memory(watched) if seconds is not None else (0, 0)
         except psutil.NoSuchProcess:
             break
         with contextlib.suppress(OSError, json.JSONDecodeError, KeyError):
             units = json.loads(checkpoint.read_text())["units"]
-        samples.append((elapsed, units, memory))
+        samples.append((elapsed, units, pss, rss))
         time.sleep(SAMPLE_S)
     finished = process.poll() is not None
     if not finished:
@@ -120,15 +128,15 @@ def watch(
         raise SystemExit(f"{task}: predict failed:\n{errors.decode()[-2000:]}")
     lines = out.read_bytes().splitlines() if finished else []
     if finished:
-        samples.append((wall, len(lines), samples[-1][2] if samples else 0))
+        samples.append((wall, len(lines), *(samples[-1][2:] if samples else (0, 0))))
     for leftover in out.parent.glob(out.name + "*"):
         leftover.unlink()
     return {"samples": samples, "wall": wall, "finished": finished, "lines": lines}
 
 
-def throughput(samples: list[tuple[float, int, int]]) -> tuple[float, int]:
+def throughput(samples: list[tuple[float, int, int, int]]) -> tuple[float, int]:
     """Return the units per second after the first batch, and the units done."""
-    done = [(at, units) for at, units, _ in samples if units]
+    done = [(at, units) for at, units, *_ in samples if units]
     (first_at, first_units), (last_at, last_units) = done[0], done[-1]
     rate = (last_units - first_units) / (last_at - first_at) if last_at > first_at else 0.0
     return rate, last_units
@@ -153,7 +161,7 @@ def load() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--units", type=int, default=5_000)
+    parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--memory-units", type=int, default=1_000_000)
     parser.add_argument("--memory-seconds", type=float, default=120)
     parser.add_argument("--tasks", nargs="+", default=list(TARGETS))
@@ -171,7 +179,10 @@ def main() -> int:
         say(f"{psutil.cpu_count()} cores; load average (1, 5, 15 min) before: {load()}")
         source = folder / "in.jsonl"
         write_input(source, args.units)
-        say(f"throughput on {args.units:,} units (target units/s; batch size the default):")
+        say(
+            f"throughput on {args.units:,} units (target units/s; batch size and workers the "
+            "defaults):"
+        )
         outputs = {}
         rates: dict[str, dict[str, float]] = {"float32": {}, "bfloat16": {}}
         for task in args.tasks:
@@ -183,6 +194,15 @@ def main() -> int:
             say(
                 f"  {task:<7}{rate:>7.0f} units/s after the first batch  ({units:,} units, "
                 f"{found['wall']:.0f} s wall with start-up; target {TARGETS[task]}: {verdict})"
+            )
+        say("with --workers 1 (the same input; labels compared with the default's):")
+        for task in args.tasks:
+            found = watch(task, source, folder / f"{task}.one.jsonl", None, "--workers", "1")
+            rate, units = throughput(found["samples"])
+            same = sum(a == b for a, b in zip(found["lines"], outputs[task], strict=True))
+            say(
+                f"  {task:<7}{rate:>7.0f} units/s after the first batch; labels equal to the "
+                f"default's on {same:,} of {units:,} units"
             )
         classifiers = [task for task in args.tasks if task != "ner"]
         if classifiers:
@@ -216,14 +236,15 @@ def main() -> int:
                 found = watch(task, big, folder / f"{task}.big.jsonl", args.memory_seconds)
                 samples = found["samples"]
                 half = found["wall"] / 2
-                first = max((rss for at, _, rss in samples if at <= half), default=0)
-                second = max((rss for at, _, rss in samples if at > half), default=0)
+                first = max((pss for at, _, pss, _ in samples if at <= half), default=0)
+                second = max((pss for at, _, pss, _ in samples if at > half), default=0)
                 peak = max(first, second) / 1e6
+                rss = max((rss for *_, rss in samples), default=0) / 1e6
                 verdict = "met" if peak <= MEMORY_TARGET_MB else "MISSED"
                 say(
-                    f"  {task:<7}{peak:>6.0f} MB peak RSS  (first half {first / 1e6:.0f} MB, "
-                    f"second half {second / 1e6:.0f} MB; {throughput(samples)[1]:,} units done; "
-                    f"{verdict})"
+                    f"  {task:<7}{peak:>6.0f} MB peak PSS  (first half {first / 1e6:.0f} MB, "
+                    f"second half {second / 1e6:.0f} MB; peak RSS sum {rss:.0f} MB; "
+                    f"{throughput(samples)[1]:,} units done; {verdict})"
                 )
         if args.ray_units:
             sizes = (args.ray_units, 5 * args.ray_units)

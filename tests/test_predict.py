@@ -276,6 +276,12 @@ def test_an_altered_model_file_is_refused(model: Path, tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", 2)
     out = tmp_path / "out.jsonl"
     assert main(["predict", str(source), "--model", str(copy), "--out", str(out)]) == 1
+    assert (
+        main(["predict", str(source), "--model", str(copy), "--out", str(out), "--workers", "1"])
+        == 1
+    )
+    assert not out.exists()
+    assert not any(path.exists() for path in side_files(out))
 
 
 @pytest.mark.slow
@@ -464,6 +470,97 @@ def test_killed_and_restarted_run_equals_an_uninterrupted_run(model: Path, tmp_p
     assert not partial.exists()
 
 
+def processes() -> dict[int, tuple[int, str]]:
+    """Return each live process's parent and command line, from ``/proc``."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The fields after the command's name: state, parent, ...
+            state, parent = (entry / "stat").read_text().rpartition(")")[2].split()[:2]
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):  # not a process, or one that ended meanwhile
+            continue
+        if state != "Z":
+            found[int(entry.name)] = (int(parent), command)
+    return found
+
+
+def workers_of(pid: int) -> list[int]:
+    """Return the worker processes a ``migbench predict`` process started."""
+    return [
+        child
+        for child, (parent, command) in processes().items()
+        if parent == pid and "--multiprocessing-fork" in command
+    ]
+
+
+def start_and_wait(command: list[str], checkpoint: Path, line: int) -> subprocess.Popen[bytes]:
+    """Start a run and return it once its checkpoint is past input line ``line``."""
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if (
+            checkpoint.exists()
+            and json.loads(checkpoint.read_text() or "{}").get("line", 0) >= line
+        ):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    return process
+
+
+@pytest.mark.slow
+def test_workers_predict_what_one_process_predicts(model: Path, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 300, documents=4)
+    common = ["predict", str(source), "--model", str(model), "--batch-size", "16"]
+    outputs = {}
+    for workers in ("1", "3"):
+        outputs[workers] = tmp_path / f"out{workers}.jsonl"
+        assert main([*common, "--out", str(outputs[workers]), "--workers", workers]) == 0
+    assert outputs["1"].read_bytes() == outputs["3"].read_bytes()
+    assert len(outputs["1"].read_bytes().splitlines()) == 300
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_run_leaves_no_worker_behind(model: Path, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 1200, documents=7)
+    out = tmp_path / "out.jsonl"
+    command = cli(str(source), "--model", str(model), "--batch-size", "20", "--out", str(out))
+    process = start_and_wait(command, side_files(out)[1], 100)
+    workers = workers_of(process.pid)
+    assert len(workers) == 2
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and set(workers) & set(processes()):
+        time.sleep(0.1)
+    assert not set(workers) & set(processes()), "a worker outlived the run that started it"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_dead_worker_stops_the_run_in_one_line_and_the_rerun_resumes(
+    model: Path, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", 1200, documents=7)
+    common = [str(source), "--model", str(model), "--batch-size", "20"]
+    reference = tmp_path / "reference.jsonl"
+    subprocess.run(cli(*common, "--out", str(reference), "--workers", "1"), check=True)
+    out = tmp_path / "out.jsonl"
+    process = start_and_wait(cli(*common, "--out", str(out)), side_files(out)[1], 100)
+    os.kill(workers_of(process.pid)[0], signal.SIGKILL)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert "a worker process died" in err.decode()
+    assert "Traceback" not in err.decode()
+    assert not out.exists()
+    subprocess.run(cli(*common, "--out", str(out)), check=True, capture_output=True)
+    assert out.read_bytes() == reference.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def ray_session() -> Iterator[None]:
     ray = pytest.importorskip("ray")
@@ -524,9 +621,15 @@ def test_a_ray_read_error_is_one_line_and_writes_nothing(
     assert not out.exists()
 
 
-def test_readme_states_the_default_batch_size() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_the_docs_state_the_default_batch_size_and_workers() -> None:
+    from migbench.cli.models import WORKERS
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
     assert f"(`--batch-size`, default {BATCH_SIZE})" in readme
+    assert f"(`--workers`, default {WORKERS})" in readme
+    scaling = (root / "docs" / "SCALING.md").read_text(encoding="utf-8")
+    assert f"`--workers N` (default {WORKERS})" in scaling
 
 
 @pytest.mark.slow

