@@ -335,7 +335,9 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "without the neighbours' embeddings, and with the choice between the two made per "
         "fold by grouped cross-validation on the training folds (`embed-lr-sel`); for frame "
         "and mfc, which share their units, the same classifier reading also the other task's "
-        "out-of-fold class probabilities (`embed-lr-stack`); for stance, the same encoder "
+        "out-of-fold class probabilities (`embed-lr-stack`); for frame and mfc, the n-gram "
+        "features of tfidf-lr and the embedding of embed-lr read by one logistic regression "
+        "(`embed-tfidf-lr`); the same encoder "
         "tuned by SetFit's contrastive phase on pairs of training units and then read as "
         "`embed-lr-sel` reads the frozen one (`setfit-sel`: one run, with seed 0; its tuning "
         "is seeded, the main job has no time for other seeds, and the variation between seeds "
@@ -347,9 +349,12 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "(`vote`); for NER a CRF, spaCy's "
         "small English pipeline zero-shot, its recogniser fine-tuned with `spacy train`, "
         "the medium pipeline's recogniser (which also reads static word vectors) fine-tuned "
-        "the same way under cv (`spacy-ner-md`), and the fine-tuned encoder. Larger encoders "
-        "are not shipped in any package installable here; `--model` runs the same baselines "
-        "with one where the Hub is reachable.",
+        "the same way under cv (`spacy-ner-md`), and the fine-tuned encoder. The frame and mfc "
+        "runs of `setfit-sel` are run on request, outside the main job (see the README, "
+        "Baselines). The one larger sentence encoder installable here, "
+        "all-mpnet-base-v2 (five split wheels on PyPI), is not among the attempts: it would "
+        "make every encoder baseline several times slower; `--model` runs the same baselines "
+        "with it or with any other encoder.",
         "",
         "Every attempt at a task that misses its target, with its score under cross-validation:",
         "",

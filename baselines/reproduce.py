@@ -77,7 +77,7 @@ def cv_job(manifest: dict[str, Any]) -> Job:
     """
     options = cv_options(manifest["training"]["cv_command"])
     chosen = [BASELINES[name] for name in options.baselines]
-    jobs = plan(chosen, options.tasks, [PROTOCOL], load=loader(options, None))
+    jobs = plan(chosen, options.tasks, [PROTOCOL], load=loader(options, None), requested=True)
     [job] = [job for job in jobs if job.baseline.name == manifest["baseline"]]
     return job
 

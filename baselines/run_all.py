@@ -15,7 +15,9 @@ under ``baselines/predictions/``; the migbench scorer scores them into ``baselin
 processes, one per core: first those that fine-tune no encoder, then the fine-tuning runs
 (``transformer``, ``setfit-sel``) with one torch thread each (on two cores, faster than one run
 using both; on a GPU one at a time), then the ensembles, which read the others' submissions. A
-full run (no filter) also records its run time in ``baselines/timings.json``.
+full run (no filter) also records its run time in ``baselines/timings.json``. A baseline's
+on-request tasks (:attr:`~baselines.registry.Baseline.on_request`) run only when ``--baselines``
+names it.
 """
 
 from __future__ import annotations
@@ -112,8 +114,13 @@ def plan(
     protocols: Sequence[str],
     *,
     load: Callable[[Baseline], FitPredict],
+    requested: bool = False,
 ) -> list[Job]:
-    """Return the jobs of the chosen baselines, tasks and protocols; ``load`` imports each."""
+    """Return the jobs of the chosen baselines, tasks and protocols; ``load`` imports each.
+
+    A baseline's :attr:`~baselines.registry.Baseline.on_request` tasks are left out unless
+    ``requested`` (the baselines were named).
+    """
     loaded = {baseline.name: load(baseline) for baseline in baselines}
     jobs = []
     for protocol in protocols:
@@ -126,7 +133,7 @@ def plan(
             for baseline in baselines
             if protocol in baseline.protocols
             for task in tasks
-            if task in baseline.tasks
+            if task in baseline.tasks and (requested or task not in baseline.on_request)
             for seed in baseline.seeds_in(protocol)
         ]
     return jobs
@@ -252,7 +259,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     processes = fine_tuning_processes() if any(not b.parallel for b in chosen) else 1
     torch_threads = 1 if processes > 1 else None
-    jobs = plan(chosen, args.tasks, args.protocols, load=loader(args, torch_threads))
+    jobs = plan(
+        chosen,
+        args.tasks,
+        args.protocols,
+        load=loader(args, torch_threads),
+        requested=args.baselines is not None,
+    )
     light = [job for job in jobs if job.baseline.parallel and not job.baseline.reads]
     # The longest runs (cv: five fine-tunings) first, so that no process ends alone on one.
     heavy = sorted(
@@ -271,16 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     readers_seconds = stage("ensembles", lambda: run_jobs(readers, desc="ensembles", processes=1))
     record_runs([*light, *heavy, *readers], [*light_seconds, *heavy_seconds, *readers_seconds])
     if args.baselines is None and set(args.tasks) == set(TASKS):
-        # A full plan writes every submission of its baselines: another file of one of them, in
-        # a protocol this run covers, is an earlier run's. Files of other names are left alone.
         written = {job.path(split) for job in jobs for split in job.experiments[0].targets}
-        for stale in sorted(set(PREDICTIONS.rglob("*.jsonl")) - written):
-            try:
-                name = parse_name(stale.relative_to(PREDICTIONS))
-            except ValueError:
-                continue
-            if name.baseline in known and name.protocol in args.protocols:
-                stale.unlink()
+        remove_stale(written, args.protocols)
     stage("score", score.score_all)
     stage("significance", pairwise.compare_all)
     summary = scores(load_results())
@@ -302,6 +307,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     make_table.main([])
     log.info("done in %.0f s; see %s", time.perf_counter() - started, make_table.RESULTS_MD)
     return 0
+
+
+def remove_stale(written: set[Path], protocols: Sequence[str], root: Path = PREDICTIONS) -> None:
+    """Delete the submissions under ``root`` that a full plan should have written but did not.
+
+    A full plan writes every submission of its baselines in the main job under ``protocols``:
+    another file of one of them there is an earlier run's. Files of other names, of other
+    protocols and of on-request tasks are left alone.
+    """
+    for stale in sorted(set(root.rglob("*.jsonl")) - written):
+        try:
+            name = parse_name(stale.relative_to(root))
+        except ValueError:
+            continue
+        baseline = BASELINES.get(name.baseline)
+        if baseline is None or name.protocol not in protocols:
+            continue
+        if name.task not in baseline.on_request:
+            stale.unlink()
 
 
 def _timings() -> dict[str, Any]:

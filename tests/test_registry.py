@@ -30,6 +30,7 @@ def test_each_record_names_a_function_of_its_module_and_known_tasks_protocols_an
     assert set(baseline.protocols) <= set(migbench.PROTOCOLS)
     assert set(baseline.models) <= set(json.loads(MODELS_JSON.read_text(encoding="utf-8")))
     assert baseline.model_option in (None, "model", "spacy_model", "settings")
+    assert set(baseline.on_request) <= set(baseline.tasks)
 
 
 @pytest.mark.integration
@@ -76,3 +77,40 @@ def test_table_order_is_the_registry_order_then_the_alphabet():
 def test_prediction_names_round_trip(name, tmp_path):
     path = prediction_path(tmp_path, name)
     assert parse_name(path.relative_to(tmp_path)) == name
+
+
+def _tasks_planned(requested: bool) -> set[str]:
+    from baselines.run_all import plan
+
+    chosen = [registry.BASELINES["setfit-sel"]]
+    jobs = plan(chosen, list(migbench.TASKS), ["cv"], load=lambda b: None, requested=requested)
+    return {job.task for job in jobs}
+
+
+def test_on_request_tasks_run_only_when_the_baseline_is_named():
+    on_request = set(registry.BASELINES["setfit-sel"].on_request)
+    assert on_request
+    assert _tasks_planned(requested=False) == {"stance"}
+    assert _tasks_planned(requested=True) == {"stance"} | on_request
+
+
+def test_a_full_run_removes_its_stale_files_and_keeps_on_request_and_other_files(tmp_path):
+    from baselines.run_all import remove_stale
+
+    def put(protocol, baseline, task):
+        path = prediction_path(tmp_path, PredictionName(protocol, baseline, task, "pooled", None))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}\n", encoding="utf-8")
+        return path
+
+    written = put("cv", "setfit-sel", "stance")
+    stale = put("cv", "embed-lr", "stance")
+    kept = [
+        put("cv", "setfit-sel", "frame"),  # on request
+        put("cv", "my-system", "stance"),  # not a baseline of the registry
+        put("split", "embed-lr", "stance"),  # a protocol the run did not cover
+    ]
+    remove_stale({written}, ["cv"], root=tmp_path)
+    assert written.is_file()
+    assert not stale.exists()
+    assert all(path.is_file() for path in kept)

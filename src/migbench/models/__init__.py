@@ -1,4 +1,4 @@
-"""Released models: the best baseline of each task, trained on the whole corpus.
+"""Released models: the best releasable baseline of each task, trained on the whole corpus.
 
 :mod:`~migbench.models.artifact` reads and checks a model folder; :func:`load` returns its
 :class:`~migbench.models.predictor.Predictor`. Loading needs the ``models`` extra.
