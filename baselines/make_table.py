@@ -349,9 +349,8 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         "(`vote`); for NER a CRF, spaCy's "
         "small English pipeline zero-shot, its recogniser fine-tuned with `spacy train`, "
         "the medium pipeline's recogniser (which also reads static word vectors) fine-tuned "
-        "the same way under cv (`spacy-ner-md`), and the fine-tuned encoder. The frame and mfc "
-        "runs of `setfit-sel` are run on request, outside the main job (see the README, "
-        "Baselines). The one larger sentence encoder installable here, "
+        "the same way under cv (`spacy-ner-md`), and the fine-tuned encoder. "
+        f"{_on_request()}The one larger sentence encoder installable here, "
         "all-mpnet-base-v2 (five split wheels on PyPI), is not among the attempts: it would "
         "make every encoder baseline several times slower; `--model` runs the same baselines "
         "with it or with any other encoder.",
@@ -437,6 +436,14 @@ def render(results_dir: Path = RESULTS, timings_path: Path = TIMINGS) -> str:
         timings = json.loads(timings_path.read_text(encoding="utf-8"))
         lines += ["", "## Run time", "", *timing_lines(timings)]
     return "\n".join(lines) + "\n"
+
+
+def _on_request() -> str:
+    """Return the sentence naming the runs made on request, outside the main job; "" if none."""
+    runs = [f"`{b.name}` on {', '.join(b.on_request)}" for b in BASELINES.values() if b.on_request]
+    if not runs:
+        return ""
+    return f"Run on request, outside the main job (see the README, Baselines): {'; '.join(runs)}. "
 
 
 def _seeded() -> str:

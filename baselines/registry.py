@@ -329,7 +329,20 @@ def markdown() -> str:
         for b in BASELINES.values()
     ]
     header = ["baseline", "what it is", "tasks", "protocols", "seeds", "pinned models", "after"]
-    return table(header, rows)
+    commands = [f"- `{command}`" for command in on_request_commands()]
+    if not commands:
+        return table(header, rows)
+    return "\n".join([table(header, rows), "", "The on-request runs:", "", *commands])
+
+
+def on_request_commands() -> list[str]:
+    """Return the command that runs each baseline's on-request tasks."""
+    return [
+        f"python -m baselines.run_all --skip-build --baselines {b.name} "
+        f"--tasks {' '.join(b.on_request)} --protocols {' '.join(b.protocols)}"
+        for b in BASELINES.values()
+        if b.on_request
+    ]
 
 
 def _tasks_cell(baseline: Baseline) -> str:

@@ -114,3 +114,18 @@ def test_a_full_run_removes_its_stale_files_and_keeps_on_request_and_other_files
     assert written.is_file()
     assert not stale.exists()
     assert all(path.is_file() for path in kept)
+
+
+def test_each_on_request_command_plans_exactly_the_on_request_runs():
+    import shlex
+
+    from baselines.run_all import arguments, plan
+
+    commands = registry.on_request_commands()
+    assert commands
+    for command in commands:
+        args = arguments().parse_args(shlex.split(command)[3:])
+        chosen = [registry.BASELINES[name] for name in args.baselines]
+        jobs = plan(chosen, args.tasks, args.protocols, load=lambda b: None, requested=True)
+        expected = {(b.name, task) for b in chosen for task in b.on_request}
+        assert {(job.baseline.name, job.task) for job in jobs} == expected
